@@ -1,0 +1,194 @@
+"""Candidate tags for a condition from the knowledge base, each with its standing and reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.domain.calendar import Window
+from bot.domain.hashtags import tag_key
+from bot.domain.knowledge import Condition, KnowledgeBase
+
+# How much a curated kind counts before any data is seen.
+STANDING = {
+    "community": 1.0,
+    "condition": 0.9,
+    "awareness": 0.8,
+    "conference": 0.75,
+    "treatment": 0.6,
+    "research": 0.55,
+    "general": 0.35,
+}
+PARENT_FACTOR, CHILD_FACTOR, AREA_FACTOR = 0.75, 0.7, 0.6
+AMBIGUOUS_FACTOR = 0.6
+
+
+@dataclass
+class Candidate:
+    key: str
+    form: str
+    kind: str
+    standing: float
+    reasons: list[str] = field(default_factory=list)
+    window: Window | None = None
+    timing: float = 1.0  # 1.0 happening now … 0.1 far off; 1.0 for tags without a calendar
+    happening_now: bool = False
+    ambiguous: bool = False
+    curated: bool = True
+
+    def absorb(self, other: Candidate) -> None:
+        """One tag reached two ways (own and child condition, two events): keep the best of both."""
+        if other.standing * other.timing > self.standing * self.timing:
+            self.kind, self.standing, self.timing = other.kind, other.standing, other.timing
+            self.window, self.happening_now = other.window, other.happening_now
+            self.form = other.form
+        self.ambiguous = self.ambiguous and other.ambiguous
+        self.reasons += [r for r in other.reasons if r not in self.reasons]
+
+
+@dataclass
+class Plan:
+    """What the knowledge base says for one condition: candidates, and seed tags that define it."""
+
+    condition: Condition | None
+    candidates: dict[str, Candidate]
+    seeds: set[str]
+    about: str  # what the posts are about, in words: "lung cancer"
+    seen_with: str = "the condition's own tags"
+    min_shared: int = 3  # posts shared with the seeds before an observed tag is suggested
+
+    def add(self, candidate: Candidate) -> None:
+        known = self.candidates.get(candidate.key)
+        if known:
+            known.absorb(candidate)
+        else:
+            self.candidates[candidate.key] = candidate
+
+
+def timing_of(window: Window, today: date) -> tuple[float, bool, str]:
+    """How much a calendar tag matters today, and words that say when it is."""
+    if window.contains(today):
+        return 1.0, True, f"happening now ({window.describe()})"
+    days = (window.start - today).days
+    when = f"next {window.describe()}, in {days} days"
+    if days <= 30:
+        return 0.6, False, when
+    if days <= 90:
+        return 0.3, False, when
+    return 0.1, False, when
+
+
+def _source(text: str) -> str:
+    return f"source: {text}" if text else ""
+
+
+def _reason(*parts: str) -> str:
+    return " — ".join(p for p in parts if p)
+
+
+def plan_condition(kb: KnowledgeBase, condition: Condition, today: date, factor: float = 1.0) -> Plan:
+    """Every knowledge-base tag that can serve this condition, scored for standing and timing."""
+    plan = Plan(condition, {}, set(), about=condition.name.lower())
+    lineage = kb.lineage(condition.id)
+    related = [(c, 1.0 if c.id == condition.id else PARENT_FACTOR, "") for c in lineage]
+    related[1:] = [(c, f, f"From {c.name}") for c, f, _ in related[1:]]
+    related += [(c, CHILD_FACTOR, f"For {c.name}") for c in kb.children(condition.id)]
+    for owner, weight, prefix in related:
+        for tag in owner.tags:
+            key = tag_key(tag.tag)
+            note = tag.note
+            if tag.since and str(tag.since) not in note:
+                note += f" (since {tag.since})"
+            reasons = [_reason(f"{prefix}: {note}" if prefix else note, _source(tag.source))]
+            if tag.ambiguous:
+                reasons.append("Often used for other things: check recent posts before using it")
+            plan.add(
+                Candidate(
+                    key=key,
+                    form=tag.tag,
+                    kind=tag.kind,
+                    standing=STANDING[tag.kind] * weight * factor
+                    * (AMBIGUOUS_FACTOR if tag.ambiguous else 1.0),
+                    reasons=reasons,
+                    ambiguous=tag.ambiguous,
+                )
+            )
+            if owner.id == condition.id or weight == CHILD_FACTOR:
+                if tag.kind in ("community", "condition") and not tag.ambiguous:
+                    plan.seeds.add(key)
+    if not plan.seeds:  # only ambiguous tags: they are all we have to listen with
+        plan.seeds = {tag_key(t.tag) for t in condition.tags}
+    lineage_ids = {c.id for c in lineage}
+    for event in kb.awareness:
+        if lineage_ids & set(event.conditions):
+            weight = 1.0
+        elif condition.area in event.areas or "all" in event.areas:
+            weight = AREA_FACTOR
+        else:
+            continue
+        window = event.rule.current_or_next(today)
+        timing, now, when = timing_of(window, today)
+        region = "" if event.region == "global" else f" ({event.region})"
+        for rank, tag in enumerate(event.tags):
+            plan.add(
+                Candidate(
+                    key=tag_key(tag),
+                    form=tag,
+                    kind="awareness",
+                    standing=STANDING["awareness"] * weight * factor * (0.85 if rank else 1.0),
+                    reasons=[_reason(f"{event.name}{region}: {when}", _source(event.source))],
+                    window=window,
+                    timing=timing,
+                    happening_now=now,
+                )
+            )
+    for conference in kb.conferences:
+        if lineage_ids & set(conference.conditions):
+            weight = 1.0
+        elif condition.area in conference.areas:
+            weight = AREA_FACTOR
+        else:
+            continue
+        year, window = conference.current_or_next(today)
+        timing, now, when = timing_of(window, today)
+        exact = year in conference.dates
+        caveat = "" if exact else " (usual months; check the meeting's own dates)"
+        tag = conference.tag(year)
+        plan.add(
+            Candidate(
+                key=tag_key(tag),
+                form=tag,
+                kind="conference",
+                standing=STANDING["conference"] * weight * factor,
+                reasons=[_reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source))],
+                window=window,
+                timing=timing,
+                happening_now=now,
+            )
+        )
+    for general in kb.general:
+        if general.applies_to(condition.area):
+            plan.add(
+                Candidate(
+                    key=tag_key(general.tag),
+                    form=general.tag,
+                    kind="general",
+                    standing=STANDING["general"] * factor,
+                    reasons=[_reason(general.note, _source(general.source))],
+                )
+            )
+    return plan
+
+
+def curated_index(kb: KnowledgeBase) -> dict[str, tuple[str, str, str]]:
+    """Every curated tag key -> (display form, kind, what it is for), for tags seen in data."""
+    index: dict[str, tuple[str, str, str]] = {}
+    for condition in kb.conditions.values():
+        for tag in condition.tags:
+            index.setdefault(tag_key(tag.tag), (tag.tag, tag.kind, condition.name))
+    for event in kb.awareness:
+        for tag in event.tags:
+            index.setdefault(tag_key(tag), (tag, "awareness", event.name))
+    for general in kb.general:
+        index.setdefault(tag_key(general.tag), (general.tag, "general", general.note))
+    return index

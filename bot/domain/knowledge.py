@@ -1,0 +1,129 @@
+"""Typed knowledge-base values: conditions, their tags, awareness events and conferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.domain.calendar import AnnualRule, Window
+
+AREAS = (
+    "oncology",
+    "neurology",
+    "immunology",
+    "cardiometabolic",
+    "respiratory",
+    "infectious-disease",
+    "mental-health",
+    "womens-health",
+    "rare-disease",
+    "other",
+)
+CONDITION_TAG_KINDS = ("community", "condition", "treatment", "research")
+
+
+@dataclass(frozen=True)
+class CuratedTag:
+    tag: str
+    kind: str
+    note: str
+    source: str
+    since: int | None = None
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    id: str
+    name: str
+    area: str
+    tags: tuple[CuratedTag, ...]
+    synonyms: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    misspellings: tuple[str, ...] = ()
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Awareness:
+    id: str
+    name: str
+    tags: tuple[str, ...]
+    rule: AnnualRule
+    source: str
+    conditions: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    region: str = "global"
+
+
+@dataclass(frozen=True)
+class ConferenceDates:
+    start: date
+    end: date
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class Conference:
+    id: str
+    name: str
+    tag_prefix: str
+    source: str
+    months: tuple[int, ...]
+    organizer: str = ""
+    year_digits: int = 2
+    conditions: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    dates: dict[int, ConferenceDates] = field(default_factory=dict)
+
+    def tag(self, year: int) -> str:
+        suffix = str(year)[-2:] if self.year_digits == 2 else str(year)
+        return f"{self.tag_prefix}{suffix}"
+
+    def window(self, year: int) -> Window:
+        """Exact dates when known, else the usual months of that year."""
+        known = self.dates.get(year)
+        if known:
+            return Window(known.start, known.end)
+        first, last = min(self.months), max(self.months)
+        return Window(
+            AnnualRule(month=first).window(year).start, AnnualRule(month=last).window(year).end
+        )
+
+    def current_or_next(self, today: date) -> tuple[int, Window]:
+        this_year = self.window(today.year)
+        if this_year.end >= today:
+            return today.year, this_year
+        return today.year + 1, self.window(today.year + 1)
+
+
+@dataclass(frozen=True)
+class GeneralTag:
+    tag: str
+    note: str
+    source: str
+    areas: tuple[str, ...] = ("all",)
+
+    def applies_to(self, area: str) -> bool:
+        return "all" in self.areas or area in self.areas
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    conditions: dict[str, Condition]
+    awareness: tuple[Awareness, ...]
+    conferences: tuple[Conference, ...]
+    general: tuple[GeneralTag, ...]
+    version: str
+
+    def lineage(self, condition_id: str) -> list[Condition]:
+        """The condition and its broader parents, nearest first."""
+        chain: list[Condition] = []
+        current: str | None = condition_id
+        while current and current in self.conditions and len(chain) < 10:
+            chain.append(self.conditions[current])
+            current = self.conditions[current].parent
+        return chain
+
+    def children(self, condition_id: str) -> list[Condition]:
+        return [c for c in self.conditions.values() if c.parent == condition_id]

@@ -1,0 +1,191 @@
+"""Ranking: curated standing, observed popularity, relevance, trend and timing, with reasons."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.domain.activity import Observed, TagActivity
+from bot.domain.calendar import Window
+from bot.domain.candidates import Candidate, Plan
+from bot.domain.conditions import Understanding
+from bot.domain.hashtags import display_form
+
+MIN_AUTHORS = 2  # an observed tag needs posts from this many people: one account can't plant it
+_CONFERENCE_LIKE = re.compile(r"^[a-z]{2,10}(\d{2}|\d{4})$")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    tag: str
+    kind: str
+    score: float
+    reasons: tuple[str, ...]
+    activity: TagActivity | None
+    relevance: float | None
+    window: Window | None
+    happening_now: bool = False
+
+    def stats_json(self) -> dict[str, Any] | None:
+        if self.activity is None or not self.activity.posts:
+            return None
+        a = self.activity
+        return {
+            "posts": a.posts,
+            "authors": a.authors,
+            "trend": a.trend,
+            "relevance": None if self.relevance is None else round(self.relevance, 2),
+            "engagement": a.engagement,
+            "posts_7d": a.posts_7d,
+            "posts_prev_7d": a.posts_prev_7d,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "kind": self.kind,
+            "score": round(self.score, 4),
+            "reasons": list(self.reasons),
+            "stats": self.stats_json(),
+            "window": self.window.as_json() if self.window else None,
+        }
+
+
+@dataclass(frozen=True)
+class SuggestionResult:
+    query: str
+    understanding: Understanding
+    suggestions: tuple[Suggestion, ...]
+    notes: tuple[str, ...]
+    as_of: date
+    evidence_posts: int
+    knowledge_version: str
+
+    def as_json(self) -> dict[str, Any]:
+        primary = self.understanding.primary
+        return {
+            "query": self.query,
+            "condition": None
+            if primary is None
+            else {"id": primary.condition.id, "name": primary.condition.name, "matched": primary.matched},
+            "conditions": [
+                {"id": m.condition.id, "name": m.condition.name, "matched": m.matched, "how": m.how}
+                for m in self.understanding.matches
+            ],
+            "as_of": self.as_of.isoformat(),
+            "evidence_posts": self.evidence_posts,
+            "knowledge_version": self.knowledge_version,
+            "notes": list(self.notes),
+            "suggestions": [s.as_json() for s in self.suggestions],
+        }
+
+
+def _scaled(value: int, biggest: int) -> float:
+    return math.log1p(value) / math.log1p(biggest) if biggest > 0 else 0.0
+
+
+def _people(activity: TagActivity, relevance: float | None, about: str) -> str:
+    text = f"Used in {activity.posts:,} posts by {activity.authors:,} people in the last 30 days"
+    if activity.posts_prev_7d or activity.posts_7d:
+        change = activity.trend
+        if activity.posts_prev_7d == 0:
+            text += f"; {activity.posts_7d:,} this week, none the week before"
+        elif abs(change) >= 0.1:
+            text += f", {'up' if change > 0 else 'down'} {abs(change):.0%} on the week before"
+        else:
+            text += ", steady week on week"
+    if relevance is not None:
+        if relevance >= 0.5:
+            text += f"; {relevance:.0%} of them are about {about}"
+        else:
+            text += f"; only {relevance:.0%} of them are about {about}, so it is mostly used for other things"
+    return text
+
+
+def observed_candidates(
+    plan: Plan, observed: Observed, index: dict[str, tuple[str, str, str]]
+) -> Iterable[Candidate]:
+    """Tags the stored posts show people use with the condition's own tags."""
+    for key, shared in observed.with_seeds.items():
+        if key in plan.candidates or key in plan.seeds or shared < plan.min_shared:
+            continue
+        activity = observed.activity.get(key)
+        if activity is None or activity.authors < MIN_AUTHORS:
+            continue
+        form, kind, about = index.get(key, (key, "", ""))
+        if not kind:
+            kind = "conference" if _CONFERENCE_LIKE.match(key) else "general"
+        reason = f"Seen with {plan.seen_with} in {shared:,} posts in the last 30 days"
+        reasons = [reason] + ([f"Known tag for {about}"] if about and kind != "general" else [])
+        yield Candidate(key, form, kind, 0.0, reasons, curated=False)
+
+
+def rank(
+    plans: list[Plan],
+    observed: list[Observed],
+    index: dict[str, tuple[str, str, str]],
+    *,
+    limit: int,
+) -> list[Suggestion]:
+    """Merge every condition's candidates, score them and keep the best `limit`."""
+    merged: dict[str, tuple[Candidate, Plan, Observed]] = {}
+    for plan, seen in zip(plans, observed, strict=True):
+        for candidate in [*plan.candidates.values(), *observed_candidates(plan, seen, index)]:
+            if candidate.key in merged:
+                merged[candidate.key][0].absorb(candidate)
+            else:
+                merged[candidate.key] = (candidate, plan, seen)
+    activities = [seen.activity.get(key) for key, (_, _, seen) in merged.items()]
+    present = [a for a in activities if a is not None]
+    top_authors = max((a.authors for a in present), default=0)
+    top_posts = max((a.posts for a in present), default=0)
+    top_engagement = max((a.engagement for a in present), default=0)
+    scored: list[Suggestion] = []
+    for candidate, plan, seen in merged.values():
+        activity = seen.activity.get(candidate.key)
+        relevance: float | None = None
+        if activity and activity.posts:
+            if candidate.key in plan.seeds and not candidate.ambiguous:
+                relevance = 1.0
+            else:
+                relevance = min(1.0, seen.with_seeds.get(candidate.key, 0) / activity.posts)
+        popularity = 0.0
+        if activity:
+            popularity = (
+                0.6 * _scaled(activity.authors, top_authors)
+                + 0.3 * _scaled(activity.posts, top_posts)
+                + 0.1 * _scaled(activity.engagement, top_engagement)
+            )
+        fit = relevance if relevance is not None else (0.4 if candidate.ambiguous else 1.0)
+        trend_up = max(0.0, min(activity.trend, 1.0)) if activity else 0.0
+        score = (
+            0.5 * candidate.standing * candidate.timing
+            + 0.3 * popularity * fit
+            + 0.15 * fit
+            + 0.05 * trend_up * fit
+            + (0.2 if candidate.happening_now else 0.0)
+        )
+        reasons = list(candidate.reasons)
+        if activity and activity.posts:
+            reasons.append(_people(activity, relevance, plan.about))
+        elif candidate.curated:
+            reasons.append("Not yet seen in stored posts")
+        form = display_form(activity.forms, candidate.form) if activity and activity.forms else candidate.form
+        scored.append(
+            Suggestion(
+                tag=form,
+                kind=candidate.kind,
+                score=score,
+                reasons=tuple(reasons),
+                activity=activity,
+                relevance=relevance,
+                window=candidate.window,
+                happening_now=candidate.happening_now,
+            )
+        )
+    scored.sort(key=lambda s: (-s.score, s.tag.casefold()))
+    return scored[:limit]

@@ -1,0 +1,281 @@
+"""Load the YAML data files once and check their integrity; problems are named, file by file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.domain.calendar import AnnualRule
+from bot.domain.hashtags import is_valid_tag, tag_key
+from bot.domain.knowledge import (
+    AREAS,
+    CONDITION_TAG_KINDS,
+    Awareness,
+    Condition,
+    Conference,
+    ConferenceDates,
+    CuratedTag,
+    GeneralTag,
+    KnowledgeBase,
+)
+from bot.domain.text import normalize_term
+
+DATA_DIR = Path(__file__).parent / "data"
+KNOWLEDGE_VERSION = "2026-11"
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SECTIONS = {"conditions", "awareness", "conferences", "general"}
+
+
+class KnowledgeError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Knowledge base problems:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.conditions: dict[str, Condition] = {}
+        self.awareness: list[Awareness] = []
+        self.conferences: list[Conference] = []
+        self.general: list[GeneralTag] = []
+        self._where: dict[str, str] = {}
+
+    def problem(self, where: str, text: str) -> None:
+        self.problems.append(f"{where}: {text}")
+
+    def text(self, where: str, entry: dict[str, Any], key: str, *, required: bool = True) -> str:
+        value = entry.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(where, f"missing {key!r}")
+            return ""
+        return str(value).strip()
+
+    def strings(self, where: str, entry: dict[str, Any], key: str) -> tuple[str, ...]:
+        value = entry.get(key) or []
+        if not isinstance(value, list):
+            self.problem(where, f"{key!r} must be a list")
+            return ()
+        return tuple(str(v).strip() for v in value if str(v).strip())
+
+    def tag(self, where: str, value: object) -> str:
+        tag = str(value).strip().lstrip("#")
+        if not is_valid_tag(tag):
+            self.problem(where, f"{value!r} is not a valid hashtag")
+        return tag
+
+    def areas(self, where: str, entry: dict[str, Any], *, allow_all: bool = False) -> tuple[str, ...]:
+        areas = self.strings(where, entry, "areas")
+        for area in areas:
+            if area not in AREAS and not (allow_all and area == "all"):
+                self.problem(where, f"unknown area {area!r}")
+        return areas
+
+    def read_file(self, path: Path) -> None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:
+            self.problem(path.name, f"not valid YAML: {err}")
+            return
+        if not isinstance(data, dict):
+            self.problem(path.name, "must be a mapping of sections")
+            return
+        for section in set(data) - _SECTIONS:
+            self.problem(path.name, f"unknown section {section!r}")
+        for entry in data.get("conditions") or []:
+            self.condition(path.name, entry)
+        for entry in data.get("awareness") or []:
+            self.awareness_entry(path.name, entry)
+        for entry in data.get("conferences") or []:
+            self.conference(path.name, entry)
+        for entry in data.get("general") or []:
+            self.general_entry(path.name, entry)
+
+    def condition(self, file: str, entry: dict[str, Any]) -> None:
+        cid = str(entry.get("id", ""))
+        where = f"{file} condition {cid or '?'}"
+        if not _ID.match(cid):
+            self.problem(where, "id must be kebab-case")
+        if cid in self.conditions:
+            self.problem(where, f"duplicate id (also in {self._where[cid]})")
+        area = self.text(where, entry, "area")
+        if area and area not in AREAS:
+            self.problem(where, f"unknown area {area!r}")
+        tags = []
+        for raw in entry.get("tags") or []:
+            tag_where = f"{where} tag {raw.get('tag') if isinstance(raw, dict) else raw!r}"
+            if not isinstance(raw, dict):
+                self.problem(tag_where, "each tag is a mapping")
+                continue
+            kind = self.text(tag_where, raw, "kind")
+            if kind and kind not in CONDITION_TAG_KINDS:
+                self.problem(tag_where, f"kind must be one of {', '.join(CONDITION_TAG_KINDS)}")
+            since = raw.get("since")
+            if since is not None and not (isinstance(since, int) and 1990 <= since <= date.today().year):
+                self.problem(tag_where, f"since must be a year, got {since!r}")
+            tags.append(
+                CuratedTag(
+                    tag=self.tag(tag_where, raw.get("tag", "")),
+                    kind=kind,
+                    note=self.text(tag_where, raw, "note"),
+                    source=self.text(tag_where, raw, "source"),
+                    since=since,
+                    ambiguous=bool(raw.get("ambiguous", False)),
+                )
+            )
+        if not any(t.kind in ("community", "condition") for t in tags):
+            self.problem(where, "needs at least one community or condition tag")
+        if len({tag_key(t.tag) for t in tags}) != len(tags):
+            self.problem(where, "lists a tag twice")
+        parent = entry.get("parent") or None
+        self.conditions[cid] = Condition(
+            id=cid,
+            name=self.text(where, entry, "name"),
+            area=area,
+            tags=tuple(tags),
+            synonyms=self.strings(where, entry, "synonyms"),
+            abbreviations=self.strings(where, entry, "abbreviations"),
+            misspellings=self.strings(where, entry, "misspellings"),
+            parent=str(parent) if parent else None,
+        )
+        self._where[cid] = file
+
+    def awareness_entry(self, file: str, entry: dict[str, Any]) -> None:
+        where = f"{file} awareness {entry.get('id', '?')}"
+        try:
+            rule = AnnualRule.parse(entry.get("when"))  # type: ignore[arg-type]
+        except ValueError as err:
+            self.problem(where, str(err))
+            rule = AnnualRule(month=1)
+        tags = tuple(self.tag(where, t) for t in self.strings(where, entry, "tags"))
+        if not tags:
+            self.problem(where, "needs at least one tag")
+        self.awareness.append(
+            Awareness(
+                id=self.text(where, entry, "id"),
+                name=self.text(where, entry, "name"),
+                tags=tags,
+                rule=rule,
+                source=self.text(where, entry, "source"),
+                conditions=self.strings(where, entry, "conditions"),
+                areas=self.areas(where, entry, allow_all=True),
+                region=self.text(where, entry, "region", required=False) or "global",
+            )
+        )
+
+    def conference(self, file: str, entry: dict[str, Any]) -> None:
+        where = f"{file} conference {entry.get('id', '?')}"
+        months = entry.get("months") or []
+        if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
+            self.problem(where, "months must be a list of month numbers 1-12")
+            months = [1]
+        digits = entry.get("year_digits", 2)
+        if digits not in (2, 4):
+            self.problem(where, "year_digits must be 2 or 4")
+        dates: dict[int, ConferenceDates] = {}
+        for year, known in (entry.get("dates") or {}).items():
+            try:
+                start, end = _as_date(known["start"]), _as_date(known["end"])
+                if end < start or start.year != int(year):
+                    raise ValueError("dates out of order or in another year")
+                dates[int(year)] = ConferenceDates(start, end, str(known.get("city", "")))
+            except (KeyError, TypeError, ValueError) as err:
+                self.problem(where, f"dates for {year}: {err}")
+        prefix = self.tag(where, entry.get("tag_prefix", ""))
+        self.conferences.append(
+            Conference(
+                id=self.text(where, entry, "id"),
+                name=self.text(where, entry, "name"),
+                tag_prefix=prefix,
+                source=self.text(where, entry, "source"),
+                months=tuple(months),
+                organizer=self.text(where, entry, "organizer", required=False),
+                year_digits=digits if digits in (2, 4) else 2,
+                conditions=self.strings(where, entry, "conditions"),
+                areas=self.areas(where, entry),
+                dates=dates,
+            )
+        )
+
+    def general_entry(self, file: str, entry: dict[str, Any]) -> None:
+        where = f"{file} general {entry.get('tag', '?')}"
+        self.general.append(
+            GeneralTag(
+                tag=self.tag(where, entry.get("tag", "")),
+                note=self.text(where, entry, "note"),
+                source=self.text(where, entry, "source"),
+                areas=self.areas(where, entry, allow_all=True) or ("all",),
+            )
+        )
+
+    def cross_checks(self) -> None:
+        for condition in self.conditions.values():
+            if condition.parent and condition.parent not in self.conditions:
+                self.problem(f"condition {condition.id}", f"unknown parent {condition.parent!r}")
+        seen: dict[str, str] = {}
+        for condition in self.conditions.values():
+            for term in _terms(condition):
+                owner = seen.setdefault(term, condition.id)
+                if owner != condition.id:
+                    self.problem(
+                        f"condition {condition.id}", f"{term!r} also names condition {owner}"
+                    )
+        for event in self.awareness:
+            for cid in event.conditions:
+                if cid not in self.conditions:
+                    self.problem(f"awareness {event.id}", f"unknown condition {cid!r}")
+            if not event.conditions and not event.areas:
+                self.problem(f"awareness {event.id}", "needs conditions or areas")
+        for conference in self.conferences:
+            for cid in conference.conditions:
+                if cid not in self.conditions:
+                    self.problem(f"conference {conference.id}", f"unknown condition {cid!r}")
+            if not conference.conditions and not conference.areas:
+                self.problem(f"conference {conference.id}", "needs conditions or areas")
+        ids = [e.id for e in self.awareness] + [c.id for c in self.conferences]
+        for dup in {i for i in ids if ids.count(i) > 1}:
+            self.problem(f"id {dup}", "used twice")
+        general = [tag_key(g.tag) for g in self.general]
+        for dup in {k for k in general if general.count(k) > 1}:
+            self.problem(f"general #{dup}", "listed twice")
+
+
+def _terms(condition: Condition) -> Iterable[str]:
+    names = (condition.name, *condition.synonyms, *condition.misspellings, *condition.abbreviations)
+    return {normalize_term(n) for n in names if normalize_term(n)}
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def read_knowledge(data_dir: Path = DATA_DIR) -> tuple[KnowledgeBase, list[str]]:
+    """Every data file read, with the list of integrity problems found (empty when sound)."""
+    reader = _Reader()
+    for path in sorted(data_dir.glob("*.yaml")):
+        reader.read_file(path)
+    reader.cross_checks()
+    kb = KnowledgeBase(
+        conditions=reader.conditions,
+        awareness=tuple(reader.awareness),
+        conferences=tuple(reader.conferences),
+        general=tuple(reader.general),
+        version=KNOWLEDGE_VERSION,
+    )
+    return kb, reader.problems
+
+
+@lru_cache(maxsize=4)
+def load_knowledge(data_dir: Path = DATA_DIR) -> KnowledgeBase:
+    """The knowledge base, loaded once; KnowledgeError lists every problem when it isn't sound."""
+    kb, problems = read_knowledge(data_dir)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb

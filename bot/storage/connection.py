@@ -1,0 +1,76 @@
+"""One SQLite connection per thread, WAL, a busy timeout, and one writer at a time."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.storage.migrations import migrations
+
+
+class StoreError(RuntimeError):
+    """The database can't be opened or used; the message says what to do."""
+
+
+class Connections:
+    """Hands each thread its own connection; Bolt listeners and scheduler jobs run in pools."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 30.0) -> None:
+        self.path = str(path)
+        self.busy_timeout_s = busy_timeout_s
+        self.write_lock = threading.RLock()
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        db = self.db()
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            with self.write_lock:
+                migrations.apply(db)
+        except sqlite3.DatabaseError as err:
+            self.close()
+            raise StoreError(
+                f"Can't use the database at {self.path}: {err}. Check HASHTAG_BOT_DB points to a "
+                "writable SQLite file (a new path creates one)."
+            ) from err
+
+    def db(self) -> Database:
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise StoreError(f"The folder for HASHTAG_BOT_DB does not exist: {parent}")
+            try:
+                conn = sqlite3.connect(
+                    self.path, timeout=self.busy_timeout_s, check_same_thread=False
+                )
+            except sqlite3.Error as err:
+                raise StoreError(f"Can't open the database at {self.path}: {err}") from err
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA cache_size=-65536")
+            db = Database(conn, execute_plugins=False)
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(conn)
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One transaction, one writer: all of it lands or none of it does."""
+        db = self.db()
+        with self.write_lock, db.atomic():
+            yield db
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

@@ -1,0 +1,196 @@
+"""Writing posts and authors once, and keeping the hashtag aggregates in step."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+
+from bot.domain.hashtags import tag_key
+from bot.domain.posts import Author, Post
+from bot.storage.connection import Connections
+
+MAX_TAGS_PAIRED = 10  # a post stuffed with 30 tags says little about how any two relate
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    new_posts: int = 0
+    updated_posts: int = 0
+    authors: int = 0
+    skipped_opted_out: int = 0
+
+    def __add__(self, other: SaveResult) -> SaveResult:
+        return SaveResult(
+            self.new_posts + other.new_posts,
+            self.updated_posts + other.updated_posts,
+            self.authors + other.authors,
+            self.skipped_opted_out + other.skipped_opted_out,
+        )
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+class PostWriter:
+    conns: Connections
+
+    def save_posts(
+        self, posts: Sequence[Post], authors: Sequence[Author], *, now: datetime
+    ) -> SaveResult:
+        """Store new posts once, refresh metrics of known ones, upsert authors; one transaction."""
+        fetched = now.isoformat()
+        with self.conns.write() as db:
+            conn = db.conn
+            opted_out = {a.id for a in authors if a.opted_out}
+            opted_out |= self._opted_out_ids(conn, {p.author_id for p in posts})
+            for author_id in {a.id for a in authors if a.opted_out}:
+                self._forget_author(conn, author_id, "profile opts out", fetched)
+            unique = {p.id: p for p in posts}
+            kept = [p for p in unique.values() if p.author_id not in opted_out]
+            ids = [p.id for p in kept]
+            existing: set[str] = set()
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                existing.update(
+                    row[0] for row in conn.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk)
+                )
+            new = [p for p in kept if p.id not in existing]
+            old = [p for p in kept if p.id in existing]
+            conn.executemany(
+                "INSERT INTO posts (id, source, author_id, text, created_at, day, url, lang,"
+                " conversation_id, reply_to, repost_of, quote_of, likes, reposts, replies, quotes,"
+                " fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        p.id, p.source, p.author_id, p.text, p.created_at.isoformat(),
+                        p.created_at.date().isoformat(), p.url, p.lang, p.conversation_id,
+                        p.reply_to, p.repost_of, p.quote_of, p.likes, p.reposts, p.replies,
+                        p.quotes, fetched,
+                    )
+                    for p in new
+                ],
+            )
+            conn.executemany(
+                "UPDATE posts SET likes=?, reposts=?, replies=?, quotes=?, fetched_at=? WHERE id=?",
+                [(p.likes, p.reposts, p.replies, p.quotes, fetched, p.id) for p in old],
+            )
+            self._add_hashtags(conn, new)
+            stored_authors = [a for a in authors if not a.opted_out]
+            conn.executemany(
+                "INSERT INTO authors (id, source, handle, name, description, url, followers,"
+                " following, posts_count, verified, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+                " handle=excluded.handle, name=excluded.name, description=excluded.description,"
+                " url=excluded.url, followers=excluded.followers, following=excluded.following,"
+                " posts_count=excluded.posts_count, verified=excluded.verified,"
+                " updated_at=excluded.updated_at",
+                [
+                    (
+                        a.id, a.source, a.handle, a.name, a.description, a.url, a.followers,
+                        a.following, a.posts_count, int(a.verified),
+                        a.created_at.isoformat() if a.created_at else None, fetched,
+                    )
+                    for a in stored_authors
+                ],
+            )
+        return SaveResult(len(new), len(old), len(stored_authors), len(unique) - len(kept))
+
+    @staticmethod
+    def _add_hashtags(conn, new: Sequence[Post]) -> None:  # type: ignore[no-untyped-def]
+        rows: list[tuple[str, str, str]] = []
+        daily: Counter[tuple[str, str]] = Counter()
+        engagement: Counter[tuple[str, str]] = Counter()
+        forms: Counter[tuple[str, str]] = Counter()
+        authors: dict[tuple[str, str], tuple[str, int]] = {}
+        pairs: Counter[tuple[str, str, str]] = Counter()
+        for post in new:
+            day = post.created_at.date().isoformat()
+            keyed = dict((tag_key(t), t) for t in reversed(post.hashtags))
+            for key, form in keyed.items():
+                rows.append((post.id, key, form))
+                daily[key, day] += 1
+                engagement[key, day] += post.engagement
+                forms[key, form] += 1
+                last, count = authors.get((key, post.author_id), ("", 0))
+                authors[key, post.author_id] = (max(last, day), count + 1)
+            for a, b in combinations(sorted(keyed)[:MAX_TAGS_PAIRED], 2):
+                pairs[a, day, b] += 1
+                pairs[b, day, a] += 1
+        conn.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?,?)", rows)
+        conn.executemany(
+            "INSERT INTO hashtag_daily VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
+            " posts=posts+excluded.posts, engagement=engagement+excluded.engagement",
+            [(k, d, n, engagement[k, d]) for (k, d), n in daily.items()],
+        )
+        conn.executemany(
+            "INSERT INTO hashtag_forms VALUES (?,?,?) ON CONFLICT DO UPDATE SET"
+            " posts=posts+excluded.posts",
+            [(k, f, n) for (k, f), n in forms.items()],
+        )
+        conn.executemany(
+            "INSERT INTO hashtag_authors VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
+            " last_day=max(last_day, excluded.last_day), posts=posts+excluded.posts",
+            [(k, a, d, n) for (k, a), (d, n) in authors.items()],
+        )
+        conn.executemany(
+            "INSERT INTO cooccur_daily VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
+            " posts=posts+excluded.posts",
+            [(a, b, d, n) for (a, d, b), n in pairs.items()],
+        )
+
+    @staticmethod
+    def _opted_out_ids(conn, author_ids: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
+        found: set[str] = set()
+        ids = sorted(author_ids)
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in conn.execute(f"SELECT author_id FROM opt_outs WHERE author_id IN ({marks})", chunk)
+            )
+        return found
+
+    @staticmethod
+    def _forget_author(conn, author_id: str, reason: str, when: str) -> None:  # type: ignore[no-untyped-def]
+        conn.execute(
+            "INSERT OR IGNORE INTO opt_outs (author_id, reason, created_at) VALUES (?,?,?)",
+            (author_id, reason, when),
+        )
+        conn.execute(
+            "DELETE FROM post_hashtags WHERE post_id IN (SELECT id FROM posts WHERE author_id=?)",
+            (author_id,),
+        )
+        conn.execute("DELETE FROM posts WHERE author_id=?", (author_id,))
+        conn.execute("DELETE FROM authors WHERE id=?", (author_id,))
+        conn.execute("DELETE FROM hashtag_authors WHERE author_id=?", (author_id,))
+
+    def opt_out(self, author_id: str, reason: str, *, now: datetime) -> None:
+        """Forget an account and everything it posted, and never store it again."""
+        with self.conns.write() as db:
+            self._forget_author(db.conn, author_id, reason, now.isoformat())
+
+    def delete_posts(self, post_ids: Sequence[str]) -> int:
+        """Honour deletions at the source: the post and its hashtag rows go."""
+        deleted = 0
+        with self.conns.write() as db:
+            for chunk in _chunks(list(post_ids)):
+                marks = ",".join("?" * len(chunk))
+                db.conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({marks})", chunk)
+                deleted += db.conn.execute(f"DELETE FROM posts WHERE id IN ({marks})", chunk).rowcount
+        return deleted
+
+    def expire_posts(self, *, before: datetime) -> int:
+        """Retention: drop posts (not aggregates) created before the cut-off."""
+        cutoff = before.date().isoformat()
+        with self.conns.write() as db:
+            db.conn.execute(
+                "DELETE FROM post_hashtags WHERE post_id IN (SELECT id FROM posts WHERE day < ?)",
+                (cutoff,),
+            )
+            return int(db.conn.execute("DELETE FROM posts WHERE day < ?", (cutoff,)).rowcount)

@@ -1,0 +1,126 @@
+"""The suggestion service: understand the text, gather evidence from the Store, rank."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.activity import Observed
+from bot.domain.candidates import Candidate, Plan, curated_index, plan_condition
+from bot.domain.conditions import ConditionMatcher, Understanding
+from bot.domain.hashtags import tag_key
+from bot.domain.knowledge import KnowledgeBase
+from bot.domain.suggest import SuggestionResult, rank
+from bot.storage import Store
+
+MAX_CONDITIONS = 3
+MAX_OBSERVED = 40  # co-occurring tags looked at per condition, most shared first
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 25
+SECONDARY_FACTOR = 0.9
+EXAMPLES = "“lung cancer”, “Crohn's”, “T1D” or “#LCSM”"
+
+
+class Suggester:
+    """`/hashtag TEXT` and `hashtag-bot suggest TEXT` both answer through here."""
+
+    def __init__(self, kb: KnowledgeBase, store: Store) -> None:
+        self.kb = kb
+        self.store = store
+        self.matcher = ConditionMatcher(kb)
+        self.index = curated_index(kb)
+
+    def suggest(self, text: str, *, today: date, limit: int = DEFAULT_LIMIT) -> SuggestionResult:
+        limit = max(1, min(limit, MAX_LIMIT))
+        understanding = self.matcher.understand(text)
+        notes: list[str] = []
+        if understanding.truncated:
+            notes.append("That was long, so only its beginning was read.")
+        if not understanding.text:
+            return self._result(text, understanding, [], [], notes + [_usage()], today, limit)
+        matches = understanding.matches[:MAX_CONDITIONS]
+        if len(understanding.matches) > MAX_CONDITIONS:
+            skipped = ", ".join(m.condition.name for m in understanding.matches[MAX_CONDITIONS:])
+            notes.append(f"Ask again for {skipped}: one answer covers at most {MAX_CONDITIONS} conditions.")
+        for match in matches:
+            if match.how == "fuzzy":
+                notes.append(f"Read “{match.matched}” as {match.condition.name}.")
+        plans = [
+            plan_condition(self.kb, m.condition, today, 1.0 if i == 0 else SECONDARY_FACTOR)
+            for i, m in enumerate(matches)
+        ]
+        if plans:
+            observed = [self._observe(plan, today) for plan in plans]
+            if understanding.unmatched:
+                words = " ".join(understanding.unmatched)
+                notes.append(f"“{words}” matched no condition, so the answer leaves it out.")
+        else:
+            plan, seen = self._observe_text(understanding, today)
+            plans, observed = [plan], [seen]
+            notes.append(_unknown_note(understanding, seen))
+        if all(seen.empty for seen in observed) and plans and plans[0].condition is not None:
+            notes.append(
+                "No stored posts use these tags yet, so the ranking rests on the knowledge base. "
+                "Track the condition in a channel to start listening."
+            )
+        return self._result(text, understanding, plans, observed, notes, today, limit)
+
+    def _result(
+        self,
+        text: str,
+        understanding: Understanding,
+        plans: list[Plan],
+        observed: list[Observed],
+        notes: list[str],
+        today: date,
+        limit: int,
+    ) -> SuggestionResult:
+        suggestions = rank(plans, observed, self.index, limit=limit) if plans else []
+        evidence = sum(seen.seed_posts + seen.text_posts for seen in observed)
+        return SuggestionResult(
+            query=text,
+            understanding=understanding,
+            suggestions=tuple(suggestions),
+            notes=tuple(notes),
+            as_of=today,
+            evidence_posts=evidence,
+            knowledge_version=self.kb.version,
+        )
+
+    def _observe(self, plan: Plan, today: date) -> Observed:
+        """Co-occurrence with the condition's seed tags, and activity of every tag in play."""
+        with_seeds = self.store.cooccurring(plan.seeds, today)
+        top = sorted(with_seeds, key=lambda k: -with_seeds[k])[:MAX_OBSERVED]
+        activity = self.store.tag_activity({*plan.candidates, *plan.seeds, *top}, today)
+        seed_posts = sum(activity[k].posts for k in plan.seeds if k in activity)
+        seed_posts -= self.store.seed_pair_posts(plan.seeds, today)
+        return Observed(activity, {k: with_seeds[k] for k in top}, seed_posts=max(seed_posts, 0))
+
+    def _observe_text(self, understanding: Understanding, today: date) -> tuple[Plan, Observed]:
+        """No condition matched: the tags typed, and the tags of recent posts that say the words."""
+        words = " ".join(understanding.unmatched) or understanding.text
+        matched_posts, tags = self.store.tags_in_text_matches(words, today)
+        plan = Plan(None, {}, set(), about=f"“{words}”", seen_with="posts that mention it", min_shared=2)
+        for typed in understanding.typed_tags:
+            key = tag_key(typed)
+            form, kind, about = self.index.get(key, (typed, "general", ""))
+            reasons = ["You typed it"] + ([f"Known tag for {about}"] if about else [])
+            plan.add(Candidate(key, form, kind, 0.3, reasons, curated=bool(about)))
+        top = sorted(tags, key=lambda k: -tags[k])[:MAX_OBSERVED]
+        activity = self.store.tag_activity({*plan.candidates, *top}, today)
+        seen = Observed(activity, {k: tags[k] for k in top}, text_posts=matched_posts)
+        return plan, seen
+
+
+def _usage() -> str:
+    return f"Type a condition, a hashtag or a few words, e.g. {EXAMPLES}."
+
+
+def _unknown_note(understanding: Understanding, seen: Observed) -> str:
+    words = " ".join(understanding.unmatched) or understanding.text
+    text = f"No condition in the knowledge base matches “{words}”."
+    if seen.text_posts:
+        return text + f" These come from {seen.text_posts:,} stored posts from the last 30 days that mention it."
+    return (
+        text + " No stored posts mention it yet either. Try a condition name, e.g. "
+        f"{EXAMPLES}, or track it in a channel so the bot starts listening."
+    )
