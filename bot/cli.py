@@ -62,7 +62,9 @@ def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 @click.version_option(package_name="hashtag-bot")
 def main() -> None:
     """hashtag-bot: the hashtags patient communities really use, with the evidence."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @main.command()
@@ -75,7 +77,9 @@ def main() -> None:
     show_default=True,
     help="How many hashtags.",
 )
-@click.option("--as-of", callback=parse_day, metavar="DATE", help="Answer as on this day (YYYY-MM-DD).")
+@click.option(
+    "--as-of", callback=parse_day, metavar="DATE", help="Answer as on this day (YYYY-MM-DD)."
+)
 @friendly_errors
 def suggest(text: tuple[str, ...], as_json: bool, limit: int, as_of: date | None) -> None:
     """Suggest hashtags for TEXT: exactly the answer `/hashtag TEXT` gives."""
@@ -97,10 +101,20 @@ def format_result(result: SuggestionResult) -> str:
         names = ", ".join(f"{m.condition.name} (from “{m.matched}”)" for m in matches)
         head = f"Hashtags for {names}"
     else:
-        head = f"Hashtags for “{result.understanding.text}”" if result.understanding.text else "hashtag-bot"
-    lines = [head, f"as of {result.as_of.isoformat()} · knowledge base {result.knowledge_version}", ""]
+        head = (
+            f"Hashtags for “{result.understanding.text}”"
+            if result.understanding.text
+            else "hashtag-bot"
+        )
+    lines = [
+        head,
+        f"as of {result.as_of.isoformat()} · knowledge base {result.knowledge_version}",
+        "",
+    ]
     for n, suggestion in enumerate(result.suggestions, 1):
-        lines.append(f"{n:>2}. #{suggestion.tag}  [{suggestion.kind}]  score {suggestion.score:.2f}")
+        lines.append(
+            f"{n:>2}. #{suggestion.tag}  [{suggestion.kind}]  score {suggestion.score:.2f}"
+        )
         lines += [f"      {reason}" for reason in suggestion.reasons]
     if result.suggestions:
         lines += ["", "Copy: " + " ".join(f"#{s.tag}" for s in result.suggestions[:5])]

@@ -130,7 +130,9 @@ class Settings:
             slack_bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
             slack_app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
             slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
-            slack_api_url=_url(env, "SLACK_API_URL", "https://slack.com/api", ("http://", "https://")),
+            slack_api_url=_url(
+                env, "SLACK_API_URL", "https://slack.com/api", ("http://", "https://")
+            ),
             x_bearer_token=_text(env, "X_BEARER_TOKEN"),
             x_api_url=_url(env, "X_API_URL", "https://api.twitter.com", ("http://", "https://")),
             x_post_read_usd=_float(env, "X_POST_READ_USD", 0.005),
@@ -140,7 +142,9 @@ class Settings:
             mastodon_access_token=_text(env, "MASTODON_ACCESS_TOKEN"),
             bluesky_handle=_text(env, "BLUESKY_HANDLE").lstrip("@"),
             bluesky_app_password=_text(env, "BLUESKY_APP_PASSWORD"),
-            bluesky_api_url=_url(env, "BLUESKY_API_URL", "https://bsky.social", ("http://", "https://")),
+            bluesky_api_url=_url(
+                env, "BLUESKY_API_URL", "https://bsky.social", ("http://", "https://")
+            ),
             bluesky_jetstream_url=_url(
                 env,
                 "BLUESKY_JETSTREAM_URL",
@@ -158,5 +162,7 @@ class Settings:
         """Fail fast, naming each missing setting and where to get it."""
         missing = [n for n in names if not getattr(self, n.lower())]
         if missing:
-            lines = [f"  {n}: {HOW_TO_GET.get(n, 'see the README settings table')}" for n in missing]
+            lines = [
+                f"  {n}: {HOW_TO_GET.get(n, 'see the README settings table')}" for n in missing
+            ]
             raise ConfigError("Missing settings:\n" + "\n".join(lines))

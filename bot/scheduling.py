@@ -26,7 +26,9 @@ def create_scheduler(
     settings: Settings, store: Store, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> BackgroundScheduler:
     """A scheduler with every periodic job registered; the caller starts and stops it."""
-    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler = BackgroundScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+    )
     scheduler.add_job(
         retention_job,
         "cron",

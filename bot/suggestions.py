@@ -36,11 +36,13 @@ class Suggester:
         if understanding.truncated:
             notes.append("That was long, so only its beginning was read.")
         if not understanding.text:
-            return self._result(text, understanding, [], [], notes + [_usage()], today, limit)
+            return self._result(text, understanding, [], [], [*notes, _usage()], today, limit)
         matches = understanding.matches[:MAX_CONDITIONS]
         if len(understanding.matches) > MAX_CONDITIONS:
             skipped = ", ".join(m.condition.name for m in understanding.matches[MAX_CONDITIONS:])
-            notes.append(f"Ask again for {skipped}: one answer covers at most {MAX_CONDITIONS} conditions.")
+            notes.append(
+                f"Ask again for {skipped}: one answer covers at most {MAX_CONDITIONS} conditions."
+            )
         for match in matches:
             if match.how == "fuzzy":
                 notes.append(f"Read “{match.matched}” as {match.condition.name}.")
@@ -99,7 +101,9 @@ class Suggester:
         """No condition matched: the tags typed, and the tags of recent posts that say the words."""
         words = " ".join(understanding.unmatched) or understanding.text
         matched_posts, tags = self.store.tags_in_text_matches(words, today)
-        plan = Plan(None, {}, set(), about=f"“{words}”", seen_with="posts that mention it", min_shared=2)
+        plan = Plan(
+            None, {}, set(), about=f"“{words}”", seen_with="posts that mention it", min_shared=2
+        )
         for typed in understanding.typed_tags:
             key = tag_key(typed)
             form, kind, about = self.index.get(key, (typed, "general", ""))
@@ -119,7 +123,10 @@ def _unknown_note(understanding: Understanding, seen: Observed) -> str:
     words = " ".join(understanding.unmatched) or understanding.text
     text = f"No condition in the knowledge base matches “{words}”."
     if seen.text_posts:
-        return text + f" These come from {seen.text_posts:,} stored posts from the last 30 days that mention it."
+        return (
+            text
+            + f" These come from {seen.text_posts:,} stored posts from the last 30 days that mention it."
+        )
     return (
         text + " No stored posts mention it yet either. Try a condition name, e.g. "
         f"{EXAMPLES}, or track it in a channel so the bot starts listening."

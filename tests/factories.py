@@ -11,7 +11,9 @@ from bot.domain.posts import Author, Post
 _ids = count(1)
 
 
-def author(n: int | str, *, source: str = "x", description: str = "", opted_out: bool = False) -> Author:
+def author(
+    n: int | str, *, source: str = "x", description: str = "", opted_out: bool = False
+) -> Author:
     return Author(
         id=f"{source}:u{n}",
         source=source,

@@ -65,7 +65,9 @@ class AnnualRule:
                 raise ValueError(f"nth must be 1-4 or -1, got {nth!r}")
             if not isinstance(days, int) or not 1 <= days <= 31:
                 raise ValueError(f"days must be 1-31, got {days!r}")
-            rule = cls(month=_month(when["month"]), weekday=WEEKDAYS.index(name), nth=nth, days=days)
+            rule = cls(
+                month=_month(when["month"]), weekday=WEEKDAYS.index(name), nth=nth, days=days
+            )
         elif keys == {"last_day"}:
             rule = cls(last_day=_month(when["last_day"]))
         else:

@@ -78,6 +78,20 @@ def timing_of(window: Window, today: date) -> tuple[float, bool, str]:
     return 0.1, False, when
 
 
+def _link(
+    conditions: tuple[str, ...], areas: tuple[str, ...], lineage: set[str], area: str
+) -> float:
+    """An event or meeting named for conditions serves those; one named for areas serves them all."""
+    if conditions:
+        return 1.0 if lineage & set(conditions) else 0.0
+    return AREA_FACTOR if area in areas or "all" in areas else 0.0
+
+
+def _months(window: Window) -> str:
+    first, last = f"{window.start:%b}", f"{window.end:%b %Y}"
+    return last if first == last[:3] else f"{first}–{last}"
+
+
 def _source(text: str) -> str:
     return f"source: {text}" if text else ""
 
@@ -86,7 +100,9 @@ def _reason(*parts: str) -> str:
     return " — ".join(p for p in parts if p)
 
 
-def plan_condition(kb: KnowledgeBase, condition: Condition, today: date, factor: float = 1.0) -> Plan:
+def plan_condition(
+    kb: KnowledgeBase, condition: Condition, today: date, factor: float = 1.0
+) -> Plan:
     """Every knowledge-base tag that can serve this condition, scored for standing and timing."""
     plan = Plan(condition, {}, set(), about=condition.name.lower())
     lineage = kb.lineage(condition.id)
@@ -96,7 +112,7 @@ def plan_condition(kb: KnowledgeBase, condition: Condition, today: date, factor:
     for owner, weight, prefix in related:
         for tag in owner.tags:
             key = tag_key(tag.tag)
-            note = tag.note
+            note = tag.note or f"The plain tag for {owner.name.lower()}"
             if tag.since and str(tag.since) not in note:
                 note += f" (since {tag.since})"
             reasons = [_reason(f"{prefix}: {note}" if prefix else note, _source(tag.source))]
@@ -107,33 +123,32 @@ def plan_condition(kb: KnowledgeBase, condition: Condition, today: date, factor:
                     key=key,
                     form=tag.tag,
                     kind=tag.kind,
-                    standing=STANDING[tag.kind] * weight * factor
+                    standing=STANDING[tag.kind]
+                    * weight
+                    * factor
                     * (AMBIGUOUS_FACTOR if tag.ambiguous else 1.0),
                     reasons=reasons,
                     ambiguous=tag.ambiguous,
                 )
             )
-            if owner.id == condition.id or weight == CHILD_FACTOR:
-                if tag.kind in ("community", "condition") and not tag.ambiguous:
-                    plan.seeds.add(key)
+            own_or_narrower = owner.id == condition.id or weight == CHILD_FACTOR
+            if own_or_narrower and tag.kind in ("community", "condition") and not tag.ambiguous:
+                plan.seeds.add(key)
     if not plan.seeds:  # only ambiguous tags: they are all we have to listen with
         plan.seeds = {tag_key(t.tag) for t in condition.tags}
     lineage_ids = {c.id for c in lineage}
     for event in kb.awareness:
-        if lineage_ids & set(event.conditions):
-            weight = 1.0
-        elif condition.area in event.areas or "all" in event.areas:
-            weight = AREA_FACTOR
-        else:
+        weight = _link(event.conditions, event.areas, lineage_ids, condition.area)
+        if not weight:
             continue
         window = event.rule.current_or_next(today)
         timing, now, when = timing_of(window, today)
         region = "" if event.region == "global" else f" ({event.region})"
-        for rank, tag in enumerate(event.tags):
+        for rank, event_tag in enumerate(event.tags):
             plan.add(
                 Candidate(
-                    key=tag_key(tag),
-                    form=tag,
+                    key=tag_key(event_tag),
+                    form=event_tag,
                     kind="awareness",
                     standing=STANDING["awareness"] * weight * factor * (0.85 if rank else 1.0),
                     reasons=[_reason(f"{event.name}{region}: {when}", _source(event.source))],
@@ -143,24 +158,28 @@ def plan_condition(kb: KnowledgeBase, condition: Condition, today: date, factor:
                 )
             )
     for conference in kb.conferences:
-        if lineage_ids & set(conference.conditions):
-            weight = 1.0
-        elif condition.area in conference.areas:
-            weight = AREA_FACTOR
-        else:
+        weight = _link(conference.conditions, conference.areas, lineage_ids, condition.area)
+        if not weight:
             continue
         year, window = conference.current_or_next(today)
-        timing, now, when = timing_of(window, today)
-        exact = year in conference.dates
-        caveat = "" if exact else " (usual months; check the meeting's own dates)"
-        tag = conference.tag(year)
+        if year in conference.dates:
+            timing, now, when = timing_of(window, today)
+            caveat = ""
+        else:  # only the usual months are known: never claim it is on now
+            timing, _, when = timing_of(window, today)
+            timing, now = min(timing, 0.6), False
+            when = f"usually {_months(window)}" + ("" if timing < 0.6 else ", around now")
+            caveat = " (check the meeting's own dates)"
+        conference_tag = conference.tag(year)
         plan.add(
             Candidate(
-                key=tag_key(tag),
-                form=tag,
+                key=tag_key(conference_tag),
+                form=conference_tag,
                 kind="conference",
                 standing=STANDING["conference"] * weight * factor,
-                reasons=[_reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source))],
+                reasons=[
+                    _reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source))
+                ],
                 window=window,
                 timing=timing,
                 happening_now=now,
@@ -187,8 +206,8 @@ def curated_index(kb: KnowledgeBase) -> dict[str, tuple[str, str, str]]:
         for tag in condition.tags:
             index.setdefault(tag_key(tag.tag), (tag.tag, tag.kind, condition.name))
     for event in kb.awareness:
-        for tag in event.tags:
-            index.setdefault(tag_key(tag), (tag, "awareness", event.name))
+        for event_tag in event.tags:
+            index.setdefault(tag_key(event_tag), (event_tag, "awareness", event.name))
     for general in kb.general:
         index.setdefault(tag_key(general.tag), (general.tag, "general", general.note))
     return index

@@ -15,10 +15,58 @@ MAX_QUERY_CHARS = 300
 _WORD = re.compile(r"[\w'’]+")
 # Words that carry no condition: "hashtags for lung cancer patients" means lung cancer.
 STOPWORDS = frozenset(
-    "a an and or with for the in of on to about by vs versus patient patients trial trials study "
-    "studies clinical recruitment recruiting recruit hashtag hashtags tag tags people living "
-    "community awareness support please me my our suggest suggestion suggestions disease "
-    "disorder syndrome condition conditions what which best top".split()
+    [
+        "a",
+        "an",
+        "and",
+        "or",
+        "with",
+        "for",
+        "the",
+        "in",
+        "of",
+        "on",
+        "to",
+        "about",
+        "by",
+        "vs",
+        "versus",
+        "patient",
+        "patients",
+        "trial",
+        "trials",
+        "study",
+        "studies",
+        "clinical",
+        "recruitment",
+        "recruiting",
+        "recruit",
+        "hashtag",
+        "hashtags",
+        "tag",
+        "tags",
+        "people",
+        "living",
+        "community",
+        "awareness",
+        "support",
+        "please",
+        "me",
+        "my",
+        "our",
+        "suggest",
+        "suggestion",
+        "suggestions",
+        "disease",
+        "disorder",
+        "syndrome",
+        "condition",
+        "conditions",
+        "what",
+        "which",
+        "best",
+        "top",
+    ]
 )
 
 
@@ -49,6 +97,7 @@ class ConditionMatcher:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.exact: dict[str, tuple[str, str]] = {}
+        self.mixed_case: dict[str, str] = {}  # "psa" -> "PsA": matched only as typed
         tag_owners: dict[str, set[str]] = {}
         for condition in kb.conditions.values():
             for tag in condition.tags:
@@ -62,6 +111,8 @@ class ConditionMatcher:
                 term = normalize_term(text)
                 if term:
                     self.exact.setdefault(term, (condition.id, how))
+                    if how == "abbreviation" and not (text.isupper() or text.islower()):
+                        self.mixed_case[term] = text
         for key, owners in tag_owners.items():
             term = normalize_term(key)
             if len(owners) == 1 and term and term not in self.exact:
@@ -112,6 +163,8 @@ class ConditionMatcher:
             typed = " ".join(dict.fromkeys(raw for raw, _ in span))
             if how == "abbreviation" and len(term) <= 3 and not (alone or typed.isupper()):
                 continue  # "all" is a word; "ALL" is a leukaemia
+            if term in self.mixed_case and typed != self.mixed_case[term]:
+                continue  # "PsA" is psoriatic arthritis; "PSA" is a prostate test
             return length, ConditionMatch(self.kb.conditions[cid], typed, how, 100.0)
         return None
 
@@ -129,7 +182,9 @@ class ConditionMatcher:
                 if len(gram) < 5:
                     continue
                 cutoff = 90.0 if len(gram) < 8 else 85.0
-                hit = process.extractOne(gram, self.fuzzy_terms, scorer=fuzz.ratio, score_cutoff=cutoff)
+                hit = process.extractOne(
+                    gram, self.fuzzy_terms, scorer=fuzz.ratio, score_cutoff=cutoff
+                )
                 if hit:
                     best = (length, hit[0], float(hit[1]))
                     break

@@ -75,6 +75,10 @@ class Conference:
     conditions: tuple[str, ...] = ()
     areas: tuple[str, ...] = ()
     dates: dict[int, ConferenceDates] = field(default_factory=dict)
+    years: str = "every"  # every | even | odd: biennial meetings
+
+    def held_in(self, year: int) -> bool:
+        return self.years == "every" or (year % 2 == 0) == (self.years == "even")
 
     def tag(self, year: int) -> str:
         suffix = str(year)[-2:] if self.year_digits == 2 else str(year)
@@ -91,10 +95,10 @@ class Conference:
         )
 
     def current_or_next(self, today: date) -> tuple[int, Window]:
-        this_year = self.window(today.year)
-        if this_year.end >= today:
-            return today.year, this_year
-        return today.year + 1, self.window(today.year + 1)
+        for year in range(today.year, today.year + 3):
+            if self.held_in(year) and self.window(year).end >= today:
+                return year, self.window(year)
+        raise ValueError(f"{self.id} is never held")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from bot.domain.candidates import Candidate, Plan
 from bot.domain.conditions import Understanding
 from bot.domain.hashtags import display_form
 
+MAX_GENERAL = 3
 MIN_AUTHORS = 2  # an observed tag needs posts from this many people: one account can't plant it
 _CONFERENCE_LIKE = re.compile(r"^[a-z]{2,10}(\d{2}|\d{4})$")
 
@@ -71,7 +72,11 @@ class SuggestionResult:
             "query": self.query,
             "condition": None
             if primary is None
-            else {"id": primary.condition.id, "name": primary.condition.name, "matched": primary.matched},
+            else {
+                "id": primary.condition.id,
+                "name": primary.condition.name,
+                "matched": primary.matched,
+            },
             "conditions": [
                 {"id": m.condition.id, "name": m.condition.name, "matched": m.matched, "how": m.how}
                 for m in self.understanding.matches
@@ -174,7 +179,11 @@ def rank(
             reasons.append(_people(activity, relevance, plan.about))
         elif candidate.curated:
             reasons.append("Not yet seen in stored posts")
-        form = display_form(activity.forms, candidate.form) if activity and activity.forms else candidate.form
+        form = (
+            display_form(activity.forms, candidate.form)
+            if activity and activity.forms
+            else candidate.form
+        )
         scored.append(
             Suggestion(
                 tag=form,
@@ -188,4 +197,12 @@ def rank(
             )
         )
     scored.sort(key=lambda s: (-s.score, s.tag.casefold()))
-    return scored[:limit]
+    kept: list[Suggestion] = []
+    general = 0
+    for suggestion in scored:
+        if suggestion.kind == "general":
+            general += 1
+            if general > MAX_GENERAL:  # cross-cutting tags fill in; they don't crowd out
+                continue
+        kept.append(suggestion)
+    return kept[:limit]

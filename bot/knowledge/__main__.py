@@ -9,7 +9,9 @@ from bot.knowledge.loader import read_knowledge
 
 kb, problems = read_knowledge()
 areas = Counter(c.area for c in kb.conditions.values())
-print(f"{len(kb.conditions)} conditions: " + ", ".join(f"{a} {n}" for a, n in sorted(areas.items())))
+print(
+    f"{len(kb.conditions)} conditions: " + ", ".join(f"{a} {n}" for a, n in sorted(areas.items()))
+)
 tags = sum(len(c.tags) for c in kb.conditions.values())
 print(
     f"{tags} condition tags, {len(kb.awareness)} awareness events, "

@@ -71,7 +71,9 @@ class _Reader:
             self.problem(where, f"{value!r} is not a valid hashtag")
         return tag
 
-    def areas(self, where: str, entry: dict[str, Any], *, allow_all: bool = False) -> tuple[str, ...]:
+    def areas(
+        self, where: str, entry: dict[str, Any], *, allow_all: bool = False
+    ) -> tuple[str, ...]:
         areas = self.strings(where, entry, "areas")
         for area in areas:
             if area not in AREAS and not (allow_all and area == "all"):
@@ -118,13 +120,15 @@ class _Reader:
             if kind and kind not in CONDITION_TAG_KINDS:
                 self.problem(tag_where, f"kind must be one of {', '.join(CONDITION_TAG_KINDS)}")
             since = raw.get("since")
-            if since is not None and not (isinstance(since, int) and 1990 <= since <= date.today().year):
+            if since is not None and not (
+                isinstance(since, int) and 1990 <= since <= date.today().year
+            ):
                 self.problem(tag_where, f"since must be a year, got {since!r}")
             tags.append(
                 CuratedTag(
                     tag=self.tag(tag_where, raw.get("tag", "")),
                     kind=kind,
-                    note=self.text(tag_where, raw, "note"),
+                    note=self.text(tag_where, raw, "note", required=kind != "condition"),
                     source=self.text(tag_where, raw, "source"),
                     since=since,
                     ambiguous=bool(raw.get("ambiguous", False)),
@@ -189,6 +193,9 @@ class _Reader:
             except (KeyError, TypeError, ValueError) as err:
                 self.problem(where, f"dates for {year}: {err}")
         prefix = self.tag(where, entry.get("tag_prefix", ""))
+        years = str(entry.get("years", "every"))
+        if years not in ("every", "even", "odd"):
+            self.problem(where, "years must be every, even or odd")
         self.conferences.append(
             Conference(
                 id=self.text(where, entry, "id"),
@@ -201,6 +208,7 @@ class _Reader:
                 conditions=self.strings(where, entry, "conditions"),
                 areas=self.areas(where, entry),
                 dates=dates,
+                years=years if years in ("even", "odd") else "every",
             )
         )
 

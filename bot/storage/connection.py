@@ -45,16 +45,18 @@ class Connections:
             parent = Path(self.path).parent
             if not parent.exists():
                 raise StoreError(f"The folder for HASHTAG_BOT_DB does not exist: {parent}")
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, check_same_thread=False)
             try:
-                conn = sqlite3.connect(
-                    self.path, timeout=self.busy_timeout_s, check_same_thread=False
-                )
-            except sqlite3.Error as err:
-                raise StoreError(f"Can't open the database at {self.path}: {err}") from err
-            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            conn.execute("PRAGMA cache_size=-65536")
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA temp_store=MEMORY")
+                conn.execute("PRAGMA cache_size=-65536")
+            except sqlite3.DatabaseError as err:
+                conn.close()
+                raise StoreError(
+                    f"Can't use the database at {self.path}: {err}. Check HASHTAG_BOT_DB points "
+                    "to a writable SQLite file (a new path creates one)."
+                ) from err
             db = Database(conn, execute_plugins=False)
             self._local.db = db
             with self._all_lock:

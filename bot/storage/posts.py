@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,9 @@ class PostWriter:
         with self.conns.write() as db:
             conn = db.conn
             opted_out = {a.id for a in authors if a.opted_out}
-            opted_out |= self._opted_out_ids(conn, {p.author_id for p in posts})
+            opted_out |= self._opted_out_ids(
+                conn, {p.author_id for p in posts} | {a.id for a in authors}
+            )
             for author_id in {a.id for a in authors if a.opted_out}:
                 self._forget_author(conn, author_id, "profile opts out", fetched)
             unique = {p.id: p for p in posts}
@@ -58,7 +61,8 @@ class PostWriter:
             for chunk in _chunks(ids):
                 marks = ",".join("?" * len(chunk))
                 existing.update(
-                    row[0] for row in conn.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk)
+                    row[0]
+                    for row in conn.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk)
                 )
             new = [p for p in kept if p.id not in existing]
             old = [p for p in kept if p.id in existing]
@@ -68,10 +72,23 @@ class PostWriter:
                 " fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
-                        p.id, p.source, p.author_id, p.text, p.created_at.isoformat(),
-                        p.created_at.date().isoformat(), p.url, p.lang, p.conversation_id,
-                        p.reply_to, p.repost_of, p.quote_of, p.likes, p.reposts, p.replies,
-                        p.quotes, fetched,
+                        p.id,
+                        p.source,
+                        p.author_id,
+                        p.text,
+                        p.created_at.isoformat(),
+                        p.created_at.date().isoformat(),
+                        p.url,
+                        p.lang,
+                        p.conversation_id,
+                        p.reply_to,
+                        p.repost_of,
+                        p.quote_of,
+                        p.likes,
+                        p.reposts,
+                        p.replies,
+                        p.quotes,
+                        fetched,
                     )
                     for p in new
                 ],
@@ -81,7 +98,7 @@ class PostWriter:
                 [(p.likes, p.reposts, p.replies, p.quotes, fetched, p.id) for p in old],
             )
             self._add_hashtags(conn, new)
-            stored_authors = [a for a in authors if not a.opted_out]
+            stored_authors = [a for a in authors if a.id not in opted_out]
             conn.executemany(
                 "INSERT INTO authors (id, source, handle, name, description, url, followers,"
                 " following, posts_count, verified, created_at, updated_at)"
@@ -92,9 +109,18 @@ class PostWriter:
                 " updated_at=excluded.updated_at",
                 [
                     (
-                        a.id, a.source, a.handle, a.name, a.description, a.url, a.followers,
-                        a.following, a.posts_count, int(a.verified),
-                        a.created_at.isoformat() if a.created_at else None, fetched,
+                        a.id,
+                        a.source,
+                        a.handle,
+                        a.name,
+                        a.description,
+                        a.url,
+                        a.followers,
+                        a.following,
+                        a.posts_count,
+                        int(a.verified),
+                        a.created_at.isoformat() if a.created_at else None,
+                        fetched,
                     )
                     for a in stored_authors
                 ],
@@ -102,7 +128,7 @@ class PostWriter:
         return SaveResult(len(new), len(old), len(stored_authors), len(unique) - len(kept))
 
     @staticmethod
-    def _add_hashtags(conn, new: Sequence[Post]) -> None:  # type: ignore[no-untyped-def]
+    def _add_hashtags(conn: sqlite3.Connection, new: Sequence[Post]) -> None:
         rows: list[tuple[str, str, str]] = []
         daily: Counter[tuple[str, str]] = Counter()
         engagement: Counter[tuple[str, str]] = Counter()
@@ -145,19 +171,21 @@ class PostWriter:
         )
 
     @staticmethod
-    def _opted_out_ids(conn, author_ids: set[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    def _opted_out_ids(conn: sqlite3.Connection, author_ids: set[str]) -> set[str]:
         found: set[str] = set()
         ids = sorted(author_ids)
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             found.update(
                 r[0]
-                for r in conn.execute(f"SELECT author_id FROM opt_outs WHERE author_id IN ({marks})", chunk)
+                for r in conn.execute(
+                    f"SELECT author_id FROM opt_outs WHERE author_id IN ({marks})", chunk
+                )
             )
         return found
 
     @staticmethod
-    def _forget_author(conn, author_id: str, reason: str, when: str) -> None:  # type: ignore[no-untyped-def]
+    def _forget_author(conn: sqlite3.Connection, author_id: str, reason: str, when: str) -> None:
         conn.execute(
             "INSERT OR IGNORE INTO opt_outs (author_id, reason, created_at) VALUES (?,?,?)",
             (author_id, reason, when),
@@ -182,7 +210,9 @@ class PostWriter:
             for chunk in _chunks(list(post_ids)):
                 marks = ",".join("?" * len(chunk))
                 db.conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({marks})", chunk)
-                deleted += db.conn.execute(f"DELETE FROM posts WHERE id IN ({marks})", chunk).rowcount
+                deleted += db.conn.execute(
+                    f"DELETE FROM posts WHERE id IN ({marks})", chunk
+                ).rowcount
         return deleted
 
     def expire_posts(self, *, before: datetime) -> int:

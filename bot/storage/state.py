@@ -42,8 +42,15 @@ class StateStore:
             cursor = db.conn.execute(
                 "INSERT OR IGNORE INTO topics (team_id, channel_id, topic, topic_key, condition_id,"
                 " created_by, created_at) VALUES (?,?,?,?,?,?,?)",
-                (team_id, channel_id, topic, topic_key(topic), condition_id, created_by,
-                 now.isoformat()),
+                (
+                    team_id,
+                    channel_id,
+                    topic,
+                    topic_key(topic),
+                    condition_id,
+                    created_by,
+                    now.isoformat(),
+                ),
             )
             return cursor.rowcount == 1
 
@@ -66,9 +73,13 @@ class StateStore:
 
     # Cursors --------------------------------------------------------------------------------
     def cursor(self, source: str, query_key: str) -> str | None:
-        row = self.conns.db().conn.execute(
-            "SELECT position FROM cursors WHERE source=? AND query_key=?", (source, query_key)
-        ).fetchone()
+        row = (
+            self.conns.db()
+            .conn.execute(
+                "SELECT position FROM cursors WHERE source=? AND query_key=?", (source, query_key)
+            )
+            .fetchone()
+        )
         return row[0] if row else None
 
     def set_cursor(self, source: str, query_key: str, position: str, *, now: datetime) -> None:
@@ -92,11 +103,15 @@ class StateStore:
             )
 
     def reads_between(self, source: str, first: date, last: date) -> tuple[int, int, int]:
-        row = self.conns.db().conn.execute(
-            "SELECT COALESCE(SUM(posts),0), COALESCE(SUM(users),0), COALESCE(SUM(requests),0)"
-            " FROM reads WHERE source=? AND day >= ? AND day <= ?",
-            (source, first.isoformat(), last.isoformat()),
-        ).fetchone()
+        row = (
+            self.conns.db()
+            .conn.execute(
+                "SELECT COALESCE(SUM(posts),0), COALESCE(SUM(users),0), COALESCE(SUM(requests),0)"
+                " FROM reads WHERE source=? AND day >= ? AND day <= ?",
+                (source, first.isoformat(), last.isoformat()),
+            )
+            .fetchone()
+        )
         return int(row[0]), int(row[1]), int(row[2])
 
     # Source health --------------------------------------------------------------------------

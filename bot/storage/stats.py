@@ -97,12 +97,16 @@ class StatsReader:
         if len(seeds) < 2:
             return 0
         d30 = (today - timedelta(days=WINDOW_DAYS - 1)).isoformat()
-        row = self.conns.db().conn.execute(
-            "SELECT COALESCE(SUM(posts), 0) FROM cooccur_daily"
-            f" WHERE tag_key IN ({_marks(seeds)}) AND other_key IN ({_marks(seeds)})"
-            " AND tag_key < other_key AND day >= ? AND day <= ?",
-            [*seeds, *seeds, d30, today.isoformat()],
-        ).fetchone()
+        row = (
+            self.conns.db()
+            .conn.execute(
+                "SELECT COALESCE(SUM(posts), 0) FROM cooccur_daily"
+                f" WHERE tag_key IN ({_marks(seeds)}) AND other_key IN ({_marks(seeds)})"
+                " AND tag_key < other_key AND day >= ? AND day <= ?",
+                [*seeds, *seeds, d30, today.isoformat()],
+            )
+            .fetchone()
+        )
         return int(row[0])
 
     def tags_in_text_matches(
@@ -134,7 +138,9 @@ class StatsReader:
         return len(ids), tags
 
     def posts_since(self, since: date) -> int:
-        row = self.conns.db().conn.execute(
-            "SELECT COUNT(*) FROM posts WHERE day >= ?", [since.isoformat()]
-        ).fetchone()
+        row = (
+            self.conns.db()
+            .conn.execute("SELECT COUNT(*) FROM posts WHERE day >= ?", [since.isoformat()])
+            .fetchone()
+        )
         return int(row[0])

@@ -25,6 +25,6 @@ class Store(PostWriter, StatsReader, StateStore):
     def counts(self) -> dict[str, int]:
         conn = self.conns.db().conn
         return {
-            table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+            table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
             for table in ("posts", "authors", "topics", "post_hashtags")
         }

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Store, StoreError
+from tests.conftest import NOW, TODAY
+from tests.factories import author, post
+
+
+def test_a_post_read_twice_is_stored_once_and_counted_once(store: Store) -> None:
+    posts = [post("#LCSM chat tonight #LungCancer", at=NOW, by=i) for i in range(5)]
+    first = store.save_posts(posts, [author(i) for i in range(5)], now=NOW)
+    again = store.save_posts(posts, [author(i) for i in range(5)], now=NOW)
+    assert (first.new_posts, again.new_posts, again.updated_posts) == (5, 0, 5)
+    activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert (activity.posts, activity.authors) == (5, 5)
+    assert store.counts()["posts"] == 5
+
+
+def test_activity_splits_the_last_two_weeks_for_the_trend(store: Store) -> None:
+    posts = [post("#LCSM", at=NOW, by=1, days_ago=d) for d in (0, 1, 2, 8)]
+    store.save_posts(posts, [], now=NOW)
+    activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert (activity.posts_7d, activity.posts_prev_7d) == (3, 1)
+    assert activity.trend == 2.0
+
+
+def test_cooccurrence_counts_posts_shared_with_seed_tags(store: Store) -> None:
+    store.save_posts(
+        [post("#LCSM #LungCancer", at=NOW), post("#LCSM #NSCLC", at=NOW), post("#NSCLC", at=NOW)],
+        [],
+        now=NOW,
+    )
+    assert store.cooccurring(["lcsm"], TODAY) == {"lungcancer": 1, "nsclc": 1}
+    assert store.seed_pair_posts(["lcsm", "lungcancer"], TODAY) == 1
+
+
+def test_opted_out_accounts_are_forgotten_and_never_stored_again(store: Store) -> None:
+    store.save_posts([post("#LCSM hi", at=NOW, by=7)], [author(7)], now=NOW)
+    result = store.save_posts(
+        [post("#LCSM again", at=NOW, by=7)], [author(7, opted_out=True)], now=NOW
+    )
+    assert result.new_posts == 0 and result.skipped_opted_out == 1
+    later = store.save_posts([post("#LCSM third", at=NOW, by=7)], [author(7)], now=NOW)
+    assert later.new_posts == 0
+    assert store.counts()["posts"] == 0 and store.counts()["authors"] == 0
+
+
+def test_deleted_posts_disappear_from_text_search(store: Store) -> None:
+    store.save_posts([post("mesothelioma support group #meso", at=NOW, post_id="x:1")], [], now=NOW)
+    assert store.tags_in_text_matches("mesothelioma", TODAY)[0] == 1
+    assert store.delete_posts(["x:1"]) == 1
+    assert store.tags_in_text_matches("mesothelioma", TODAY) == (0, {})
+
+
+def test_retention_drops_old_posts_but_keeps_aggregates(store: Store) -> None:
+    store.save_posts(
+        [post("#LCSM old", at=NOW, days_ago=10), post("#LCSM new", at=NOW)], [], now=NOW
+    )
+    assert store.expire_posts(before=NOW - timedelta(days=5)) == 1
+    assert store.counts()["posts"] == 1
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"].posts == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["NEAR(", '"', "*", "AND OR NOT", "'; DROP TABLE posts;--", "😀", ""]
+)
+def test_text_search_never_raises_on_fts_syntax(store: Store, text: str) -> None:
+    store.save_posts([post("NEAR AND OR words #x", at=NOW)], [], now=NOW)
+    posts, _ = store.tags_in_text_matches(text, TODAY)
+    assert posts in (0, 1)
+    assert store.counts()["posts"] == 1
+
+
+def test_writes_from_many_threads_all_land(store: Store) -> None:
+    def write(worker: int) -> None:
+        for n in range(20):
+            store.save_posts(
+                [post(f"#T{worker} n{n}", at=NOW, post_id=f"x:{worker}-{n}")], [], now=NOW
+            )
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.counts()["posts"] == 120
+
+
+def test_reopening_keeps_data_and_applies_migrations_once(tmp_path: Path) -> None:
+    path = tmp_path / "again.db"
+    first = Store(path)
+    first.save_posts([post("#LCSM", at=NOW)], [], now=NOW)
+    first.close()
+    second = Store(path)
+    assert second.counts()["posts"] == 1
+    second.close()
+
+
+def test_a_database_in_a_missing_folder_says_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        Store(tmp_path / "nowhere" / "db.sqlite")
+
+
+def test_a_file_that_is_not_sqlite_says_what_is_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("this is not a database " * 100)
+    with pytest.raises(StoreError, match="HASHTAG_BOT_DB"):
+        Store(path)
+
+
+def test_topics_are_tracked_once_per_channel(store: Store) -> None:
+    assert store.track("C1", "Lung cancer", condition_id="lung-cancer", created_by="U1", now=NOW)
+    assert not store.track(
+        "C1", "lung  CANCER", condition_id="lung-cancer", created_by="U2", now=NOW
+    )
+    assert store.track("C2", "lung cancer", condition_id="lung-cancer", created_by="U1", now=NOW)
+    assert [t.channel_id for t in store.topics()] == ["C1", "C2"]
+    assert store.untrack("C1", "LUNG cancer")
+    assert [t.channel_id for t in store.topics()] == ["C2"]
