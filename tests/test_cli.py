@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+def test_suggest_prints_ranked_hashtags_with_reasons() -> None:
+    result = CliRunner().invoke(main, ["suggest", "lung", "cancer", "--as-of", "2026-11-27"])
+    assert result.exit_code == 0
+    assert "Hashtags for Lung cancer" in result.output
+    assert "#LCSM" in result.output and "happening now" in result.output
+    assert "Copy: #" in result.output
+
+
+def test_suggest_json_has_the_documented_shape() -> None:
+    result = CliRunner().invoke(
+        main, ["suggest", "lung cancer", "--json", "--limit", "5", "--as-of", "2026-11-27"]
+    )
+    assert result.exit_code == 0
+    answer = json.loads(result.output)
+    assert answer["query"] == "lung cancer"
+    assert set(answer["condition"]) == {"id", "name", "matched"}
+    assert len(answer["suggestions"]) == 5
+    for suggestion in answer["suggestions"]:
+        assert not suggestion["tag"].startswith("#")
+        assert suggestion["kind"] in {
+            "community",
+            "condition",
+            "awareness",
+            "conference",
+            "research",
+            "treatment",
+            "general",
+        }
+        assert isinstance(suggestion["score"], float) and suggestion["reasons"]
+        assert suggestion["window"] is None or set(suggestion["window"]) == {"start", "end"}
+
+
+def test_a_bad_date_or_limit_is_explained() -> None:
+    bad_date = CliRunner().invoke(main, ["suggest", "lupus", "--as-of", "27/11/2026"])
+    assert bad_date.exit_code == 2 and "is not a date like 2026-11-27" in bad_date.output
+    bad_limit = CliRunner().invoke(main, ["suggest", "lupus", "--limit", "0"])
+    assert bad_limit.exit_code == 2 and "--limit" in bad_limit.output
+
+
+def test_a_broken_setting_ends_with_what_to_fix_not_a_traceback() -> None:
+    result = CliRunner().invoke(main, ["suggest", "lupus"], env={"RETENTION_DAYS": "soon"})
+    assert result.exit_code == 2
+    assert "RETENTION_DAYS must be a whole number" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unusable_database_path_is_explained(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        main, ["suggest", "lupus"], env={"HASHTAG_BOT_DB": str(tmp_path / "no" / "x.db")}
+    )
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_empty_text_gets_usage_not_an_error() -> None:
+    result = CliRunner().invoke(main, ["suggest", ""])
+    assert result.exit_code == 0 and "Type a condition" in result.output
