@@ -21,31 +21,48 @@ _INITIAL = [
         fetched_at TEXT NOT NULL)""",
     "CREATE INDEX posts_day ON posts(day)",
     "CREATE INDEX posts_author ON posts(author_id)",
+    # Tags get small integer ids: the aggregates below are read in hot paths at millions of posts.
+    "CREATE TABLE tags (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)",
     """CREATE TABLE post_hashtags (
-        post_id TEXT NOT NULL, tag_key TEXT NOT NULL, tag TEXT NOT NULL,
-        PRIMARY KEY (post_id, tag_key)) WITHOUT ROWID""",
-    "CREATE INDEX post_hashtags_tag ON post_hashtags(tag_key)",
+        post_id TEXT NOT NULL, tag_id INTEGER NOT NULL, tag TEXT NOT NULL,
+        PRIMARY KEY (post_id, tag_id)) WITHOUT ROWID""",
     # FTS5 over post text, kept in step with posts by triggers.
     "CREATE VIRTUAL TABLE posts_fts USING fts5(text, content='posts', content_rowid='rowid')",
     """CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
         INSERT INTO posts_fts(rowid, text) VALUES (new.rowid, new.text); END""",
     """CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
         INSERT INTO posts_fts(posts_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END""",
-    # Aggregates: kept when posts expire, so suggestions stay fast at millions of posts.
+    # Aggregates, kept when posts expire so trends survive retention. Days are date ordinals.
     """CREATE TABLE hashtag_daily (
-        tag_key TEXT NOT NULL, day TEXT NOT NULL, posts INTEGER NOT NULL,
-        engagement INTEGER NOT NULL, PRIMARY KEY (tag_key, day)) WITHOUT ROWID""",
+        tag_id INTEGER NOT NULL, day INTEGER NOT NULL, posts INTEGER NOT NULL,
+        engagement INTEGER NOT NULL, PRIMARY KEY (tag_id, day)) WITHOUT ROWID""",
     """CREATE TABLE hashtag_forms (
-        tag_key TEXT NOT NULL, form TEXT NOT NULL, posts INTEGER NOT NULL,
-        PRIMARY KEY (tag_key, form)) WITHOUT ROWID""",
+        tag_id INTEGER NOT NULL, form TEXT NOT NULL, posts INTEGER NOT NULL,
+        PRIMARY KEY (tag_id, form)) WITHOUT ROWID""",
     """CREATE TABLE hashtag_authors (
-        tag_key TEXT NOT NULL, author_id TEXT NOT NULL, last_day TEXT NOT NULL,
-        posts INTEGER NOT NULL, PRIMARY KEY (tag_key, author_id)) WITHOUT ROWID""",
-    "CREATE INDEX hashtag_authors_recent ON hashtag_authors(tag_key, last_day)",
+        tag_id INTEGER NOT NULL, author_id TEXT NOT NULL, last_day INTEGER NOT NULL,
+        posts INTEGER NOT NULL, PRIMARY KEY (tag_id, author_id)) WITHOUT ROWID""",
     "CREATE INDEX hashtag_authors_author ON hashtag_authors(author_id)",
+    # How many of a tag's authors were last active on each day: unique authors over any
+    # recent window is a short range sum instead of a count over every author of the tag.
+    """CREATE TABLE hashtag_author_days (
+        tag_id INTEGER NOT NULL, last_day INTEGER NOT NULL, authors INTEGER NOT NULL,
+        PRIMARY KEY (tag_id, last_day)) WITHOUT ROWID""",
+    """CREATE TRIGGER hashtag_authors_insert AFTER INSERT ON hashtag_authors BEGIN
+        INSERT INTO hashtag_author_days VALUES (new.tag_id, new.last_day, 1)
+        ON CONFLICT DO UPDATE SET authors = authors + 1; END""",
+    """CREATE TRIGGER hashtag_authors_move AFTER UPDATE OF last_day ON hashtag_authors
+        WHEN old.last_day != new.last_day BEGIN
+        UPDATE hashtag_author_days SET authors = authors - 1
+        WHERE tag_id = old.tag_id AND last_day = old.last_day;
+        INSERT INTO hashtag_author_days VALUES (new.tag_id, new.last_day, 1)
+        ON CONFLICT DO UPDATE SET authors = authors + 1; END""",
+    """CREATE TRIGGER hashtag_authors_delete AFTER DELETE ON hashtag_authors BEGIN
+        UPDATE hashtag_author_days SET authors = authors - 1
+        WHERE tag_id = old.tag_id AND last_day = old.last_day; END""",
     """CREATE TABLE cooccur_daily (
-        tag_key TEXT NOT NULL, other_key TEXT NOT NULL, day TEXT NOT NULL, posts INTEGER NOT NULL,
-        PRIMARY KEY (tag_key, day, other_key)) WITHOUT ROWID""",
+        tag_id INTEGER NOT NULL, day INTEGER NOT NULL, other_id INTEGER NOT NULL,
+        posts INTEGER NOT NULL, PRIMARY KEY (tag_id, day, other_id)) WITHOUT ROWID""",
     # Channels' tracked topics, collection cursors, spend and source health.
     """CREATE TABLE topics (
         id INTEGER PRIMARY KEY, team_id TEXT NOT NULL DEFAULT '', channel_id TEXT NOT NULL,

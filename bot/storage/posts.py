@@ -12,6 +12,7 @@ from itertools import combinations
 from bot.domain.hashtags import tag_key
 from bot.domain.posts import Author, Post
 from bot.storage.connection import Connections
+from bot.storage.tag_ids import TagIds
 
 MAX_TAGS_PAIRED = 10  # a post stuffed with 30 tags says little about how any two relate
 _CHUNK = 500
@@ -40,12 +41,21 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
 
 class PostWriter:
     conns: Connections
+    tag_ids: TagIds
 
     def save_posts(
         self, posts: Sequence[Post], authors: Sequence[Author], *, now: datetime
     ) -> SaveResult:
         """Store new posts once, refresh metrics of known ones, upsert authors; one transaction."""
-        fetched = now.isoformat()
+        try:
+            return self._save_posts(posts, authors, now.isoformat())
+        except BaseException:
+            self.tag_ids.forget()
+            raise
+
+    def _save_posts(
+        self, posts: Sequence[Post], authors: Sequence[Author], fetched: str
+    ) -> SaveResult:
         with self.conns.write() as db:
             conn = db.conn
             opted_out = {a.id for a in authors if a.opted_out}
@@ -127,47 +137,49 @@ class PostWriter:
             )
         return SaveResult(len(new), len(old), len(stored_authors), len(unique) - len(kept))
 
-    @staticmethod
-    def _add_hashtags(conn: sqlite3.Connection, new: Sequence[Post]) -> None:
-        rows: list[tuple[str, str, str]] = []
-        daily: Counter[tuple[str, str]] = Counter()
-        engagement: Counter[tuple[str, str]] = Counter()
-        forms: Counter[tuple[str, str]] = Counter()
-        authors: dict[tuple[str, str], tuple[str, int]] = {}
-        pairs: Counter[tuple[str, str, str]] = Counter()
-        for post in new:
-            day = post.created_at.date().isoformat()
-            keyed = dict((tag_key(t), t) for t in reversed(post.hashtags))
-            for key, form in keyed.items():
-                rows.append((post.id, key, form))
-                daily[key, day] += 1
-                engagement[key, day] += post.engagement
-                forms[key, form] += 1
-                last, count = authors.get((key, post.author_id), ("", 0))
-                authors[key, post.author_id] = (max(last, day), count + 1)
-            for a, b in combinations(sorted(keyed)[:MAX_TAGS_PAIRED], 2):
+    def _add_hashtags(self, conn: sqlite3.Connection, new: Sequence[Post]) -> None:
+        """Hashtag rows and every aggregate, summed in Python so each row is written once a batch."""
+        keyed_posts = [(p, {tag_key(t): t for t in reversed(p.hashtags)}) for p in new]
+        ids = self.tag_ids.create(conn, {k for _, keyed in keyed_posts for k in keyed})
+        rows: list[tuple[str, int, str]] = []
+        daily: Counter[tuple[int, int]] = Counter()
+        engagement: Counter[tuple[int, int]] = Counter()
+        forms: Counter[tuple[int, str]] = Counter()
+        authors: dict[tuple[int, str], tuple[int, int]] = {}
+        pairs: Counter[tuple[int, int, int]] = Counter()
+        for post, keyed in keyed_posts:
+            day = post.created_at.date().toordinal()
+            tag_ids = [ids[k] for k in keyed]
+            for tag_id, form in zip(tag_ids, keyed.values(), strict=True):
+                rows.append((post.id, tag_id, form))
+                daily[tag_id, day] += 1
+                engagement[tag_id, day] += post.engagement
+                forms[tag_id, form] += 1
+                last, count = authors.get((tag_id, post.author_id), (0, 0))
+                authors[tag_id, post.author_id] = (max(last, day), count + 1)
+            for a, b in combinations(sorted(tag_ids)[:MAX_TAGS_PAIRED], 2):
                 pairs[a, day, b] += 1
                 pairs[b, day, a] += 1
         conn.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?,?)", rows)
         conn.executemany(
             "INSERT INTO hashtag_daily VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
             " posts=posts+excluded.posts, engagement=engagement+excluded.engagement",
-            [(k, d, n, engagement[k, d]) for (k, d), n in daily.items()],
+            [(t, d, n, engagement[t, d]) for (t, d), n in daily.items()],
         )
         conn.executemany(
             "INSERT INTO hashtag_forms VALUES (?,?,?) ON CONFLICT DO UPDATE SET"
             " posts=posts+excluded.posts",
-            [(k, f, n) for (k, f), n in forms.items()],
+            [(t, f, n) for (t, f), n in forms.items()],
         )
         conn.executemany(
             "INSERT INTO hashtag_authors VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
             " last_day=max(last_day, excluded.last_day), posts=posts+excluded.posts",
-            [(k, a, d, n) for (k, a), (d, n) in authors.items()],
+            [(t, a, d, n) for (t, a), (d, n) in authors.items()],
         )
         conn.executemany(
             "INSERT INTO cooccur_daily VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
             " posts=posts+excluded.posts",
-            [(a, b, d, n) for (a, d, b), n in pairs.items()],
+            [(a, d, b, n) for (a, d, b), n in pairs.items()],
         )
 
     @staticmethod

@@ -6,17 +6,20 @@ from pathlib import Path
 
 from bot.storage.connection import Connections, StoreError
 from bot.storage.posts import PostWriter, SaveResult
+from bot.storage.sources_state import SourcesState
 from bot.storage.state import StateStore, Topic
+from bot.storage.tag_ids import TagIds
 from bot.storage.stats import StatsReader
 
 __all__ = ["SaveResult", "Store", "StoreError", "Topic"]
 
 
-class Store(PostWriter, StatsReader, StateStore):
+class Store(PostWriter, StatsReader, StateStore, SourcesState):
     """Every read and write the bot makes; nothing outside storage/ writes SQL."""
 
     def __init__(self, path: str | Path) -> None:
         self.conns = Connections(path)
+        self.tag_ids = TagIds()
         self.path = str(path)
 
     def close(self) -> None:

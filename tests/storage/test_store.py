@@ -122,3 +122,13 @@ def test_topics_are_tracked_once_per_channel(store: Store) -> None:
     assert [t.channel_id for t in store.topics()] == ["C1", "C2"]
     assert store.untrack("C1", "LUNG cancer")
     assert [t.channel_id for t in store.topics()] == ["C2"]
+
+
+def test_unique_authors_count_people_once_across_days_and_forget_opt_outs(store: Store) -> None:
+    posts = [post("#LCSM", at=NOW, by=1, days_ago=d) for d in (0, 3, 12, 40)]
+    posts += [post("#LCSM", at=NOW, by=2, days_ago=35)]  # outside the 30-day window
+    store.save_posts(posts, [], now=NOW)
+    store.save_posts([post("#LCSM", at=NOW, by=3, days_ago=1)], [], now=NOW)
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 2
+    store.opt_out("x:u3", "asked to be forgotten", now=NOW)
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 1

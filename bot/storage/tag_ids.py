@@ -1,0 +1,56 @@
+"""Tag keys <-> small integer ids, cached in memory; aggregates store the ids."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Collection
+
+
+class TagIds:
+    def __init__(self) -> None:
+        self._id: dict[str, int] = {}
+        self._key: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """After a rolled-back write: ids handed out in it may not exist."""
+        with self._lock:
+            self._id.clear()
+            self._key.clear()
+
+    def _remember(self, rows: list[tuple[int, str]]) -> None:
+        with self._lock:
+            for tag_id, key in rows:
+                self._id[key] = tag_id
+                self._key[tag_id] = key
+
+    def existing(self, conn: sqlite3.Connection, keys: Collection[str]) -> dict[str, int]:
+        """Ids of the keys already stored (unknown keys are left out)."""
+        missing = [k for k in set(keys) if k not in self._id]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            self._remember(
+                conn.execute(f"SELECT id, key FROM tags WHERE key IN ({marks})", chunk).fetchall()
+            )
+        return {k: self._id[k] for k in keys if k in self._id}
+
+    def create(self, conn: sqlite3.Connection, keys: Collection[str]) -> dict[str, int]:
+        """Ids for every key, adding new ones; call inside the write transaction."""
+        found = self.existing(conn, keys)
+        new = sorted(set(keys) - set(found))
+        if new:
+            conn.executemany("INSERT OR IGNORE INTO tags (key) VALUES (?)", [(k,) for k in new])
+            found.update(self.existing(conn, new))
+        return found
+
+    def keys(self, conn: sqlite3.Connection, ids: Collection[int]) -> dict[int, str]:
+        missing = [i for i in set(ids) if i not in self._key]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            self._remember(
+                conn.execute(f"SELECT id, key FROM tags WHERE id IN ({marks})", chunk).fetchall()
+            )
+        return {i: self._key[i] for i in ids if i in self._key}
