@@ -63,6 +63,12 @@ _INITIAL = [
     """CREATE TABLE cooccur_daily (
         tag_id INTEGER NOT NULL, day INTEGER NOT NULL, other_id INTEGER NOT NULL,
         posts INTEGER NOT NULL, PRIMARY KEY (tag_id, day, other_id)) WITHOUT ROWID""",
+    # The same pairs summed over the 30 days up to window_state.last_day, kept current as posts
+    # arrive and rebuilt when the day turns: co-occurrence reads don't grow with history.
+    """CREATE TABLE cooccur_window (
+        tag_id INTEGER NOT NULL, other_id INTEGER NOT NULL, posts INTEGER NOT NULL,
+        PRIMARY KEY (tag_id, other_id)) WITHOUT ROWID""",
+    "CREATE TABLE window_state (id INTEGER PRIMARY KEY CHECK (id = 1), last_day INTEGER NOT NULL)",
     # Channels' tracked topics, collection cursors, spend and source health.
     """CREATE TABLE topics (
         id INTEGER PRIMARY KEY, team_id TEXT NOT NULL DEFAULT '', channel_id TEXT NOT NULL,

@@ -12,6 +12,7 @@ from itertools import combinations
 from bot.domain.hashtags import tag_key
 from bot.domain.posts import Author, Post
 from bot.storage.connection import Connections
+from bot.storage.cooccur import CooccurWindow
 from bot.storage.tag_ids import TagIds
 
 MAX_TAGS_PAIRED = 10  # a post stuffed with 30 tags says little about how any two relate
@@ -39,7 +40,7 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start : start + _CHUNK]
 
 
-class PostWriter:
+class PostWriter(CooccurWindow):
     conns: Connections
     tag_ids: TagIds
 
@@ -176,11 +177,13 @@ class PostWriter:
             " last_day=max(last_day, excluded.last_day), posts=posts+excluded.posts",
             [(t, a, d, n) for (t, a), (d, n) in authors.items()],
         )
+        pair_rows = [(a, d, b, n) for (a, d, b), n in pairs.items()]
         conn.executemany(
             "INSERT INTO cooccur_daily VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
             " posts=posts+excluded.posts",
-            [(a, d, b, n) for (a, d, b), n in pairs.items()],
+            pair_rows,
         )
+        self._add_to_window(conn, pair_rows, self.window_day(conn))
 
     @staticmethod
     def _opted_out_ids(conn: sqlite3.Connection, author_ids: set[str]) -> set[str]:

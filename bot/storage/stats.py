@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from bot.domain.activity import TagActivity
 from bot.storage.connection import Connections
+from bot.storage.cooccur import CooccurWindow
 from bot.storage.tag_ids import TagIds
 
 WINDOW_DAYS = 30
@@ -26,7 +27,7 @@ def _marks(items: Collection[object]) -> str:
     return ",".join("?" * len(items))
 
 
-class StatsReader:
+class StatsReader(CooccurWindow):
     conns: Connections
     tag_ids: TagIds
 
@@ -85,19 +86,26 @@ class StatsReader:
         }
 
     def cooccurring(self, seed_keys: Collection[str], today: date) -> dict[str, int]:
-        """Posts each tag shared with any of the seed tags in the last 30 days."""
+        """Posts each tag shared with any of the seed tags in the 30 days up to today."""
         conn = self.conns.db().conn
         seeds = sorted(self.tag_ids.existing(conn, set(seed_keys)).values())
         if not seeds:
             return {}
-        d30, _, _, end = self._window(today)
-        rows = conn.execute(
-            "SELECT other_id, SUM(posts) FROM cooccur_daily"
-            f" WHERE tag_id IN ({_marks(seeds)}) AND day >= ? AND day <= ? GROUP BY other_id",
-            [*seeds, d30, end],
-        ).fetchall()
+        if self.window_day(conn) == today.toordinal():
+            rows = conn.execute(
+                "SELECT other_id, SUM(posts) FROM cooccur_window"
+                f" WHERE tag_id IN ({_marks(seeds)}) GROUP BY other_id",
+                seeds,
+            ).fetchall()
+        else:  # another day than the window's (an --as-of answer): sum the days themselves
+            d30, _, _, end = self._window(today)
+            rows = conn.execute(
+                "SELECT other_id, SUM(posts) FROM cooccur_daily"
+                f" WHERE tag_id IN ({_marks(seeds)}) AND day >= ? AND day <= ? GROUP BY other_id",
+                [*seeds, d30, end],
+            ).fetchall()
         keys = self.tag_ids.keys(conn, [r[0] for r in rows])
-        return {keys[tag_id]: int(posts) for tag_id, posts in rows}
+        return {keys[tag_id]: int(posts) for tag_id, posts in rows if posts > 0}
 
     def seed_pair_posts(self, seed_keys: Collection[str], today: date) -> int:
         """Posts counted twice when summing seed tags (pairs of seeds on one post)."""
@@ -105,14 +113,21 @@ class StatsReader:
         seeds = sorted(self.tag_ids.existing(conn, set(seed_keys)).values())
         if len(seeds) < 2:
             return 0
-        d30, _, _, end = self._window(today)
-        row = conn.execute(
-            "SELECT COALESCE(SUM(posts), 0) FROM cooccur_daily"
-            f" WHERE tag_id IN ({_marks(seeds)}) AND other_id IN ({_marks(seeds)})"
-            " AND tag_id < other_id AND day >= ? AND day <= ?",
-            [*seeds, *seeds, d30, end],
-        ).fetchone()
-        return int(row[0])
+        marks = _marks(seeds)
+        if self.window_day(conn) == today.toordinal():
+            sql = (
+                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_window WHERE tag_id IN ({marks})"
+                f" AND other_id IN ({marks}) AND tag_id < other_id"
+            )
+            args: list[int] = [*seeds, *seeds]
+        else:
+            d30, _, _, end = self._window(today)
+            sql = (
+                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_daily WHERE tag_id IN ({marks})"
+                f" AND other_id IN ({marks}) AND tag_id < other_id AND day >= ? AND day <= ?"
+            )
+            args = [*seeds, *seeds, d30, end]
+        return int(conn.execute(sql, args).fetchone()[0])
 
     def tags_in_text_matches(
         self, text: str, today: date, *, max_posts: int = 2000

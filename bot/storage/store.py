@@ -8,8 +8,8 @@ from bot.storage.connection import Connections, StoreError
 from bot.storage.posts import PostWriter, SaveResult
 from bot.storage.sources_state import SourcesState
 from bot.storage.state import StateStore, Topic
-from bot.storage.tag_ids import TagIds
 from bot.storage.stats import StatsReader
+from bot.storage.tag_ids import TagIds
 
 __all__ = ["SaveResult", "Store", "StoreError", "Topic"]
 

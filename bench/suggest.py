@@ -1,0 +1,111 @@
+"""`suggest` latency in-process, knowledge-base-only and data-backed, at 10k / 100k / 1M posts."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import write_twarc2
+from bot.knowledge import load_knowledge
+from bot.sources.archive import import_archive
+from bot.storage import Store
+from bot.suggestions import Suggester
+
+TODAY = date(2026, 11, 27)
+NOW = datetime(2026, 11, 27, 23, 59, tzinfo=UTC)
+# What recruiters type: plain names, abbreviations, a typo, a tag, several conditions, unknown text.
+QUERIES = [
+    "lung cancer",
+    "breast cancer",
+    "T1D",
+    "Crohn's",
+    "MS",
+    "multiple myeloma",
+    "lung cancr",
+    "#LCSM",
+    "lupus and psoriasis",
+    "support group",
+]
+ROUNDS = 20
+_DATABASES: dict[int, Path] = {}
+_WORKDIR = Path(tempfile.mkdtemp(prefix="hashtag-bot-bench-"))
+
+
+def database(n_posts: int) -> Path:
+    """A database holding the seeded corpus of n_posts, imported once per run and shared."""
+    if n_posts not in _DATABASES:
+        write_twarc2(_WORKDIR / f"corpus-{n_posts}.jsonl", n_posts, end=TODAY)
+        path = _WORKDIR / f"bench-{n_posts}.db"
+        store = Store(path)
+        try:
+            import_archive(
+                _WORKDIR / f"corpus-{n_posts}.jsonl",
+                lambda posts, authors: store.save_posts(posts, authors, now=NOW),
+            )
+        finally:
+            store.close()
+        _DATABASES[n_posts] = path
+    return _DATABASES[n_posts]
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def latencies(path: Path) -> list[float]:
+    store = Store(path)
+    try:
+        suggester = Suggester(load_knowledge(), store)
+        for query in QUERIES:  # warm the page cache the way a running bot has it
+            suggester.suggest(query, today=TODAY)
+        samples = []
+        for _ in range(ROUNDS):
+            for query in QUERIES:
+                started = time.perf_counter()
+                suggester.suggest(query, today=TODAY)
+                samples.append((time.perf_counter() - started) * 1000)
+        return samples
+    finally:
+        store.close()
+
+
+def rows_for(label: str, samples: list[float]) -> list[dict[str, Any]]:
+    p95 = percentile(samples, 95)
+    return [
+        {
+            "name": f"suggest p50, {label}",
+            "value": round(statistics.median(samples), 2),
+            "unit": "ms",
+        },
+        {
+            "name": f"suggest p95, {label}",
+            "value": round(p95, 2),
+            "unit": "ms",
+            "target": "<= 50",
+            "met": p95 <= 50,
+        },
+        {"name": f"suggest p99, {label}", "value": round(percentile(samples, 99), 2), "unit": "ms"},
+    ]
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    rows = rows_for("knowledge base only", latencies(_WORKDIR / "empty.db"))
+    for n_posts in (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000):
+        path = database(n_posts)
+        rows += rows_for(f"{n_posts:,} posts", latencies(path))
+        size = path.stat().st_size + sum(
+            p.stat().st_size for p in path.parent.glob(path.name + "-*") if p.exists()
+        )
+        rows.append(
+            {
+                "name": f"database bytes per post, {n_posts:,} posts",
+                "value": round(size / n_posts),
+                "unit": "bytes",
+            }
+        )
+    return rows

@@ -1,0 +1,53 @@
+"""The rolling 30-day co-occurrence window: reads stay small however long the bot has listened."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import date
+
+from bot.storage.connection import Connections
+
+WINDOW_DAYS = 30
+
+
+class CooccurWindow:
+    conns: Connections
+
+    def window_day(self, conn: sqlite3.Connection | None = None) -> int | None:
+        """The day (ordinal) the window ends on, or None before it was first built."""
+        conn = conn or self.conns.db().conn
+        row = conn.execute("SELECT last_day FROM window_state WHERE id = 1").fetchone()
+        return int(row[0]) if row else None
+
+    def rebuild_cooccur_window(self, today: date) -> bool:
+        """Sum the 30 days up to today; False when the window already ends today."""
+        end = today.toordinal()
+        with self.conns.write() as db:
+            if self.window_day(db.conn) == end:
+                return False
+            db.conn.execute("DELETE FROM cooccur_window")
+            db.conn.execute(
+                "INSERT INTO cooccur_window SELECT tag_id, other_id, SUM(posts) FROM cooccur_daily"
+                " WHERE day > ? AND day <= ? GROUP BY tag_id, other_id",
+                (end - WINDOW_DAYS, end),
+            )
+            db.conn.execute(
+                "INSERT INTO window_state VALUES (1, ?) ON CONFLICT DO UPDATE SET"
+                " last_day = excluded.last_day",
+                (end,),
+            )
+        return True
+
+    @staticmethod
+    def _add_to_window(
+        conn: sqlite3.Connection, pairs: Iterable[tuple[int, int, int, int]], last_day: int | None
+    ) -> None:
+        """New posts inside the current window count at once (called in the write transaction)."""
+        if last_day is None:
+            return
+        conn.executemany(
+            "INSERT INTO cooccur_window VALUES (?,?,?) ON CONFLICT DO UPDATE SET"
+            " posts = posts + excluded.posts",
+            [(a, b, n) for a, day, b, n in pairs if last_day - WINDOW_DAYS < day <= last_day],
+        )
