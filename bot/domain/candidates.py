@@ -185,14 +185,16 @@ def plan_condition(
                 happening_now=now,
             )
         )
-    for general in kb.general:
-        if general.applies_to(condition.area):
+    for order, general in enumerate(kb.general):
+        if general.applies_to(condition.area, lineage_ids):
+            # The area's own cross-cutting tags first (#RareDisease), then the files' order.
+            specific = 1.15 if general.conditions or condition.area in general.areas else 1.0
             plan.add(
                 Candidate(
                     key=tag_key(general.tag),
                     form=general.tag,
                     kind="general",
-                    standing=STANDING["general"] * factor,
+                    standing=STANDING["general"] * factor * specific - 0.001 * order,
                     reasons=[_reason(general.note, _source(general.source))],
                 )
             )

@@ -107,8 +107,11 @@ class GeneralTag:
     note: str
     source: str
     areas: tuple[str, ...] = ("all",)
+    conditions: tuple[str, ...] = ()  # when set, only these conditions (and their subtypes)
 
-    def applies_to(self, area: str) -> bool:
+    def applies_to(self, area: str, lineage: set[str]) -> bool:
+        if self.conditions:
+            return bool(lineage & set(self.conditions))
         return "all" in self.areas or area in self.areas
 
 

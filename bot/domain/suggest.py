@@ -165,7 +165,7 @@ def rank(
                 + 0.3 * _scaled(activity.posts, top_posts)
                 + 0.1 * _scaled(activity.engagement, top_engagement)
             )
-        fit = relevance if relevance is not None else (0.4 if candidate.ambiguous else 1.0)
+        fit = relevance if relevance is not None else (0.7 if candidate.ambiguous else 1.0)
         trend_up = max(0.0, min(activity.trend, 1.0)) if activity else 0.0
         score = (
             0.5 * candidate.standing * candidate.timing

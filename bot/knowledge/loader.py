@@ -220,6 +220,7 @@ class _Reader:
                 note=self.text(where, entry, "note"),
                 source=self.text(where, entry, "source"),
                 areas=self.areas(where, entry, allow_all=True) or ("all",),
+                conditions=self.strings(where, entry, "conditions"),
             )
         )
 
@@ -250,6 +251,10 @@ class _Reader:
         ids = [e.id for e in self.awareness] + [c.id for c in self.conferences]
         for dup in {i for i in ids if ids.count(i) > 1}:
             self.problem(f"id {dup}", "used twice")
+        for entry in self.general:
+            for cid in entry.conditions:
+                if cid not in self.conditions:
+                    self.problem(f"general #{entry.tag}", f"unknown condition {cid!r}")
         general = [tag_key(g.tag) for g in self.general]
         for dup in {k for k in general if general.count(k) > 1}:
             self.problem(f"general #{dup}", "listed twice")
