@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -31,6 +34,14 @@ def friendly_errors(command: F) -> F:
             return command(*args, **kwargs)
         except (ConfigError, StoreError, KnowledgeError) as err:
             click.echo(f"hashtag-bot: {err}", err=True)
+            sys.exit(2)
+        except sqlite3.Error as err:
+            logging.getLogger(__name__).debug("database error", exc_info=True)
+            click.echo(
+                f"hashtag-bot: the database could not be used ({err}). "
+                "Run `hashtag-bot doctor` to check HASHTAG_BOT_DB.",
+                err=True,
+            )
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -121,3 +132,114 @@ def format_result(result: SuggestionResult) -> str:
     if result.notes:
         lines += [""] + [f"Note: {note}" for note in result.notes]
     return "\n".join(lines)
+
+
+@main.command()
+@click.option(
+    "--http",
+    "use_http",
+    is_flag=True,
+    help="Serve HTTP at /slack/events even if SLACK_APP_TOKEN is set.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: PORT or 3000)."
+)
+@friendly_errors
+def run(use_http: bool, port: int | None) -> None:
+    """Run the bot and its scheduler: Socket Mode with SLACK_APP_TOKEN, else HTTP."""
+    from bot.server import run_bot  # Slack and waitress load only for the commands that serve
+
+    settings = Settings.from_env()
+    logging.getLogger().setLevel(settings.log_level)
+    run_bot(settings, http=use_http, port=port)
+
+
+@main.command()
+def doctor() -> None:
+    """Check settings, Slack token and scopes, database and sources; say what to fix."""
+    from bot.doctor import report, run_checks
+
+    checks = run_checks()
+    click.echo(report(checks))
+    sys.exit(1 if any(check.failed for check in checks) else 0)
+
+
+@main.command()
+@click.option(
+    "--source",
+    "source_name",
+    type=click.Choice(["x", "mastodon", "bluesky", "all"]),
+    default="all",
+    show_default=True,
+    help="Which source to collect from.",
+)
+@click.option(
+    "--topic",
+    "topics",
+    multiple=True,
+    metavar="TEXT",
+    help="A topic to collect for (repeatable); default: every topic a channel tracks.",
+)
+@friendly_errors
+def ingest(source_name: str, topics: tuple[str, ...]) -> None:
+    """Run one collection cycle for the given or tracked topics."""
+    from bot.ingest import SOURCE_NAMES, queries_for, run_cycle, tracked_queries
+
+    settings = Settings.from_env()
+    kb = load_knowledge()
+    with opened_store(settings) as store:
+        queries = (
+            queries_for(((t, None) for t in topics), kb) if topics else tracked_queries(store, kb)
+        )
+        if not queries:
+            click.echo(
+                'Nothing to listen for: no channel tracks a topic yet. Pass --topic "lung cancer" '
+                "or track one in Slack."
+            )
+            return
+        names = SOURCE_NAMES if source_name == "all" else (source_name,)
+        report = run_cycle(settings, store, queries, names=names)
+    click.echo(report.summary())
+    sys.exit(1 if report.failed else 0)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--include-retweets", is_flag=True, help="Keep retweets (skipped by default).")
+@friendly_errors
+def import_archives(paths: tuple[Path, ...], include_retweets: bool) -> None:
+    """Load twarc2 JSONL or X API v2 JSON archives; importing a file twice stores nothing new."""
+    from bot.sources.archive import import_archive
+
+    settings = Settings.from_env()
+    failed = False
+    with opened_store(settings) as store:
+        for path in paths:
+            report = import_archive(
+                path,
+                lambda posts, authors: store.save_posts(posts, authors, now=datetime.now(UTC)),
+                include_reposts=include_retweets,
+                progress=_progress_printer(),
+            )
+            click.echo(report.summary())
+            failed = failed or bool(report.error)
+    sys.exit(1 if failed else 0)
+
+
+def _progress_printer() -> Callable[[Any, int, int], None]:
+    """Progress on stderr about once a second, so long imports show they are moving."""
+    started = last = time.monotonic()
+
+    def show(report: Any, done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= 1.0 and done < total:
+            last = now
+            rate = report.posts_read / max(now - started, 1e-6)
+            click.echo(
+                f"  {report.path.name}: {100 * done / max(total, 1):.0f}% · {report.posts_read:,} posts"
+                f" · {rate:,.0f} posts/s",
+                err=True,
+            )
+
+    return show

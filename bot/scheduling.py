@@ -1,14 +1,17 @@
-"""APScheduler 3.x jobs that run beside the bot: retention now; ingest cycles and digests join it."""
+"""APScheduler 3.x jobs that run beside the bot: ingest cycles and retention; digests join them."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase
+from bot.ingest import SOURCE_NAMES, CycleReport, run_cycle, tracked_queries
+from bot.knowledge import KnowledgeError, load_knowledge
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -20,6 +23,24 @@ def retention_job(store: Store, settings: Settings, clock: Callable[[], datetime
     removed = store.expire_posts(before=cutoff)
     log.info("retention: removed %d posts from before %s", removed, cutoff.date())
     return removed
+
+
+def ingest_job(
+    settings: Settings,
+    store: Store,
+    clock: Callable[[], datetime],
+    knowledge: Callable[[], KnowledgeBase] = load_knowledge,
+    names: Sequence[str] = SOURCE_NAMES,
+) -> CycleReport | None:
+    """One collection cycle over the tracked topics; each source's outcome logged once."""
+    try:
+        queries = tracked_queries(store, knowledge())
+    except KnowledgeError as err:
+        log.error("ingest: the knowledge base can't be read, so nothing was collected: %s", err)
+        return None
+    report = run_cycle(settings, store, queries, names=names, clock=clock)
+    report.log()
+    return report
 
 
 def create_scheduler(
@@ -37,5 +58,14 @@ def create_scheduler(
         args=[store, settings, clock],
         id="retention",
         name="delete posts past RETENTION_DAYS",
+    )
+    scheduler.add_job(
+        ingest_job,
+        "interval",
+        minutes=settings.ingest_every_minutes,
+        next_run_time=clock() + timedelta(minutes=1),  # soon after start, not an interval later
+        args=[settings, store, clock],
+        id="ingest",
+        name="collect posts every INGEST_EVERY_MINUTES",
     )
     return scheduler

@@ -93,3 +93,10 @@ _INITIAL = [
 def initial(db: Database) -> None:
     for statement in _INITIAL:
         db.execute(statement)
+
+
+@migrations(name="0002_fts_rows_added_per_batch")
+def fts_rows_added_per_batch(db: Database) -> None:
+    """A per-row trigger makes FTS5 flush its pending terms at every row (imports ran 4x slower);
+    save_posts adds each batch's rows to posts_fts with one INSERT … SELECT instead."""
+    db.execute("DROP TRIGGER IF EXISTS posts_fts_insert")

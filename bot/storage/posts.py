@@ -77,6 +77,7 @@ class PostWriter(CooccurWindow):
                 )
             new = [p for p in kept if p.id not in existing]
             old = [p for p in kept if p.id in existing]
+            last_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM posts").fetchone()[0]
             conn.executemany(
                 "INSERT INTO posts (id, source, author_id, text, created_at, day, url, lang,"
                 " conversation_id, reply_to, repost_of, quote_of, likes, reposts, replies, quotes,"
@@ -87,8 +88,8 @@ class PostWriter(CooccurWindow):
                         p.source,
                         p.author_id,
                         p.text,
-                        p.created_at.isoformat(),
-                        p.created_at.date().isoformat(),
+                        created,
+                        created[:10],  # the date part of the ISO time is the post's day
                         p.url,
                         p.lang,
                         p.conversation_id,
@@ -102,7 +103,13 @@ class PostWriter(CooccurWindow):
                         fetched,
                     )
                     for p in new
+                    for created in (p.created_at.isoformat(),)
                 ],
+            )
+            # Full-text rows for the whole batch in one statement (see migration 0002).
+            conn.execute(
+                "INSERT INTO posts_fts(rowid, text) SELECT rowid, text FROM posts WHERE rowid > ?",
+                (last_rowid,),
             )
             conn.executemany(
                 "UPDATE posts SET likes=?, reposts=?, replies=?, quotes=?, fetched_at=? WHERE id=?",
@@ -140,32 +147,51 @@ class PostWriter(CooccurWindow):
 
     def _add_hashtags(self, conn: sqlite3.Connection, new: Sequence[Post]) -> None:
         """Hashtag rows and every aggregate, summed in Python so each row is written once a batch."""
-        keyed_posts = [(p, {tag_key(t): t for t in reversed(p.hashtags)}) for p in new]
+        keys: dict[str, str] = {}  # tag_key memo: a batch repeats the same few tags
+        keyed_posts = []
+        for p in new:
+            keyed = {}
+            for t in reversed(p.hashtags):
+                key = keys.get(t)
+                if key is None:
+                    key = keys[t] = tag_key(t)
+                keyed[key] = t
+            keyed_posts.append((p, keyed))
         ids = self.tag_ids.create(conn, {k for _, keyed in keyed_posts for k in keyed})
         rows: list[tuple[str, int, str]] = []
-        daily: Counter[tuple[int, int]] = Counter()
-        engagement: Counter[tuple[int, int]] = Counter()
+        daily: dict[tuple[int, int], list[int]] = {}  # (tag, day) -> [posts, engagement]
         forms: Counter[tuple[int, str]] = Counter()
         authors: dict[tuple[int, str], tuple[int, int]] = {}
         pairs: Counter[tuple[int, int, int]] = Counter()
         for post, keyed in keyed_posts:
-            day = post.created_at.date().toordinal()
-            tag_ids = [ids[k] for k in keyed]
-            for tag_id, form in zip(tag_ids, keyed.values(), strict=True):
-                rows.append((post.id, tag_id, form))
-                daily[tag_id, day] += 1
-                engagement[tag_id, day] += post.engagement
+            if not keyed:
+                continue
+            day = post.created_at.toordinal()
+            engaged = post.likes + post.reposts + post.replies + post.quotes
+            post_id, author_id = post.id, post.author_id
+            tag_ids = []
+            for key, form in keyed.items():
+                tag_id = ids[key]
+                tag_ids.append(tag_id)
+                rows.append((post_id, tag_id, form))
+                sums = daily.get((tag_id, day))
+                if sums is None:
+                    daily[tag_id, day] = [1, engaged]
+                else:
+                    sums[0] += 1
+                    sums[1] += engaged
                 forms[tag_id, form] += 1
-                last, count = authors.get((tag_id, post.author_id), (0, 0))
-                authors[tag_id, post.author_id] = (max(last, day), count + 1)
-            for a, b in combinations(sorted(tag_ids)[:MAX_TAGS_PAIRED], 2):
-                pairs[a, day, b] += 1
-                pairs[b, day, a] += 1
+                last, count = authors.get((tag_id, author_id), (0, 0))
+                authors[tag_id, author_id] = (last if last > day else day, count + 1)
+            if len(tag_ids) > 1:
+                for a, b in combinations(sorted(tag_ids)[:MAX_TAGS_PAIRED], 2):
+                    pairs[a, day, b] += 1
+                    pairs[b, day, a] += 1
         conn.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?,?)", rows)
         conn.executemany(
             "INSERT INTO hashtag_daily VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET"
             " posts=posts+excluded.posts, engagement=engagement+excluded.engagement",
-            [(t, d, n, engagement[t, d]) for (t, d), n in daily.items()],
+            [(t, d, n, engaged) for (t, d), (n, engaged) in daily.items()],
         )
         conn.executemany(
             "INSERT INTO hashtag_forms VALUES (?,?,?) ON CONFLICT DO UPDATE SET"

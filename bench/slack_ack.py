@@ -1,0 +1,222 @@
+"""Time to ack `/hashtag` over the real HTTP server, and time until the answer reaches Slack.
+
+Signed slash-command requests go from a thread pool to waitress on loopback, 8 and 32 at a
+time; a loopback server plays Slack's Web API (auth.test) and the response_urls. The issue's
+target: p99 time to ack under 100 ms with 8 concurrent commands. Run: python3 -m bench.slack_ack
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import close_app, create_app
+from bot.config import Settings
+from bot.knowledge import load_knowledge
+from bot.server import EVENTS_PATH, HttpServer, health_of, wsgi_app
+from bot.storage import Store
+from bot.suggestions import Suggester
+
+SECRET = "bench-signing-secret"
+QUERIES = [
+    "lung cancer",
+    "crohns",
+    "t1d",
+    "#BCSM",
+    "breast cancer",
+    "ms",
+    "glorbitis",
+    "help",
+    "list",
+]
+ACK_TARGET_MS = 100.0
+
+
+class Backlogged(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 drops bursts of answers, costing a 1 s SYN retry
+    daemon_threads = True
+
+
+class FakeSlack:
+    """auth.test for the app, and response_urls that note when each answer arrives."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/respond/"):
+                    with fake.lock:
+                        fake.arrived[self.path.rsplit("/", 1)[-1]] = time.perf_counter()
+                body = json.dumps(
+                    {"ok": True, "user_id": "U0BOT", "team_id": "T0", "bot_id": "B0"}
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = Backlogged(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def command(url: str, slack: FakeSlack, n: int) -> tuple[str, float, float]:
+    """(reply id, seconds to ack, when it was sent) for one signed `/hashtag` request."""
+    reply_id = f"c{n}"
+    body = urlencode({
+        "team_id": "T0", "channel_id": "C0BENCH", "channel_name": "bench", "user_id": "U0",
+        "command": "/hashtag", "text": QUERIES[n % len(QUERIES)], "api_app_id": "A0",
+        "response_url": f"{slack.url}/respond/{reply_id}", "trigger_id": f"t{n}",
+    })  # fmt: skip
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
+            timestamp=stamp, body=body
+        ),
+    }
+    request = urllib.request.Request(url + EVENTS_PATH, data=body.encode(), headers=headers)
+    sent = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"ack status {response.status}")
+    return reply_id, time.perf_counter() - sent, sent
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure(
+    url: str, slack: FakeSlack, concurrency: int, count: int, start: int
+) -> dict[str, float]:
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(lambda n: command(url, slack, n), range(start, start + count)))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with slack.lock:
+            if all(reply_id in slack.arrived for reply_id, _, _ in results):
+                break
+        time.sleep(0.01)
+    with slack.lock:
+        replies = [slack.arrived[r] - sent for r, _, sent in results if r in slack.arrived]
+    acks = [seconds for _, seconds, _ in results]
+    return {
+        "ack_p50": percentile(acks, 50) * 1000,
+        "ack_p99": percentile(acks, 99) * 1000,
+        "ack_mean": statistics.fmean(acks) * 1000,
+        "reply_p50": percentile(replies, 50) * 1000,
+        "reply_p99": percentile(replies, 99) * 1000,
+        "lost": float(count - len(replies)),
+    }
+
+
+def row(name: str, value: float, unit: str = "ms", limit: float | None = None) -> dict[str, Any]:
+    """One figure in `python -m bench`'s shape: a target only where the issue sets one."""
+    return {
+        "name": name,
+        "value": round(value, 2),
+        "unit": unit,
+        "target": "" if limit is None else f"<= {limit:g}",
+        "met": None if limit is None else value <= limit,
+    }
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Rows {"name", "value", "unit", "target", "met"} for `python -m bench`; figures on stderr."""
+    count = 80 if quick else 400
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # a queue is what we measure
+    rows: list[dict[str, Any]] = []
+    slack = FakeSlack()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            slack_bot_token="xoxb-bench",
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.url + "/api",
+        )
+        store = Store(Path(folder) / "bench.db")
+        app = create_app(
+            settings,
+            store=store,
+            suggester=Suggester(load_knowledge(), store),
+            clock=lambda: datetime.now(UTC),
+        )
+        server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0)
+        try:
+            with server.running():
+                measure(server.url, slack, 4, 20, start=0)  # warm-up: auth.test, imports, caches
+                alone = measure(server.url, slack, 1, 30, start=1_000)
+                rows += [
+                    row("slack ack p50, one at a time", alone["ack_p50"]),
+                    row("slack reply p50, one at a time", alone["reply_p50"]),
+                ]
+                for concurrency in (8, 32):
+                    figures = measure(
+                        server.url, slack, concurrency, count, start=concurrency * 10_000
+                    )
+                    rows += [
+                        row(f"slack ack p50 @{concurrency}", figures["ack_p50"]),
+                        row(
+                            f"slack ack p99 @{concurrency}",
+                            figures["ack_p99"],
+                            limit=ACK_TARGET_MS if concurrency == 8 else None,
+                        ),
+                        row(
+                            f"slack reply p50 @{concurrency} (burst of {count})",
+                            figures["reply_p50"],
+                        ),
+                        row(
+                            f"slack reply p99 @{concurrency} (burst of {count})",
+                            figures["reply_p99"],
+                        ),
+                        row(
+                            f"slack replies lost @{concurrency}", figures["lost"], "count", limit=0
+                        ),
+                    ]
+        finally:
+            close_app(app)
+            store.close()
+            slack.close()
+    for figure in rows:
+        target = f"   (target {figure['target']})" if figure["target"] else ""
+        print(
+            f"{figure['name']:<40} {figure['value']:>10.2f} {figure['unit']}{target}",
+            file=sys.stderr,
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)

@@ -1,0 +1,81 @@
+"""create_app: the one place that wires settings, Store, suggestion service and listeners."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+from bot.slack import Services, register_all
+from bot.storage import Store
+from bot.suggestions import Suggester
+
+log = logging.getLogger(__name__)
+
+LISTENER_THREADS = 16  # answers run here after the ack; a suggestion takes milliseconds
+API_TIMEOUT_S = 15
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client for SLACK_API_URL that retries on 429 (after Retry-After) and 5xx."""
+    return WebClient(
+        token=token if token is not None else (settings.slack_bot_token or None),
+        base_url=settings.slack_api_url.rstrip("/") + "/",
+        timeout=API_TIMEOUT_S,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=1),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store,
+    suggester: Suggester,
+    client: WebClient | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    verify_token: bool = False,
+) -> App:
+    """The Bolt app. `verify_token=True` calls auth.test now (the runner does; tests need not).
+
+    Requests over HTTP are checked against SLACK_SIGNING_SECRET; Socket Mode envelopes arrive
+    over the app-token connection and need no signature. Listeners ack inside the request
+    (process_before_response) and answer from a thread pool, so the ack never waits on work.
+    """
+    app = App(
+        name="hashtag-bot",
+        client=client or create_web_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        token_verification_enabled=verify_token,
+        request_verification_enabled=True,
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"
+        ),
+    )
+    register_all(app, Services(settings=settings, store=store, suggester=suggester, clock=clock))
+    return app
+
+
+def close_app(app: App) -> None:
+    """Let answers already started finish, then free the listener threads."""
+    executor = app.listener_runner.listener_executor
+    if isinstance(executor, ThreadPoolExecutor):
+        executor.shutdown(wait=True)

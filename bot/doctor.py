@@ -1,0 +1,206 @@
+"""`hashtag-bot doctor`: every check a person setting the bot up needs, each with what to fix."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.app import create_web_client
+from bot.config import HOW_TO_GET, ConfigError, Settings
+from bot.storage import Store, StoreError
+
+NEEDED_SCOPES = ("commands", "chat:write")  # /hashtag; answers and Share. Home needs no scope.
+REINSTALL = "add it under OAuth & Permissions (or in manifest.yml) and reinstall the app"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: status is 'ok', 'FAIL', or 'off' (optional and not set up)."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "FAIL"
+
+
+def header(headers: Mapping[str, Any], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return str(value[0] if isinstance(value, list) else value)
+    return ""
+
+
+def slack_checks(settings: Settings, client: WebClient) -> list[Check]:
+    """auth.test, the scopes Slack granted the token, and the app-level token for Socket Mode."""
+    try:
+        auth = client.auth_test()
+    except SlackApiError as err:
+        code = err.response.get("error", "unknown_error")
+        return [
+            Check(
+                "slack token",
+                "FAIL",
+                f"Slack rejected SLACK_BOT_TOKEN ({code})",
+                f"set SLACK_BOT_TOKEN to {HOW_TO_GET['SLACK_BOT_TOKEN']}",
+            )
+        ]
+    except (SlackClientError, OSError) as err:
+        return [
+            Check(
+                "slack token",
+                "FAIL",
+                f"can't reach {settings.slack_api_url}: {err}",
+                "check the network, or SLACK_API_URL if you set it",
+            )
+        ]
+    checks = [Check("slack token", "ok", f"bot @{auth.get('user')} in {auth.get('team')}")]
+    granted = {s.strip() for s in header(auth.headers, "x-oauth-scopes").split(",") if s.strip()}
+    missing = [s for s in NEEDED_SCOPES if s not in granted]
+    extra = sorted(granted - set(NEEDED_SCOPES))
+    if missing:
+        checks.append(Check("slack scopes", "FAIL", f"missing {', '.join(missing)}", REINSTALL))
+    else:
+        note = f" (also granted, not needed: {', '.join(extra)})" if extra else ""
+        checks.append(Check("slack scopes", "ok", ", ".join(NEEDED_SCOPES) + note))
+    if settings.slack_app_token:
+        try:
+            client.apps_connections_open(app_token=settings.slack_app_token)
+            checks.append(Check("socket mode", "ok", "SLACK_APP_TOKEN opens a connection"))
+        except SlackApiError as err:
+            code = err.response.get("error", "unknown_error")
+            checks.append(
+                Check(
+                    "socket mode",
+                    "FAIL",
+                    f"Slack rejected SLACK_APP_TOKEN ({code})",
+                    f"set SLACK_APP_TOKEN to {HOW_TO_GET['SLACK_APP_TOKEN']}, and turn "
+                    "Socket Mode on",
+                )
+            )
+        except (SlackClientError, OSError) as err:
+            checks.append(
+                Check("socket mode", "FAIL", f"can't reach Slack: {err}", "check the network")
+            )
+    return checks
+
+
+def mode_check(settings: Settings) -> Check:
+    if settings.slack_app_token:
+        http = "ready too" if settings.slack_signing_secret else "needs SLACK_SIGNING_SECRET"
+        return Check("mode", "ok", f"Socket Mode (SLACK_APP_TOKEN is set); `run --http` {http}")
+    if settings.slack_signing_secret:
+        return Check("mode", "ok", "HTTP mode: `hashtag-bot run --http` (no SLACK_APP_TOKEN)")
+    return Check(
+        "mode",
+        "FAIL",
+        "neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set",
+        f"for Socket Mode set SLACK_APP_TOKEN to {HOW_TO_GET['SLACK_APP_TOKEN']}; for HTTP "
+        f"set SLACK_SIGNING_SECRET to {HOW_TO_GET['SLACK_SIGNING_SECRET']}",
+    )
+
+
+def database_check(settings: Settings) -> Check:
+    try:
+        store = Store(settings.db_path)
+    except (StoreError, sqlite3.Error) as err:
+        return Check("database", "FAIL", str(err), "point HASHTAG_BOT_DB at a writable file")
+    try:
+        counts = store.counts()
+    finally:
+        store.close()
+    return Check(
+        "database",
+        "ok",
+        f"{settings.db_path}: migrations applied; {counts['posts']:,} posts, "
+        f"{counts['topics']:,} tracked topics",
+    )
+
+
+def source_checks(settings: Settings) -> list[Check]:
+    checks = []
+    if settings.x_bearer_token:
+        checks.append(
+            Check("X", "ok", f"token set; budget ${settings.x_monthly_budget_usd:,.2f} a month")
+        )
+    else:
+        checks.append(
+            Check(
+                "X",
+                "off",
+                "X_BEARER_TOKEN not set: no posts from X",
+                f"set X_BEARER_TOKEN to {HOW_TO_GET['X_BEARER_TOKEN']}",
+            )
+        )
+    checks.append(Check("Mastodon", "ok", ", ".join(settings.mastodon_instances) or "no instances"))
+    handle, password = settings.bluesky_handle, settings.bluesky_app_password
+    if handle and password:
+        checks.append(
+            Check("Bluesky", "ok", f"search backfill as @{handle}; Jetstream for new posts")
+        )
+    elif handle or password:
+        missing = "BLUESKY_APP_PASSWORD" if handle else "BLUESKY_HANDLE"
+        checks.append(
+            Check(
+                "Bluesky",
+                "FAIL",
+                f"{missing} is not set",
+                f"set {missing} to {HOW_TO_GET[missing]}, or unset both",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "Bluesky",
+                "off",
+                "no login: Jetstream only, no search backfill",
+                "set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD for backfill",
+            )
+        )
+    return checks
+
+
+def run_checks(
+    load_settings: Callable[[], Settings] = Settings.from_env,
+    client_for: Callable[[Settings], WebClient] = create_web_client,
+) -> list[Check]:
+    """Every check in order; a broken setting stops there, since nothing after it can be trusted."""
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        return [Check("settings", "FAIL", str(err), "fix the setting named above")]
+    checks = [Check("settings", "ok", "read from the environment and .env")]
+    if not settings.slack_bot_token:
+        checks.append(
+            Check(
+                "slack token",
+                "FAIL",
+                "SLACK_BOT_TOKEN is not set",
+                f"set it to {HOW_TO_GET['SLACK_BOT_TOKEN']}",
+            )
+        )
+    else:
+        checks += slack_checks(settings, client_for(settings))
+    checks.append(mode_check(settings))
+    checks.append(database_check(settings))
+    return checks + source_checks(settings)
+
+
+def report(checks: list[Check]) -> str:
+    lines = []
+    for check in checks:
+        lines.append(f"{check.status:<5} {check.name:<13} {check.detail}")
+        if check.fix and check.status != "ok":
+            lines.append(f"{'':<19} {'fix' if check.failed else 'to turn on'}: {check.fix}")
+    failed = sum(c.failed for c in checks)
+    lines.append("")
+    lines.append(f"{failed} problem{'s' if failed != 1 else ''} to fix." if failed else "All good.")
+    return "\n".join(lines)

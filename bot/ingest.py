@@ -1,0 +1,268 @@
+"""Listening: tracked topics become per-source queries, and one cycle stores what the sources find.
+
+Every page is stored before its cursors move, so a crash re-reads a page instead of losing one,
+and the Store keeps each post once however many topics or sources bring it in. X is paid per
+read, so its spend is counted per day and fetching stops before the monthly budget is passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from bot.config import Settings
+from bot.domain.conditions import ConditionMatcher
+from bot.domain.hashtags import tag_key
+from bot.domain.knowledge import KnowledgeBase
+from bot.sources.base import Page, Query, Source, SourceError, SourceStopped
+from bot.storage import Store
+from bot.storage.state import topic_key
+
+log = logging.getLogger(__name__)
+
+SOURCE_NAMES = ("x", "mastodon", "bluesky")
+LISTENED_KINDS = ("community", "condition")
+
+
+def topic_query(
+    text: str, kb: KnowledgeBase, matcher: ConditionMatcher, condition_id: str | None = None
+) -> Query | None:
+    """A condition's unambiguous community and condition tags, or the user's own tags or words."""
+    understanding = matcher.understand(text)
+    if condition_id in kb.conditions:
+        conditions = [kb.conditions[str(condition_id)]]
+    else:
+        conditions = [m.condition for m in understanding.matches]
+    tags = list(understanding.typed_tags)
+    keywords: list[str] = []
+    for condition in conditions:
+        own = [t.tag for t in condition.tags if t.kind in LISTENED_KINDS and not t.ambiguous]
+        tags += own
+        if not own:  # every tag means other things too (#MS): the name says it plainly
+            keywords.append(condition.name)
+    if not conditions and not tags:
+        words = " ".join(understanding.unmatched) or understanding.text
+        keywords += [words] if words.strip() else []
+    unique = list({tag_key(t): t for t in reversed(tags)}.values())[::-1]
+    return Query(text, tuple(unique), tuple(keywords)) if unique or keywords else None
+
+
+def queries_for(
+    topics: Iterable[tuple[str, str | None]],
+    kb: KnowledgeBase,
+    matcher: ConditionMatcher | None = None,
+) -> list[Query]:
+    """One query per distinct topic, (text, condition id) pairs from the command line or channels."""
+    matcher = matcher or ConditionMatcher(kb)
+    seen: dict[str, Query] = {}
+    for text, condition_id in topics:
+        key = topic_key(text)
+        if key and key not in seen:
+            query = topic_query(text, kb, matcher, condition_id)
+            if query is not None:
+                seen[key] = query
+    return list(seen.values())
+
+
+def tracked_queries(store: Store, kb: KnowledgeBase) -> list[Query]:
+    return queries_for(((t.topic, t.condition_id) for t in store.topics()), kb)
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Estimated X spend this month from counted reads and the configured prices."""
+
+    post_reads: int
+    user_reads: int
+    usd: float
+    budget_usd: float
+
+    @property
+    def reached(self) -> bool:
+        return self.usd >= self.budget_usd
+
+
+def x_spend(store: Store, settings: Settings, today: date) -> Spend:
+    posts, users, _ = store.reads_between("x", today.replace(day=1), today)
+    usd = posts * settings.x_post_read_usd + users * settings.x_user_read_usd
+    return Spend(posts, users, usd, settings.x_monthly_budget_usd)
+
+
+@dataclass
+class SourceReport:
+    source: str
+    new_posts: int = 0
+    updated_posts: int = 0
+    authors: int = 0
+    deleted: int = 0
+    opted_out: int = 0
+    reposts_skipped: int = 0
+    pages: int = 0
+    post_reads: int = 0
+    user_reads: int = 0
+    requests: int = 0
+    stopped: str = ""  # a deliberate stop (rate limit, budget): resumes next cycle
+    error: str = ""  # something to fix or wait out; the source is marked unhealthy
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.new_posts:,} new posts",
+            f"{self.updated_posts:,} already stored (metrics refreshed)",
+        ]
+        parts.append(f"{self.authors:,} authors")
+        if self.deleted:
+            parts.append(f"{self.deleted:,} deleted at the source")
+        if self.opted_out:
+            parts.append(f"{self.opted_out:,} accounts opted out and forgotten")
+        if self.reposts_skipped:
+            parts.append(f"{self.reposts_skipped:,} reposts skipped")
+        if self.requests:
+            parts.append(f"{self.requests:,} requests")
+        line = f"{self.source}: " + ", ".join(parts)
+        for extra in (*self.notes, self.stopped, self.error):
+            line += f"\n  {extra}" if extra else ""
+        return line
+
+
+def apply_page(
+    store: Store, source: str, page: Page, *, now: datetime, report: SourceReport
+) -> None:
+    """Count what was read, honour opt-outs and deletions, store the page, and only then move cursors."""
+    if page.reads is not None:
+        store.count_reads(
+            source,
+            now.date(),
+            posts=page.reads.posts,
+            users=page.reads.users,
+            requests=page.reads.requests,
+        )
+        report.post_reads += page.reads.posts
+        report.user_reads += page.reads.users
+        report.requests += page.reads.requests
+    for author_id, reason in page.opt_outs:
+        store.opt_out(author_id, reason, now=now)
+    report.opted_out += len(page.opt_outs)
+    if page.deleted:
+        report.deleted += store.delete_posts(page.deleted)
+    if page.posts or page.authors:
+        saved = store.save_posts(page.posts, page.authors, now=now)
+        report.new_posts += saved.new_posts
+        report.updated_posts += saved.updated_posts
+        report.authors += saved.authors
+    report.reposts_skipped += page.skipped_reposts
+    report.pages += 1
+    for query_key, position in page.cursors:
+        store.set_cursor(source, query_key, position, now=now)
+
+
+def drain(
+    store: Store, source: Source, queries: Sequence[Query], *, clock: Callable[[], datetime]
+) -> SourceReport:
+    """Run one source to the end of its cycle; a failure ends it and is recorded for `doctor`.
+
+    The caller shows the report once (the CLI prints it, the scheduler logs it), so nothing here
+    logs the same failure again.
+    """
+    report = SourceReport(source.name)
+    try:
+        for page in source.collect(queries, lambda key: store.cursor(source.name, key)):
+            apply_page(store, source.name, page, now=clock(), report=report)
+    except SourceStopped as err:
+        report.stopped = str(err)
+    except SourceError as err:
+        report.error = str(err)
+    healthy = not report.error
+    message = report.error or report.stopped or f"ok: {report.new_posts} new posts"
+    store.set_health(source.name, healthy, message, now=clock())
+    return report
+
+
+def build_sources(
+    settings: Settings, store: Store, names: Sequence[str], *, clock: Callable[[], datetime]
+) -> list[Source]:
+    """The configured sources, X with its budget guard, Bluesky told which authors are stored."""
+    sources: list[Source] = []
+    # Imported here: atproto alone takes over a second to import, and `suggest` needs none of them.
+    for name in names:
+        if name == "x":
+            from bot.sources.x import XSource
+
+            def spend() -> tuple[float, float]:
+                current = x_spend(store, settings, clock().date())
+                return current.usd, current.budget_usd
+
+            sources.append(XSource(settings, spend=spend, clock=clock))
+        elif name == "mastodon":
+            from bot.sources.mastodon import MastodonSource
+
+            sources.append(MastodonSource(settings))
+        elif name == "bluesky":
+            from bot.sources.bluesky import BlueskySource
+
+            sources.append(BlueskySource(settings, known_authors=store.known_authors, clock=clock))
+        else:
+            raise ValueError(f"unknown source {name!r}: choose from {', '.join(SOURCE_NAMES)}")
+    return sources
+
+
+@dataclass
+class CycleReport:
+    queries: list[Query]
+    sources: list[SourceReport]
+
+    @property
+    def failed(self) -> bool:
+        return any(r.error for r in self.sources)
+
+    def summary(self) -> str:
+        terms = sorted(
+            {f"#{t}" for q in self.queries for t in q.tags}
+            | {f"“{k}”" for q in self.queries for k in q.keywords}
+        )
+        head = f"Listening for {len(self.queries)} topic(s): {' '.join(terms) or 'nothing'}"
+        return "\n".join([head, *(r.summary() for r in self.sources)])
+
+    def log(self) -> None:
+        """One line per source; failures at warning level, once, with what to do."""
+        for report in self.sources:
+            level = logging.WARNING if report.error or report.stopped else logging.INFO
+            log.log(level, "ingest %s", report.summary().replace("\n  ", " · "))
+
+
+def run_cycle(
+    settings: Settings,
+    store: Store,
+    queries: Sequence[Query],
+    *,
+    names: Sequence[str] = SOURCE_NAMES,
+    sources: Sequence[Source] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CycleReport:
+    """One collection cycle over the given queries; X is skipped, saying why, without a token."""
+    reports: list[SourceReport] = []
+    owned = sources is None
+    if sources is None:
+        wanted = [n for n in names if n != "x" or settings.x_bearer_token]
+        if "x" in names and "x" not in wanted:
+            skipped = SourceReport("x", notes=["skipped: set X_BEARER_TOKEN to collect from X"])
+            reports.append(skipped)
+        sources = build_sources(settings, store, wanted, clock=clock)
+    for source in sources:
+        try:
+            if queries or source.name == "bluesky":
+                reports.append(drain(store, source, queries, clock=clock))
+        finally:
+            if owned:
+                source.close()
+    if "x" in {s.name for s in sources}:
+        spend = x_spend(store, settings, clock().date())
+        for report in reports:
+            if report.source == "x":
+                report.notes.append(
+                    f"estimated X spend this month: ${spend.usd:,.2f} of ${spend.budget_usd:,.2f} "
+                    f"({spend.post_reads:,} post reads, {spend.user_reads:,} user reads)"
+                )
+    return CycleReport(list(queries), reports)

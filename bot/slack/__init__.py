@@ -1,0 +1,21 @@
+"""Slack transport only: thin listeners (`register(app, services)`) and Block Kit builders.
+
+Nothing here writes SQL, calls tweepy or renders Jinja: listeners ack, parse, call the
+suggestion service or the Store's public methods, render blocks and respond.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack import actions, commands, home
+from bot.slack.services import Services
+
+__all__ = ["Services", "register_all"]
+
+
+def register_all(app: App, services: Services) -> None:
+    """Every listener the bot has, in match order (Bolt runs the first that matches)."""
+    commands.register(app, services)
+    actions.register(app, services)
+    home.register(app, services)

@@ -1,0 +1,91 @@
+"""The answer's buttons: Share in channel, Track in this channel, and any button we don't know."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef, Message, answer, escape
+from bot.slack.commands import PEOPLE_ONLY, is_private_conversation, track_in_channel
+from bot.slack.errors import answering_safely, explain
+from bot.slack.messages import notice
+from bot.slack.services import Services
+
+MAX_ANSWER_AGE_DAYS = 1  # awareness months and conference tags turn over; share today's answer
+OLD_BUTTON = (
+    "That button belongs to an answer I can't read any more (it may be from an older version "
+    "of the bot). Run `/hashtag` again for a fresh one."
+)
+
+
+def pressed(body: dict[str, Any]) -> tuple[str, str, str, str, AnswerRef | None]:
+    """(user, team, channel id, channel name, what the button remembers) from a block_actions body."""
+    actions = body.get("actions") or [{}]
+    user = body.get("user") or {}
+    channel = body.get("channel") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    ref = AnswerRef.decode(actions[0].get("value"))
+    return user.get("id", ""), team, channel.get("id", ""), channel.get("name", ""), ref
+
+
+def stale(ref: AnswerRef, services: Services) -> Message | None:
+    age = (services.today() - ref.as_of).days
+    if age <= MAX_ANSWER_AGE_DAYS:
+        return None
+    day = f"{ref.as_of.day} {ref.as_of:%b %Y}"
+    return notice(
+        f"That answer is from {day}, and hashtags change with awareness months and conferences. "
+        f"Ask again for today's: `/hashtag {escape(ref.query)}`"
+    )
+
+
+def share(services: Services, body: dict[str, Any], client: WebClient) -> Message:
+    """Post today's answer in the channel, attributed to the person who pressed the button."""
+    user, _team, channel, name, ref = pressed(body)
+    if ref is None:
+        return notice(OLD_BUTTON)
+    if is_private_conversation(channel, name):
+        return notice(PEOPLE_ONLY.format(what="Sharing"))
+    if (too_old := stale(ref, services)) is not None:
+        return too_old
+    shared = answer(services.suggester.suggest(ref.query, today=services.today()), shared_by=user)
+    try:
+        client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **shared)
+    except SlackClientError as err:
+        return notice(explain(err, doing=f"sharing an answer in {channel}"))
+    return notice(f"Shared in <#{channel}>.")
+
+
+def track(services: Services, body: dict[str, Any]) -> Message:
+    user, team, channel, name, ref = pressed(body)
+    if ref is None:
+        return notice(OLD_BUTTON)
+    if is_private_conversation(channel, name):
+        return notice(PEOPLE_ONLY.format(what="Tracking"))
+    return track_in_channel(services, channel, ref.query, user=user, team=team)
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def register(app: App, services: Services) -> None:
+    @answering_safely
+    def share_answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        respond(**share(services, body, client), response_type="ephemeral", replace_original=False)
+
+    @answering_safely
+    def track_answer(body: dict[str, Any], respond: Respond) -> None:
+        respond(**track(services, body), response_type="ephemeral", replace_original=False)
+
+    @answering_safely
+    def unknown_button(body: dict[str, Any], respond: Respond) -> None:
+        respond(**notice(OLD_BUTTON), response_type="ephemeral", replace_original=False)
+
+    app.action(SHARE_ACTION)(ack=acknowledge, lazy=[share_answer])
+    app.action(TRACK_ACTION)(ack=acknowledge, lazy=[track_answer])
+    app.action(re.compile(r".*"))(ack=acknowledge, lazy=[unknown_button])

@@ -1,0 +1,192 @@
+"""Block Kit for the `/hashtag` answer, inside Slack's limits, always with fallback text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.domain.suggest import Suggestion, SuggestionResult
+from bot.domain.text import clean_text
+
+# Slack's limits (docs.slack.dev/reference/block-kit): a message, a text, a button, a header.
+MAX_BLOCKS = 50
+MAX_TEXT = 3000
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_HEADER = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_QUERY_IN_VALUE = 300  # the matcher reads no more than this, so the button keeps no more
+COPY_TAGS = 5
+WINDOW_DAYS = 30
+
+SHARE_ACTION = "hashtag_share"
+TRACK_ACTION = "hashtag_track"
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """User and knowledge-base text shown as mrkdwn can't mention @channel or fake a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plain(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:MAX_CONTEXT_ELEMENTS]]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, MAX_HEADER)}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": plain(text, MAX_BUTTON_TEXT),
+        "action_id": action_id,
+        "value": value[:MAX_BUTTON_VALUE],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def fit(blocks: list[Block]) -> list[Block]:
+    """Keep a message within 50 blocks, dropping from the middle so the ending survives."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    tail = blocks[-3:]
+    return [
+        *blocks[: MAX_BLOCKS - len(tail) - 1],
+        context("_More in `hashtag-bot suggest`._"),
+        *tail,
+    ]
+
+
+def message(text: str, blocks: list[Block] | None = None) -> Message:
+    """A reply with the fallback `text` Slack shows in notifications; `text` is escaped mrkdwn."""
+    return {"text": clip(text, MAX_TEXT), "blocks": fit(blocks or [section(text)])}
+
+
+@dataclass(frozen=True)
+class AnswerRef:
+    """What a button remembers about the answer it sits on: the query and the day it was made."""
+
+    query: str
+    as_of: date
+
+    def encode(self) -> str:
+        query = clean_text(self.query, limit=MAX_QUERY_IN_VALUE)[0]
+        return json.dumps({"v": 1, "q": query, "d": self.as_of.isoformat()}, ensure_ascii=False)
+
+    @classmethod
+    def decode(cls, value: str | None) -> AnswerRef | None:
+        """None for a value this version did not write (an old message, a tampered payload)."""
+        try:
+            data = json.loads(value or "")
+            if (
+                not isinstance(data, dict)
+                or data.get("v") != 1
+                or not isinstance(data.get("q"), str)
+            ):
+                return None
+            return cls(query=data["q"], as_of=date.fromisoformat(data["d"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+def title(result: SuggestionResult) -> str:
+    matches = result.understanding.matches
+    if matches:
+        return "Hashtags for " + ", ".join(m.condition.name for m in matches[:3])
+    if result.understanding.text:
+        return f"Hashtags for “{result.understanding.text}”"
+    return "hashtag-bot"
+
+
+def understood(result: SuggestionResult) -> str:
+    read = [
+        f"“{escape(m.matched)}” as *{escape(m.condition.name)}*"
+        for m in result.understanding.matches
+    ]
+    day = f"{result.as_of.day} {result.as_of:%b %Y}"
+    return (f"Read {', '.join(read)} · " if read else "") + f"as of {day}"
+
+
+def stats_line(suggestion: Suggestion) -> str:
+    activity = suggestion.activity
+    if activity is None or not activity.posts:
+        return ""
+    parts = [f"{activity.posts:,} posts", f"{activity.authors:,} people"]
+    if activity.posts_prev_7d and abs(activity.trend) >= 0.1:
+        parts.append(f"{'↑' if activity.trend > 0 else '↓'}{abs(activity.trend):.0%} week on week")
+    if suggestion.relevance is not None:
+        parts.append(f"{suggestion.relevance:.0%} on topic")
+    return " · ".join(parts)
+
+
+def suggestion_block(n: int, suggestion: Suggestion) -> Block:
+    stats = stats_line(suggestion)
+    head = f"*{n}. #{escape(suggestion.tag)}*  ·  _{suggestion.kind}_" + (
+        f"  ·  {stats}" if stats else ""
+    )
+    reasons = "\n".join(f"• {escape(reason)}" for reason in suggestion.reasons)
+    return section(f"{head}\n{reasons}" if reasons else head)
+
+
+def copy_line(result: SuggestionResult) -> str:
+    return " ".join(f"#{s.tag}" for s in result.suggestions[:COPY_TAGS])
+
+
+def freshness(result: SuggestionResult) -> str:
+    return (
+        f"based on {result.evidence_posts:,} posts from the last {WINDOW_DAYS} days; "
+        f"knowledge base {result.knowledge_version}"
+    )
+
+
+def answer(
+    result: SuggestionResult, *, can_share: bool = True, can_track: bool = True, shared_by: str = ""
+) -> Message:
+    """The `/hashtag` answer: what was understood, ranked tags with evidence, a copy line, buttons."""
+    top: list[Block] = [header(title(result)), context(understood(result))]
+    if shared_by:
+        top.append(context(f"Shared by <@{shared_by}>"))
+    end: list[Block] = []
+    if result.suggestions:
+        end += [{"type": "divider"}, section(f"*Copy:*\n```{escape(copy_line(result))}```")]
+    if result.notes:
+        end.append(context(*(f"_{escape(note)}_" for note in result.notes)))
+    ref = AnswerRef(result.query, result.as_of).encode()
+    buttons = []
+    if can_share and result.suggestions and not shared_by:
+        buttons.append(button("Share in channel", SHARE_ACTION, ref, style="primary"))
+    if can_track and result.understanding.text and not shared_by:
+        buttons.append(button("Track in this channel", TRACK_ACTION, ref))
+    if buttons:
+        end.append({"type": "actions", "block_id": "hashtag_answer", "elements": buttons})
+    end.append(context(freshness(result)))
+    room = MAX_BLOCKS - len(top) - len(end)
+    ranked = [suggestion_block(n, s) for n, s in enumerate(result.suggestions[:room], 1)]
+    fallback = escape(title(result)) + (f": {copy_line(result)}" if result.suggestions else "")
+    if shared_by:
+        fallback = f"Shared by <@{shared_by}>: {fallback}"
+    return message(fallback, top + ranked + end)

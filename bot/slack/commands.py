@@ -1,0 +1,146 @@
+"""`/hashtag TEXT`, `help`, `track`, `untrack` and `list`: ack at once, answer via response_url."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.domain.text import clean_text
+from bot.slack.blocks import Message, answer, escape
+from bot.slack.errors import answering_safely
+from bot.slack.messages import channel_topics, notice, usage
+from bot.slack.services import Services
+
+COMMAND = "/hashtag"
+MAX_TOPIC_CHARS = 100
+PEOPLE_ONLY = (
+    "{what} works in channels, not in direct messages: I never message people directly. "
+    "Run it in the channel that should see it."
+)
+
+
+_MENTION = re.compile(r"<([@#!])[^>|]*(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>")
+
+
+def as_typed(text: str) -> str:
+    """What the person typed: people and @channel mentions dropped, #channel and links as shown.
+
+    Slack sends mentions and links as <…> markup and a typed &, < or > as an entity.
+    """
+    text = _MENTION.sub(
+        lambda m: f" #{m.group(2)} " if m.group(1) == "#" and m.group(2) else " ", text
+    )
+    text = _LINK.sub(lambda m: f" {m.group(2) or m.group(1)} ", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def parse(text: str) -> tuple[str, str]:
+    """('help' | 'list' | 'track' | 'untrack' | 'suggest', the rest of the text)."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return "help", ""
+    first, rest = words[0].casefold(), (words[1] if len(words) > 1 else "")
+    if first in {"help", "list"} and not rest.strip():
+        return first, ""
+    if first in {"track", "untrack"}:
+        return first, rest
+    return "suggest", text
+
+
+def is_private_conversation(channel_id: str, channel_name: str = "") -> bool:
+    """Direct and group messages between people: the bot neither posts nor listens there."""
+    return (
+        channel_id.startswith("D")
+        or channel_name == "directmessage"
+        or channel_name.startswith("mpdm-")
+    )
+
+
+def track_in_channel(
+    services: Services, channel_id: str, text: str, *, user: str, team: str
+) -> Message:
+    """Track the condition the text names (or its words) in this channel; said back in full."""
+    understanding = services.suggester.matcher.understand(text)
+    if not understanding.text:
+        return notice("Say what to track, e.g. `/hashtag track lung cancer`.")
+    primary = understanding.primary
+    topic = (
+        primary.condition.name
+        if primary
+        else clean_text(understanding.text, limit=MAX_TOPIC_CHARS)[0]
+    )
+    added = services.store.track(
+        channel_id,
+        topic,
+        condition_id=primary.condition.id if primary else None,
+        created_by=user,
+        now=services.now(),
+        team_id=team,
+    )
+    shown = f"*{escape(topic)}*"
+    if not added:
+        return notice(
+            f"<#{channel_id}> already tracks {shown}. `/hashtag list` shows every topic here."
+        )
+    reply = (
+        f"<#{channel_id}> now tracks {shown}: I'll collect its posts and bring a daily digest here."
+    )
+    if primary is None:
+        reply += (
+            " No condition in the knowledge base matched, so I'll listen for these words as typed."
+        )
+    elif len(understanding.matches) > 1:
+        others = ", ".join(escape(m.condition.name) for m in understanding.matches[1:])
+        reply += f" One topic at a time: run `/hashtag track` again for {others}."
+    return notice(reply)
+
+
+def untrack_in_channel(services: Services, channel_id: str, text: str) -> Message:
+    understanding = services.suggester.matcher.understand(text)
+    if not understanding.text:
+        return notice("Say what to stop tracking, e.g. `/hashtag untrack lung cancer`.")
+    names = [m.condition.name for m in understanding.matches] + [understanding.text]
+    for name in names:
+        if services.store.untrack(channel_id, name):
+            return notice(f"<#{channel_id}> no longer tracks *{escape(name)}*.")
+    return notice(
+        f"<#{channel_id}> doesn't track “{escape(understanding.text)}”. "
+        "`/hashtag list` shows what it tracks."
+    )
+
+
+def reply_to(services: Services, body: dict[str, Any]) -> Message:
+    """The whole command as a recipe: parse, call the service, render."""
+    text = as_typed(str(body.get("text") or ""))
+    channel, name = str(body.get("channel_id") or ""), str(body.get("channel_name") or "")
+    user, team = str(body.get("user_id") or ""), str(body.get("team_id") or "")
+    sub, rest = parse(text)
+    private = is_private_conversation(channel, name)
+    if sub == "help":
+        return usage()
+    if sub == "list":
+        return channel_topics(channel, services.store.topics(channel))
+    if sub in {"track", "untrack"} and private:
+        return notice(PEOPLE_ONLY.format(what="Tracking"))
+    if sub == "track":
+        return track_in_channel(services, channel, rest, user=user, team=team)
+    if sub == "untrack":
+        return untrack_in_channel(services, channel, rest)
+    result = services.suggester.suggest(text, today=services.today())
+    return answer(result, can_share=not private, can_track=not private)
+
+
+def acknowledge(ack: Ack) -> None:
+    """Slack wants an answer within 3 seconds; the real one follows through response_url."""
+    ack()
+
+
+def register(app: App, services: Services) -> None:
+    @answering_safely
+    def answer_command(body: dict[str, Any], respond: Respond) -> None:
+        respond(**reply_to(services, body), response_type="ephemeral")
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -1,0 +1,93 @@
+"""Slack API failures in people's words, and a last guard so no stack trace ever reaches Slack."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+log = logging.getLogger("bot.slack")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+INVITE = (
+    "I can't post in this channel yet. Invite me with `/invite @hashtag-bot`, "
+    "then press the button again."
+)
+BUSY = "Slack asked me to slow down. Please try again in a minute."
+BROKEN = (
+    "Sorry, something went wrong on my side and I couldn't answer. Please try again in a minute."
+)
+ADMIN = (
+    "I can't do that right now: my Slack set-up needs attention. An admin can run "
+    "`hashtag-bot doctor` to see what to fix."
+)
+NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+AUTH = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "missing_scope",
+    "not_allowed_token_type",
+}
+
+
+def error_code(err: SlackApiError) -> str:
+    data = err.response.data if err.response is not None else None
+    return str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown_error"
+
+
+def explain(err: SlackClientError, *, doing: str) -> str:
+    """Log what an admin needs (never the token) and return what the person should read."""
+    if not isinstance(err, SlackApiError):
+        log.error("Slack could not be reached while %s: %s", doing, err)
+        return BROKEN
+    code = error_code(err)
+    if code in NOT_IN_CHANNEL:
+        log.info("Slack said %s while %s", code, doing)
+        return INVITE
+    if code == "ratelimited":
+        log.warning("Slack rate-limited the bot while %s", doing)
+        return BUSY
+    if code in AUTH:
+        needed = err.response.get("needed") if code == "missing_scope" else None
+        log.error(
+            "Slack rejected the bot token (%s%s) while %s: check SLACK_BOT_TOKEN, the app's scopes "
+            "and that the app is installed; `hashtag-bot doctor` checks all three",
+            code,
+            f", needs {needed}" if needed else "",
+            doing,
+        )
+        return ADMIN
+    log.error("Slack API error %s while %s", code, doing)
+    return BROKEN
+
+
+def answering_safely(listener: F) -> F:
+    """The boundary of a lazy listener: log the traceback, tell the person something friendly.
+
+    Bolt only logs one line for an exception in a lazy listener and the person sees nothing, so
+    every answer runs through here. `respond` must be among the listener's parameters.
+    """
+
+    @wraps(listener)
+    def guarded(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except Exception:
+            log.exception("%s failed", listener.__name__)
+            respond = kwargs.get("respond")
+            if respond is None:
+                return
+            try:
+                respond(text=BROKEN, response_type="ephemeral", replace_original=False)
+            except (SlackClientError, OSError):
+                log.exception("could not tell the person either")
+
+    return guarded  # type: ignore[return-value]

@@ -1,0 +1,50 @@
+"""The App Home tab: published whenever someone opens it, so it is never stale."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot.slack.errors import answering_safely, explain
+from bot.slack.messages import HomeFacts, home_view
+from bot.slack.services import Services
+
+WINDOW_DAYS = 30
+
+
+def home_facts(services: Services, team_id: str) -> HomeFacts:
+    """This workspace's tracked topics, how much data is behind the answers, and X spend."""
+    store, settings, today = services.store, services.settings, services.today()
+    topics = [t for t in store.topics() if t.team_id in ("", team_id)]
+    posts_read, users_read, _requests = store.reads_between("x", today.replace(day=1), today)
+    spend = posts_read * settings.x_post_read_usd + users_read * settings.x_user_read_usd
+    shows_spend = bool(settings.x_bearer_token or posts_read or users_read)
+    return HomeFacts(
+        topics=topics,
+        posts_30d=store.posts_since(today - timedelta(days=WINDOW_DAYS)),
+        sources=store.health(),
+        x_spend_usd=spend if shows_spend else None,
+        x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
+    )
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def register(app: App, services: Services) -> None:
+    @answering_safely
+    def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        view = home_view(home_facts(services, str(body.get("team_id") or "")))
+        try:
+            client.views_publish(user_id=event["user"], view=view)
+        except SlackClientError as err:
+            explain(err, doing="publishing the Home tab")
+
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])

@@ -1,0 +1,95 @@
+"""Block Kit for everything but the answer: usage, notices, a channel's topics, the App Home tab."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.slack.blocks import Block, Message, context, escape, header, message, section
+from bot.storage.state import Topic
+
+MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
+MAX_HOME_CHANNELS = 40
+
+USAGE = (
+    "*How to use `/hashtag`*\n"
+    "• `/hashtag lung cancer`: the hashtags the condition's online community uses, with the "
+    "evidence. Only you see the answer until you press *Share in channel*.\n"
+    "• `/hashtag track lung cancer`: this channel tracks the condition (listening, daily digest).\n"
+    "• `/hashtag untrack lung cancer`: stop tracking it here.\n"
+    "• `/hashtag list`: what this channel tracks.\n"
+    "• `/hashtag help`: this message.\n"
+    "Names, abbreviations (T1D), typos and hashtags (#LCSM) all work."
+)
+
+
+def usage() -> Message:
+    return message(
+        "How to use /hashtag: /hashtag lung cancer, track, untrack, list, help", [section(USAGE)]
+    )
+
+
+def notice(text: str) -> Message:
+    """A one-line ephemeral answer; `text` is escaped mrkdwn."""
+    return message(text)
+
+
+def since(topic: Topic) -> str:
+    return topic.created_at[:10]
+
+
+def channel_topics(channel_id: str, topics: list[Topic]) -> Message:
+    if not topics:
+        return notice(
+            "This channel tracks nothing yet. `/hashtag track lung cancer` starts listening "
+            "and a daily digest here."
+        )
+    lines = [
+        f"• {escape(t.topic)}  _(since {since(t)}, added by <@{t.created_by}>)_" for t in topics
+    ]
+    text = f"<#{channel_id}> tracks {len(topics)} topic{'s' if len(topics) != 1 else ''}:"
+    return message(text, [section(text + "\n" + "\n".join(lines))])
+
+
+@dataclass(frozen=True)
+class HomeFacts:
+    """What the Home tab shows; gathered by the listener from the Store."""
+
+    topics: list[Topic]
+    posts_30d: int | None = None
+    sources: dict[str, tuple[bool, str, str]] = field(default_factory=dict)
+    x_spend_usd: float | None = None
+    x_budget_usd: float | None = None
+
+
+def home_view(facts: HomeFacts) -> dict[str, object]:
+    """The App Home tab: how to use the bot, each channel's tracked topics, data freshness."""
+    blocks: list[Block] = [header("hashtag-bot"), section(USAGE), {"type": "divider"}]
+    blocks.append(header("Tracked topics"))
+    by_channel: dict[str, list[Topic]] = defaultdict(list)
+    for topic in facts.topics:
+        by_channel[topic.channel_id].append(topic)
+    if not by_channel:
+        blocks.append(
+            section("No channel tracks a topic yet. Run `/hashtag track lung cancer` in a channel.")
+        )
+    for channel_id, topics in list(by_channel.items())[:MAX_HOME_CHANNELS]:
+        names = ", ".join(escape(t.topic) for t in topics)
+        blocks.append(section(f"<#{channel_id}>: {names}"))
+    if len(by_channel) > MAX_HOME_CHANNELS:
+        blocks.append(context(f"…and {len(by_channel) - MAX_HOME_CHANNELS} more channels."))
+    blocks += [{"type": "divider"}, header("Data")]
+    lines = []
+    if facts.posts_30d is not None:
+        lines.append(f"{facts.posts_30d:,} posts stored from the last 30 days.")
+    for source, (healthy, note, when) in sorted(facts.sources.items()):
+        state = "working" if healthy else "failing"
+        lines.append(
+            f"{escape(source)}: {state} ({escape(note)}, {when[:16].replace('T', ' ')} UTC)"
+        )
+    if facts.x_spend_usd is not None and facts.x_budget_usd is not None:
+        lines.append(
+            f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}."
+        )
+    blocks.append(context(*(lines or ["No posts collected yet."])))
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -1,0 +1,117 @@
+"""What every source shares: the pages it yields, the queries it answers, the faults it names.
+
+A source talks to one platform and yields `Page`s; `bot.ingest` stores each page and only then
+moves the page's cursors, so a crash between the two re-reads a page instead of losing one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.domain.hashtags import tag_key
+from bot.domain.posts import Author, Post
+
+__all__ = [
+    "Author",
+    "CursorLookup",
+    "Page",
+    "Post",
+    "Query",
+    "Reads",
+    "Source",
+    "SourceAuthError",
+    "SourceError",
+    "SourceStopped",
+    "opt_out_reason",
+    "parse_time",
+]
+
+CursorLookup = Callable[[str], "str | None"]  # query_key -> stored position, read when needed
+
+# An account opts out of bots and indexing by saying so in its own profile.
+_OPT_OUT_TAG = re.compile(r"(?<![\w&/])[#＃](nobot|noindex|nobots)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One topic as a source asks for it: hashtags (no '#', display casing) and plain keywords."""
+
+    topic: str
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def tag_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(tag_key(t) for t in self.tags))
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a platform bills for: posts and user profiles returned, and requests made."""
+
+    posts: int = 0
+    users: int = 0
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    """One unit of work for the store: save these, honour these deletions, then move the cursors."""
+
+    posts: tuple[Post, ...] = ()
+    authors: tuple[Author, ...] = ()
+    deleted: tuple[str, ...] = ()  # post ids deleted at the source
+    opt_outs: tuple[tuple[str, str], ...] = ()  # (author_id, reason)
+    cursors: tuple[tuple[str, str], ...] = ()  # (query_key, position), set after the page is saved
+    reads: Reads | None = None
+    skipped_reposts: int = 0
+
+
+class Source(Protocol):
+    """A platform the bot listens to; `collect` yields pages lazily so the caller stores each first."""
+
+    name: str
+
+    def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]: ...
+
+    def close(self) -> None: ...
+
+
+class SourceError(RuntimeError):
+    """A source can't go on this cycle; the message says what happened and what to do."""
+
+
+class SourceAuthError(SourceError):
+    """Credentials were refused: the source is unhealthy until someone fixes them."""
+
+
+class SourceStopped(SourceError):
+    """A deliberate stop (rate limit, budget): healthy, and the next cycle resumes from the cursor."""
+
+
+def opt_out_reason(description: str) -> str | None:
+    """'#nobot in profile' when an account's own description asks bots to leave it alone."""
+    found = _OPT_OUT_TAG.search(description or "")
+    return f"#{found.group(1).lower()} in profile" if found else None
+
+
+def parse_time(value: object) -> datetime | None:
+    """Timezone-aware UTC datetime from an ISO string (with 'Z') or a datetime; None if unreadable."""
+    if type(value) is str and value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    elif isinstance(value, datetime):
+        moment = value
+    else:
+        return None
+    if moment.tzinfo is UTC:
+        return moment
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,147 @@
+"""Bluesky post records and profiles into normalized posts and authors, and local tag matching.
+
+Posts are keyed by their at:// URI, so a post seen on Jetstream and in search is one row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.domain.hashtags import extract_hashtags, tag_key
+from bot.sources.base import Author, Post, Query, opt_out_reason, parse_time
+
+POST_COLLECTION = "app.bsky.feed.post"
+TAG_FEATURE = "app.bsky.richtext.facet#tag"
+MENTION_FEATURE = "app.bsky.richtext.facet#mention"
+NO_UNAUTHENTICATED = "!no-unauthenticated"  # the account asked to be hidden from logged-out viewers
+
+
+def post_uri(did: str, rkey: str) -> str:
+    return f"at://{did}/{POST_COLLECTION}/{rkey}"
+
+
+def record_tags(record: Mapping[str, Any]) -> list[str]:
+    """Tags from the record's own facets and `tags`; the text only when it carries no facets."""
+    tags: list[str] = []
+    for facet in record.get("facets") or ():
+        features = facet.get("features") if isinstance(facet, Mapping) else None
+        for feature in features or ():
+            if (
+                isinstance(feature, Mapping)
+                and feature.get("$type") == TAG_FEATURE
+                and feature.get("tag")
+            ):
+                tags.append(str(feature["tag"]))
+    tags += [str(t) for t in record.get("tags") or () if t]
+    if "facets" not in record:
+        tags += extract_hashtags(str(record.get("text") or ""))
+    return list({tag_key(t): t for t in reversed(tags)}.values())[::-1]
+
+
+def to_post(
+    uri: str, record: Mapping[str, Any], counts: Mapping[str, Any] | None = None
+) -> Post | None:
+    """A post from an app.bsky.feed.post record (Jetstream commit or search result)."""
+    parts = uri.removeprefix("at://").split("/")
+    created = parse_time(record.get("createdAt"))
+    text = record.get("text")
+    if len(parts) != 3 or created is None or not isinstance(text, str):
+        return None
+    did, _, rkey = parts
+    mentions = [
+        str(feature.get("did"))
+        for facet in record.get("facets") or ()
+        if isinstance(facet, Mapping)
+        for feature in facet.get("features") or ()
+        if isinstance(feature, Mapping) and feature.get("$type") == MENTION_FEATURE
+    ]
+    reply = record.get("reply") or {}
+    root = (reply.get("root") or {}).get("uri")
+    parent = (reply.get("parent") or {}).get("uri")
+    embed = record.get("embed") or {}
+    quoted = (embed.get("record") or {}).get("uri") or (
+        (embed.get("record") or {}).get("record") or {}
+    ).get("uri")
+    counts = counts or {}
+    return Post(
+        id=f"bluesky:{uri}",
+        source="bluesky",
+        author_id=f"bluesky:{did}",
+        text=text,
+        created_at=created,
+        url=f"https://bsky.app/profile/{did}/post/{rkey}",
+        lang=str((record.get("langs") or [""])[0]),
+        hashtags=tuple(record_tags(record)),
+        mentions=tuple(mentions),
+        conversation_id=f"bluesky:{root or uri}",
+        reply_to=f"bluesky:{parent}" if parent else "",
+        quote_of=f"bluesky:{quoted}" if quoted else "",
+        likes=int(counts.get("likeCount") or 0),
+        reposts=int(counts.get("repostCount") or 0),
+        replies=int(counts.get("replyCount") or 0),
+        quotes=int(counts.get("quoteCount") or 0),
+    )
+
+
+def profile_opt_out(profile: Mapping[str, Any]) -> str | None:
+    labels = {
+        str(label.get("val")) for label in profile.get("labels") or () if isinstance(label, Mapping)
+    }
+    if NO_UNAUTHENTICATED in labels:
+        return "asks to be hidden from logged-out viewers"
+    return opt_out_reason(str(profile.get("description") or ""))
+
+
+def author_opt_out(author: Author) -> str:
+    """Why an author flagged `opted_out` opted out (the label leaves no trace in the description)."""
+    return opt_out_reason(author.description) or "asks to be hidden from logged-out viewers"
+
+
+def to_author(profile: Mapping[str, Any]) -> Author:
+    """From a profile view (searchPosts' author or getProfiles)."""
+    did = str(profile["did"])
+    return Author(
+        id=f"bluesky:{did}",
+        source="bluesky",
+        handle=str(profile.get("handle") or did),
+        name=str(profile.get("displayName") or ""),
+        description=str(profile.get("description") or ""),
+        url=f"https://bsky.app/profile/{did}",
+        followers=int(profile.get("followersCount") or 0),
+        following=int(profile.get("followsCount") or 0),
+        posts_count=int(profile.get("postsCount") or 0),
+        created_at=parse_time(profile.get("createdAt")),
+        opted_out=profile_opt_out(profile) is not None,
+    )
+
+
+def bare_author(did: str) -> Author:
+    """Jetstream names only the DID; the handle is filled when search or a profile look-up sees it."""
+    return Author(
+        id=f"bluesky:{did}", source="bluesky", handle=did, url=f"https://bsky.app/profile/{did}"
+    )
+
+
+class TagMatcher:
+    """Is a post about a tracked topic? Its own tags, or a tracked keyword as whole words."""
+
+    def __init__(self, queries: Sequence[Query]) -> None:
+        self.keys = {key for q in queries for key in q.tag_keys}
+        words = sorted({" ".join(k.split()) for q in queries for k in q.keywords if k.strip()})
+        self.keywords = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
+            )
+            if words
+            else None
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.keywords)
+
+    def matches(self, post: Post) -> bool:
+        if any(tag_key(t) in self.keys for t in post.hashtags):
+            return True
+        return bool(self.keywords and self.keywords.search(post.text))

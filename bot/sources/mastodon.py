@@ -1,0 +1,251 @@
+"""Mastodon hashtag timelines (Mastodon.py), on each configured instance, no token needed.
+
+Posts are keyed by their ActivityPub URI, so a post seen through two instances is stored once.
+Accounts that ask not to be indexed (#nobot or #noindex in their profile, `indexable` false or
+`noindex` true) are forgotten, never stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlparse
+
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonError,
+    MastodonNetworkError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+)
+
+from bot.config import Settings
+from bot.domain.hashtags import extract_hashtags, tag_key
+from bot.sources.base import (
+    Author,
+    CursorLookup,
+    Page,
+    Post,
+    Query,
+    Reads,
+    SourceAuthError,
+    SourceError,
+    opt_out_reason,
+    parse_time,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 40  # the most a Mastodon timeline page holds
+MAX_PAGES = 10  # per tag per instance per cycle; the cursor carries the rest to the next cycle
+FIRST_RUN_PAGES = 2
+
+
+class _Text(HTMLParser):
+    """Post and profile HTML as the plain text a person reads (line breaks kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html or "")
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+def _order(status_id: str) -> tuple[int, str]:
+    return (len(status_id), status_id)  # numeric ids compare by length first, then digits
+
+
+def account_opt_out(account: Mapping[str, Any], note: str) -> str | None:
+    if account.get("noindex") is True:
+        return "noindex set on the account"
+    if account.get("indexable") is False:
+        return "account not indexable"
+    return opt_out_reason(note)
+
+
+def to_author(account: Mapping[str, Any], host: str) -> Author:
+    acct = str(account.get("acct") or account.get("username") or "")
+    if "@" not in acct:
+        acct = f"{acct}@{host}"
+    note = html_text(str(account.get("note") or ""))
+    return Author(
+        id=f"mastodon:{acct}",
+        source="mastodon",
+        handle=acct,
+        name=str(account.get("display_name") or ""),
+        description=note,
+        url=str(account.get("url") or ""),
+        followers=int(account.get("followers_count") or 0),
+        following=int(account.get("following_count") or 0),
+        posts_count=int(account.get("statuses_count") or 0),
+        created_at=parse_time(account.get("created_at")),
+        opted_out=account_opt_out(account, note) is not None,
+    )
+
+
+def to_post(status: Mapping[str, Any], author: Author) -> Post | None:
+    created = parse_time(status.get("created_at"))
+    uri = status.get("uri")
+    if not uri or created is None:
+        return None
+    text = html_text(str(status.get("content") or ""))
+    written = {tag_key(t): t for t in extract_hashtags(text)}  # the spelling people typed
+    tags = [
+        written.get(tag_key(str(t.get("name"))), str(t.get("name")))
+        for t in status.get("tags") or ()
+    ]
+    return Post(
+        id=f"mastodon:{uri}",
+        source="mastodon",
+        author_id=author.id,
+        text=text,
+        created_at=created,
+        url=str(status.get("url") or uri),
+        lang=str(status.get("language") or ""),
+        hashtags=tuple(t for t in tags if t) or tuple(written.values()),
+        mentions=tuple(str(m.get("acct")) for m in status.get("mentions") or () if m.get("acct")),
+        likes=int(status.get("favourites_count") or 0),
+        reposts=int(status.get("reblogs_count") or 0),
+        replies=int(status.get("replies_count") or 0),
+        quotes=int(status.get("quotes_count") or 0),
+    )
+
+
+def read_statuses(
+    statuses: Sequence[Mapping[str, Any]], host: str
+) -> tuple[list[Post], list[Author], list[tuple[str, str]], int]:
+    """Posts, authors and opt-outs (with the reason) from one page; boosts skipped (no new text)."""
+    posts: list[Post] = []
+    authors: dict[str, Author] = {}
+    opt_outs: dict[str, str] = {}
+    boosts = 0
+    for status in statuses:
+        if status.get("reblog"):
+            boosts += 1
+            continue
+        account = status.get("account") or {}
+        author = to_author(account, host)
+        authors[author.id] = author
+        if author.opted_out:
+            opt_outs[author.id] = account_opt_out(account, author.description) or "profile opts out"
+        post = to_post(status, author)
+        if post is not None:
+            posts.append(post)
+    return posts, list(authors.values()), list(opt_outs.items()), boosts
+
+
+class MastodonSource:
+    name = "mastodon"
+
+    def __init__(self, settings: Settings, *, timeout_s: float = 20.0) -> None:
+        self.settings = settings
+        self.timeout_s = timeout_s
+
+    def client(self, instance: str) -> Mastodon:
+        return Mastodon(
+            api_base_url=instance,
+            access_token=self.settings.mastodon_access_token or None,
+            ratelimit_method="throw",
+            request_timeout=self.timeout_s,
+            version_check_mode="none",
+        )
+
+    def close(self) -> None:
+        """Each instance's session is closed as soon as its tags are read."""
+
+    def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+        """Every tag on every instance, forward from the newest post stored for it."""
+        tags = list({tag_key(t): t for q in queries for t in q.tags}.values())
+        problems: list[str] = []
+        refused = 0
+        for instance in self.settings.mastodon_instances:
+            host = urlparse(instance).netloc or instance
+            api = self.client(instance)
+            try:
+                for tag in tags:
+                    yield from self._tag(api, host, tag, cursor)
+            except MastodonUnauthorizedError:
+                refused += 1
+                problems.append(
+                    f"{host} needs a token for hashtag timelines: set MASTODON_ACCESS_TOKEN"
+                )
+            except MastodonRatelimitError:
+                problems.append(
+                    f"{host} rate limit reached; the next cycle resumes from the stored position"
+                )
+            except (MastodonNetworkError, MastodonServerError) as err:
+                problems.append(f"{host} unavailable ({_short(err)}); the next cycle resumes")
+            except (MastodonAPIError, MastodonError) as err:
+                problems.append(
+                    f"{host} answered unexpectedly ({_short(err)}); check MASTODON_INSTANCES"
+                )
+        if problems:
+            error = (
+                SourceAuthError if refused == len(self.settings.mastodon_instances) else SourceError
+            )
+            raise error("Mastodon: " + "; ".join(problems))
+
+    def _tag(self, api: Mastodon, host: str, tag: str, cursor: CursorLookup) -> Iterator[Page]:
+        key = f"{host} {tag_key(tag)}"
+        position = cursor(key)
+        if position is None:
+            yield from self._first(api, host, tag, key)
+            return
+        for _ in range(MAX_PAGES):
+            statuses = api.timeline_hashtag(tag, min_id=position, limit=PAGE_SIZE)
+            if not statuses:
+                return
+            position = max((str(s["id"]) for s in statuses), key=_order)
+            yield self._page(statuses, host, ((key, position),))
+            if len(statuses) < PAGE_SIZE:
+                return
+
+    def _first(self, api: Mastodon, host: str, tag: str, key: str) -> Iterator[Page]:
+        """A newly tracked tag: its newest pages, then the cursor at the newest post."""
+        newest: str | None = None
+        max_id: str | None = None
+        for page in range(1, FIRST_RUN_PAGES + 1):
+            statuses = api.timeline_hashtag(tag, max_id=max_id, limit=PAGE_SIZE)
+            ids = [str(s["id"]) for s in statuses]
+            newest = newest or (max(ids, key=_order) if ids else None)
+            last = page == FIRST_RUN_PAGES or len(statuses) < PAGE_SIZE
+            yield self._page(statuses, host, ((key, newest),) if last and newest else ())
+            if last:
+                return
+            max_id = min(ids, key=_order)
+
+    @staticmethod
+    def _page(
+        statuses: Sequence[Mapping[str, Any]], host: str, cursors: tuple[tuple[str, str], ...]
+    ) -> Page:
+        posts, authors, opt_outs, boosts = read_statuses(statuses, host)
+        return Page(
+            posts=tuple(posts),
+            authors=tuple(authors),
+            opt_outs=tuple(opt_outs),
+            cursors=cursors,
+            reads=Reads(posts=len(statuses), requests=1),
+            skipped_reposts=boosts,
+        )
+
+
+def _short(err: Exception) -> str:
+    return " ".join(str(a) for a in err.args[:3])[:120] or type(err).__name__

@@ -1,0 +1,246 @@
+"""X (Twitter) recent search through tweepy, paid per read, so every read is planned and counted.
+
+tweepy hard-codes https://api.twitter.com; `XApiAdapter` re-addresses each request to
+`X_API_URL` so a proxy or a local stand-in really receives the traffic.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
+
+from bot.config import HOW_TO_GET, Settings
+from bot.sources.base import (
+    CursorLookup,
+    Page,
+    Query,
+    Reads,
+    SourceAuthError,
+    SourceError,
+    SourceStopped,
+)
+from bot.sources.x_payload import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, read_page
+from bot.sources.x_plan import Batch, TermState, plan, terms_for
+
+log = logging.getLogger(__name__)
+
+TWEEPY_HOST = "https://api.twitter.com"
+PAGE_SIZE = 100
+MAX_PAGES = 20  # per query per cycle; what is left is owed and fetched next cycle
+FIRST_RUN_PAGES = 3  # a new term reads its newest 300 posts, not seven days of them
+RETRIES = 2
+
+
+class XApiAdapter(HTTPAdapter):
+    """Sends requests tweepy addresses to api.twitter.com to the configured base URL, with a timeout."""
+
+    def __init__(self, base_url: str, *, timeout_s: float = 30.0) -> None:
+        super().__init__(max_retries=0)
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        url = request.url or ""
+        if url.startswith(TWEEPY_HOST) and self.base_url != TWEEPY_HOST:
+            request.url = self.base_url + url[len(TWEEPY_HOST) :]
+            kwargs["proxies"] = get_environ_proxies(request.url)
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout_s
+        return super().send(request, **kwargs)
+
+
+def make_client(settings: Settings, *, timeout_s: float = 30.0) -> tweepy.Client:
+    """A tweepy Client answering with plain dicts (the same shape archives hold) at X_API_URL."""
+    client = tweepy.Client(
+        bearer_token=settings.x_bearer_token, return_type=dict, wait_on_rate_limit=False
+    )
+    client.session.mount(TWEEPY_HOST, XApiAdapter(settings.x_api_url, timeout_s=timeout_s))
+    return client
+
+
+Spend = Callable[[], tuple[float, float]]  # (spent this month, monthly budget) in USD
+
+
+class XSource:
+    name = "x"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        spend: Spend = lambda: (0.0, float("inf")),
+        client: tweepy.Client | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait_s: float = 60.0,
+        include_retweets: bool = False,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+        self.spend = spend
+        self.clock = clock
+        self.sleep = sleep
+        self.max_wait_s = max_wait_s
+        self.include_retweets = include_retweets
+        self.max_pages = max_pages
+        self.page_cost = PAGE_SIZE * (settings.x_post_read_usd + settings.x_user_read_usd)
+        self._seen_posts: set[str] = set()
+        self._seen_users: set[str] = set()
+
+    def close(self) -> None:
+        self.client.session.close()
+
+    def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+        """Owed gaps first, then every term from its since_id; reads de-duplicated within the cycle."""
+        if not self.settings.x_bearer_token:
+            raise SourceAuthError(
+                f"X is not configured: set X_BEARER_TOKEN to {HOW_TO_GET['X_BEARER_TOKEN']}"
+            )
+        self._seen_posts, self._seen_users = set(), set()
+        terms = terms_for(queries)
+        for phase in ("gaps", "rest"):
+            states = {t.key: TermState.loads(cursor(t.key)) for t in terms}
+            batches, too_long = plan(
+                terms, states, now=self.clock(), include_retweets=self.include_retweets
+            )
+            if phase == "gaps":
+                for term in too_long:
+                    log.warning(
+                        "x: %s is longer than a whole X query allows; it is skipped", term.text
+                    )
+            for batch in batches:
+                if (phase == "gaps") == batch.state.in_gap:
+                    yield from self._run(batch)
+
+    def _run(self, batch: Batch) -> Iterator[Page]:
+        since, until, newest = batch.state.since_id, batch.state.until_id, batch.state.newest_id
+        cap = FIRST_RUN_PAGES if batch.is_new else self.max_pages
+        token: str | None = None
+        for pages in range(1, cap + 1):
+            self._check_budget()
+            response = self._search(batch.query, since, until, token)
+            meta = response.get("meta")
+            if not isinstance(meta, dict):
+                meta = {}
+            if newest is None:
+                newest = meta.get("newest_id")
+            token, oldest = meta.get("next_token"), meta.get("oldest_id")
+            if token and oldest and (pages < cap or not batch.is_new):
+                state = TermState(since, oldest, newest)  # (since, oldest) still owed
+            else:
+                state = TermState(since_id=newest or since)
+            content = read_page(response, include_reposts=self.include_retweets)
+            if response.get("errors"):
+                log.debug("x: partial page, %d errors alongside data", len(response["errors"]))
+            yield Page(
+                posts=tuple(content.posts),
+                authors=tuple(content.authors),
+                cursors=tuple((t.key, state.dumps()) for t in batch.terms),
+                reads=self._reads(response),
+                skipped_reposts=content.reposts,
+            )
+            if not state.in_gap:
+                return
+
+    def _reads(self, response: Mapping[str, Any]) -> Reads:
+        data = response.get("data") or []
+        includes = response.get("includes") or {}
+        posts = {str(t.get("id")) for t in data if isinstance(t, Mapping)}
+        users = {str(u.get("id")) for u in includes.get("users") or [] if isinstance(u, Mapping)}
+        reads = Reads(len(posts - self._seen_posts), len(users - self._seen_users), 1)
+        self._seen_posts |= posts
+        self._seen_users |= users
+        return reads
+
+    def _check_budget(self) -> None:
+        spent, budget = self.spend()
+        if spent + self.page_cost > budget:
+            raise SourceStopped(
+                f"X monthly budget reached: about ${spent:,.2f} of X_MONTHLY_BUDGET_USD ${budget:,.2f} "
+                "spent this month, and another page could pass it. Fetching from X resumes next month, "
+                "or raise X_MONTHLY_BUDGET_USD."
+            )
+
+    def _search(
+        self, query: str, since: str | None, until: str | None, token: str | None
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "max_results": PAGE_SIZE,
+            "tweet_fields": TWEET_FIELDS,
+            "user_fields": USER_FIELDS,
+            "expansions": EXPANSIONS,
+        }
+        for name, value in (("since_id", since), ("until_id", until), ("next_token", token)):
+            if value:
+                params[name] = value
+        failures = waits = 0
+        while True:
+            try:
+                response = self.client.search_recent_tweets(query, **params)
+                if isinstance(response, dict):
+                    return response
+                raise ValueError("the answer is not a JSON object")
+            except tweepy.TooManyRequests as err:
+                wait = (err.reset_time or 0) - self.clock().timestamp() + 1
+                if err.reset_time and wait <= self.max_wait_s and waits < 2:
+                    waits += 1
+                    log.info("x: rate limited; waiting %.0f s for the limit to reset", wait)
+                    self.sleep(max(wait, 0.0))
+                    continue
+                resets = (
+                    datetime.fromtimestamp(err.reset_time, tz=UTC).strftime("%H:%M UTC")
+                    if err.reset_time
+                    else "later"
+                )
+                raise SourceStopped(
+                    f"X rate limit reached (resets {resets}); the next cycle resumes where this one stopped."
+                ) from None
+            except tweepy.Unauthorized:
+                raise SourceAuthError(
+                    "X refused X_BEARER_TOKEN (401 Unauthorized): set it to "
+                    f"{HOW_TO_GET['X_BEARER_TOKEN']}, then run `hashtag-bot doctor`."
+                ) from None
+            except tweepy.Forbidden as err:
+                raise SourceAuthError(
+                    f"X refused recent search (403 Forbidden{_detail(err)}): check in the X developer "
+                    "portal that the app belongs to a project with recent-search access."
+                ) from None
+            except tweepy.BadRequest as err:
+                raise SourceError(f"X rejected the query {query!r} (400{_detail(err)}).") from None
+            except (tweepy.TwitterServerError, requests.RequestException, ValueError) as err:
+                failures += 1
+                if failures > RETRIES:
+                    raise SourceError(
+                        f"X API unavailable ({_describe(err)}) after {failures} tries; "
+                        "the next cycle resumes from the stored position."
+                    ) from None
+                self.sleep(2.0**failures)
+            except tweepy.HTTPException as err:
+                status = getattr(err.response, "status_code", "?")
+                hint = (
+                    " X says the account has no credits left; add credits." if status == 402 else ""
+                )
+                raise SourceError(f"X API answered {status}{_detail(err)}.{hint}") from None
+
+
+def _detail(err: tweepy.HTTPException) -> str:
+    return f": {'; '.join(err.api_messages)}" if err.api_messages else ""
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, tweepy.HTTPException):
+        return f"HTTP {getattr(err.response, 'status_code', '?')}"
+    if isinstance(err, requests.Timeout):
+        return "timed out"
+    if isinstance(err, requests.ConnectionError):
+        return "can't connect"
+    return f"unreadable answer: {str(err)[:60]}"

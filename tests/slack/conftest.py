@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from slack_bolt import App
+from slack_payloads import Bot
+from slack_standins import BOT_TOKEN, NOW, SIGNING_SECRET, SlackStandIn
+
+from bot.app import close_app, create_app
+from bot.config import Settings
+from bot.server import HttpServer, health_of, wsgi_app
+from bot.storage import Store
+from bot.suggestions import Suggester
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackStandIn]:
+    standin = SlackStandIn()
+    yield standin
+    standin.close()
+
+
+@pytest.fixture
+def settings(slack_api: SlackStandIn) -> Settings:
+    return Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.api_url,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, store: Store, suggester: Suggester) -> Iterator[App]:
+    bolt = create_app(settings, store=store, suggester=suggester, clock=lambda: NOW)
+    yield bolt
+    close_app(bolt)
+
+
+@pytest.fixture
+def bot(app: App, store: Store, slack_api: SlackStandIn) -> Iterator[Bot]:
+    server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0, threads=8)
+    with server.running():
+        yield Bot(server.url, slack_api)

@@ -1,0 +1,190 @@
+"""Loopback stand-ins that speak Slack's wire format: the Web API, response_urls, Socket Mode.
+
+Everything binds to 127.0.0.1 on an ephemeral port and is closed by its owner.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+from websockets.sync.server import ServerConnection, serve
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
+APP_TOKEN = "xapp-1-A0TEST-1234-abcdef"
+TEAM, CHANNEL, USER = "T0TRIALS", "C0RECRUIT", "U0ALICE"
+FORM = "application/x-www-form-urlencoded"
+NOW = datetime.fromisoformat("2026-11-27T12:00:00+00:00")
+
+
+@dataclass
+class Call:
+    """One request the stand-in received: a Web API method or a response_url post."""
+
+    path: str
+    headers: dict[str, str]
+    params: dict[str, Any]
+
+    @property
+    def method(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Canned:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SlackStandIn:
+    """Web API at /api/<method> and response_urls at /respond/<name>, on one loopback server."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.scopes = "commands,chat:write"
+        self.ws_url = ""
+        self.canned: dict[str, Canned] = {}
+        self.changed = threading.Condition()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base}/respond/{name}"
+
+    def fail(self, method: str, error: str, *, status: int = 200, **headers: str) -> None:
+        """Answer `method` with a Slack error from now on (status 429 for rate limits)."""
+        self.canned[method] = Canned(status, {"ok": False, "error": error}, headers)
+
+    def api_calls(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.path == f"/api/{method}"]
+
+    def replies(self, name: str = "r1") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.path == f"/respond/{name}"]
+
+    def wait_for(self, found: Callable[[], Any], timeout: float = 5.0) -> Any:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not (result := found()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("timed out waiting for Slack traffic: " + repr(self.calls))
+                self.changed.wait(left)
+            return result
+
+    def reply(self, name: str = "r1", timeout: float = 5.0) -> dict[str, Any]:
+        return self.wait_for(lambda: self.replies(name), timeout)[0]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Canned:
+        if method in self.canned:
+            return self.canned[method]
+        if method == "auth.test":
+            body = {
+                "ok": True,
+                "url": "https://trials.slack.com/",
+                "team": "Trials",
+                "user": "hashtag-bot",
+                "team_id": TEAM,
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+                "is_enterprise_install": False,
+            }
+            return Canned(200, body, {"X-OAuth-Scopes": self.scopes})
+        if method == "apps.connections.open":
+            return Canned(200, {"ok": True, "url": self.ws_url})
+        if method == "chat.postMessage":
+            return Canned(
+                200, {"ok": True, "channel": params.get("channel"), "ts": "1795000000.000100"}
+            )
+        if method == "views.publish":
+            return Canned(200, {"ok": True, "view": {"id": "V0HOME"}})
+        return Canned(200, {"ok": False, "error": "unknown_method"})
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                kind = self.headers.get("Content-Type", "")
+                params: dict[str, Any] = {}
+                if raw:
+                    params = json.loads(raw) if "json" in kind else dict(parse_qsl(raw))
+                call = Call(self.path, {k.lower(): v for k, v in self.headers.items()}, params)
+                canned = (
+                    Canned(200, {"ok": True})
+                    if self.path.startswith("/respond/")
+                    else standin._answer(call.method, params)
+                )
+                body = json.dumps(canned.body).encode()
+                self.send_response(canned.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in canned.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+                with standin.changed:
+                    standin.calls.append(call)
+                    standin.changed.notify_all()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@contextmanager
+def socket_mode_server(
+    envelopes: list[dict[str, Any]],
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A Socket Mode endpoint: says hello, sends each envelope, records what the app sends back."""
+    received: list[dict[str, Any]] = []
+
+    def session(connection: ServerConnection) -> None:
+        connection.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "connection_info": {"app_id": "A0HASHTAG"},
+                    "debug_info": {"host": "loopback", "approximate_connection_time": 3600},
+                }
+            )
+        )
+        for envelope in envelopes:
+            connection.send(json.dumps(envelope))
+        for message in connection:
+            received.append(json.loads(message))
+
+    with serve(session, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}/link/?ticket=loopback", received
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)

@@ -1,0 +1,90 @@
+"""`hashtag-bot doctor` against the Web API stand-in: what is wrong, and what to fix."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner, Result
+from slack_standins import APP_TOKEN, BOT_TOKEN, SlackStandIn
+
+from bot.cli import main
+
+
+@pytest.fixture
+def env(slack_api: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", slack_api.api_url)
+    return monkeypatch
+
+
+def doctor() -> Result:
+    return CliRunner().invoke(main, ["doctor"])
+
+
+def line(result: Result, name: str) -> str:
+    return next(text for text in result.output.splitlines() if f" {name} " in f" {text} ")
+
+
+def test_a_healthy_setup_passes_every_check(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    slack_api.ws_url = "ws://127.0.0.1:9/unused"
+    result = doctor()
+    assert result.exit_code == 0, result.output
+    assert (
+        line(result, "slack token").startswith("ok") and "@hashtag-bot in Trials" in result.output
+    )
+    assert line(result, "slack scopes").startswith("ok")
+    assert line(result, "socket mode").startswith("ok")
+    assert line(result, "database").startswith("ok") and "migrations applied" in result.output
+    assert line(result, "X").startswith("off")  # optional, and said so
+    assert result.output.rstrip().endswith("All good.")
+    assert BOT_TOKEN not in result.output and APP_TOKEN not in result.output
+
+
+def test_a_missing_scope_fails_and_says_to_reinstall(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    slack_api.scopes = "commands"
+    result = doctor()
+    assert result.exit_code == 1
+    assert line(result, "slack scopes").startswith("FAIL") and "missing chat:write" in result.output
+    assert "reinstall the app" in result.output
+
+
+def test_more_scopes_than_needed_are_pointed_out_but_pass(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    slack_api.scopes = "commands,chat:write,channels:history"
+    result = doctor()
+    assert "not needed: channels:history" in line(result, "slack scopes")
+
+
+def test_a_rejected_token_fails_with_where_to_get_a_good_one(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    slack_api.fail("auth.test", "invalid_auth")
+    slack_api.fail("apps.connections.open", "invalid_auth")
+    result = doctor()
+    assert result.exit_code == 1
+    assert "FAIL  slack token" in result.output and "(invalid_auth)" in result.output
+    assert "Bot User OAuth Token" in result.output
+    assert "problem" in result.output.splitlines()[-1]
+
+
+def test_missing_tokens_and_half_set_bluesky_are_each_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BLUESKY_HANDLE", "recruit-bot.bsky.social")
+    result = doctor()
+    assert result.exit_code == 1
+    assert "SLACK_BOT_TOKEN is not set" in result.output
+    assert "neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET" in result.output
+    assert "BLUESKY_APP_PASSWORD is not set" in result.output
+
+
+def test_a_malformed_setting_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-a-user-token")
+    result = doctor()
+    assert result.exit_code == 1
+    assert line(result, "settings").startswith("FAIL") and "xoxb-" in result.output

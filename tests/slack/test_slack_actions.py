@@ -1,0 +1,125 @@
+"""The answer's buttons (block_actions) and the App Home tab (app_home_opened)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+import pytest
+from slack_messages import assert_valid_message, block_text, buttons
+from slack_payloads import Bot
+from slack_standins import BOT_TOKEN, CHANNEL, NOW, USER
+
+from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef
+from bot.storage import Store
+
+
+def share_value(bot: Bot) -> str:
+    return buttons(bot.ask("lung cancer", "ask"))[SHARE_ACTION]["value"]
+
+
+def test_share_posts_the_answer_in_the_channel_attributed_to_who_pressed(bot: Bot) -> None:
+    status, _, seconds = bot.press(SHARE_ACTION, share_value(bot))
+    assert status == 200 and seconds < 1.0
+    posted = bot.slack.wait_for(lambda: bot.slack.api_calls("chat.postMessage"))[0]
+    assert posted.headers["authorization"] == f"Bearer {BOT_TOKEN}"
+    message = posted.params
+    assert message["channel"] == CHANNEL
+    assert message["text"].startswith(f"Shared by <@{USER}>: Hashtags for Lung cancer")
+    assert_valid_message(message)
+    assert f"Shared by <@{USER}>" in block_text(message) and "#LCSM" in block_text(message)
+    assert buttons(message) == {}  # a public message has nothing to press
+    reply = bot.slack.reply()
+    assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
+    assert reply["text"] == f"Shared in <#{CHANNEL}>."
+
+
+def test_share_where_the_bot_is_not_a_member_says_how_to_invite_it(bot: Bot) -> None:
+    bot.slack.fail("chat.postMessage", "not_in_channel")
+    bot.press(SHARE_ACTION, share_value(bot))
+    assert "`/invite @hashtag-bot`" in bot.slack.reply()["text"]
+
+
+def test_share_when_slack_rate_limits_asks_to_try_again_later(bot: Bot) -> None:
+    bot.slack.fail("chat.postMessage", "ratelimited", status=429, **{"Retry-After": "0"})
+    bot.press(SHARE_ACTION, share_value(bot))
+    assert "try again in a minute" in bot.slack.reply(timeout=10)["text"]
+    assert len(bot.slack.api_calls("chat.postMessage")) == 2  # retried once, after Retry-After
+
+
+def test_a_rejected_token_is_logged_clearly_without_the_token(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    value = share_value(bot)
+    bot.slack.fail("chat.postMessage", "invalid_auth")
+    bot.press(SHARE_ACTION, value)
+    assert "hashtag-bot doctor" in bot.slack.reply()["text"]
+    assert "Slack rejected the bot token (invalid_auth)" in caplog.text
+    assert BOT_TOKEN not in caplog.text and BOT_TOKEN.split("-")[-1] not in caplog.text
+
+
+def test_track_button_stores_the_condition_for_this_channel(bot: Bot, store: Store) -> None:
+    value = buttons(bot.ask("lung cancer", "ask"))[TRACK_ACTION]["value"]
+    bot.press(TRACK_ACTION, value)
+    assert f"<#{CHANNEL}> now tracks *Lung cancer*" in bot.slack.reply()["text"]
+    assert [(t.channel_id, t.topic, t.condition_id) for t in store.topics()] == [
+        (CHANNEL, "Lung cancer", "lung-cancer")
+    ]
+
+
+def test_share_on_an_old_answer_asks_for_a_fresh_one_and_posts_nothing(bot: Bot) -> None:
+    old = AnswerRef("lung cancer", date(2026, 11, 1)).encode()
+    bot.press(SHARE_ACTION, old)
+    text = bot.slack.reply()["text"]
+    assert "That answer is from 1 Nov 2026" in text and "`/hashtag lung cancer`" in text
+    assert bot.slack.api_calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [(SHARE_ACTION, "not json"), (TRACK_ACTION, '{"v": 0}'), ("button_from_2025", "x")],
+)
+def test_unknown_or_unreadable_buttons_get_a_friendly_answer(
+    bot: Bot, action_id: str, value: str
+) -> None:
+    status, _, _ = bot.press(action_id, value)
+    assert status == 200
+    reply = bot.slack.reply()
+    assert reply["response_type"] == "ephemeral"
+    assert "Run `/hashtag` again" in reply["text"]
+    assert bot.slack.api_calls("chat.postMessage") == []
+
+
+def test_share_in_a_direct_message_is_refused(bot: Bot) -> None:
+    value = AnswerRef("lung cancer", NOW.date()).encode()
+    bot.press(SHARE_ACTION, value, channel="D0DIRECT", channel_name="directmessage")
+    assert "never message people directly" in bot.slack.reply()["text"]
+    assert bot.slack.api_calls("chat.postMessage") == []
+
+
+def test_opening_app_home_publishes_the_tracked_topics_and_usage(bot: Bot, store: Store) -> None:
+    store.track(CHANNEL, "Lung cancer", condition_id="lung-cancer", created_by=USER, now=NOW)
+    store.track(CHANNEL, "Crohn's disease", condition_id="crohns-disease", created_by=USER, now=NOW)
+    status, _, seconds = bot.open_home()
+    assert status == 200 and seconds < 1.0
+    published = bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))[0].params
+    assert published["user_id"] == USER
+    view = published["view"]
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert_valid_message({"text": "home", "blocks": view["blocks"]})
+    shown = block_text(view)
+    assert f"<#{CHANNEL}>: Lung cancer, Crohn's disease" in shown
+    assert "/hashtag track lung cancer" in shown and "posts stored from the last 30 days" in shown
+
+
+def test_a_failing_home_publish_is_logged_and_does_not_break_the_bot(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.slack.fail("views.publish", "not_enabled")
+    assert bot.open_home()[0] == 200
+    bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))
+    time.sleep(0.2)
+    assert "Slack API error not_enabled while publishing the Home tab" in caplog.text
+    assert bot.ask("lung cancer")["response_type"] == "ephemeral"

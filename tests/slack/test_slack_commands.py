@@ -1,0 +1,109 @@
+"""`/hashtag` sub-commands and bad input, as the person who types them sees the answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from slack_messages import assert_valid_message, block_text, buttons
+from slack_payloads import Bot
+from slack_standins import CHANNEL, TEAM, USER
+
+from bot.storage import Store
+
+
+@pytest.mark.parametrize("text", ["", "help", "  HELP  "])
+def test_empty_text_and_help_explain_every_sub_command(bot: Bot, text: str) -> None:
+    reply = bot.ask(text)
+    assert reply["response_type"] == "ephemeral"
+    assert_valid_message(reply)
+    usage = block_text(reply)
+    for example in ("/hashtag lung cancer", "/hashtag track", "/hashtag untrack", "/hashtag list"):
+        assert example in usage
+
+
+def test_track_list_untrack_manage_the_channels_topics(bot: Bot, store: Store) -> None:
+    reply = bot.ask("track lung cancer", "r1")
+    assert f"<#{CHANNEL}> now tracks *Lung cancer*" in block_text(reply)
+    [topic] = store.topics(CHANNEL)
+    assert (topic.topic, topic.condition_id, topic.created_by, topic.team_id) == (
+        "Lung cancer",
+        "lung-cancer",
+        USER,
+        TEAM,
+    )
+    assert "already tracks *Lung cancer*" in block_text(bot.ask("track Lung Cancer", "r2"))
+    listed = bot.ask("list", "r3")
+    assert_valid_message(listed)
+    assert "tracks 1 topic" in block_text(listed) and "• Lung cancer" in block_text(listed)
+    assert "no longer tracks *Lung cancer*" in block_text(bot.ask("untrack lung cancer", "r4"))
+    assert store.topics(CHANNEL) == []
+    assert "tracks nothing yet" in block_text(bot.ask("list", "r5"))
+    assert "doesn't track" in block_text(bot.ask("untrack lung cancer", "r6"))
+
+
+def test_untrack_understands_the_condition_however_it_is_typed(bot: Bot, store: Store) -> None:
+    bot.ask("track crohns", "r1")
+    assert store.topics(CHANNEL)[0].topic == "Crohn's disease"
+    assert "no longer tracks" in block_text(bot.ask("untrack Crohn's", "r2"))
+    assert store.topics(CHANNEL) == []
+
+
+def test_tracking_words_no_condition_matches_says_so(bot: Bot, store: Store) -> None:
+    text = block_text(bot.ask("track glorbitis", "r1"))
+    assert "listen for these words as typed" in text
+    assert [t.topic for t in store.topics(CHANNEL)] == ["glorbitis"]
+    assert "Say what to track" in block_text(bot.ask("track", "r2"))
+
+
+def test_direct_messages_get_answers_but_no_tracking_or_share_button(
+    bot: Bot, store: Store
+) -> None:
+    where = {"channel": "D0DIRECT", "channel_name": "directmessage"}
+    refused = block_text(bot.ask("track lung cancer", "r1", **where))
+    assert "never message people directly" in refused
+    assert store.topics() == []
+    reply = bot.ask("lung cancer", "r2", **where)
+    assert "#LCSM" in block_text(reply) and buttons(reply) == {}
+
+
+def test_unknown_words_get_the_best_answer_and_an_honest_note(bot: Bot) -> None:
+    reply = bot.ask("glorbitis")
+    assert_valid_message(reply)
+    assert "No condition in the knowledge base matches “glorbitis”" in block_text(reply)
+
+
+HOSTILE = [
+    "   ",
+    "lung cancer " * 420,  # ~5,000 characters
+    "x" * 5000,
+    "track " + "y" * 5000,
+    '" OR 1=1; DROP TABLE topics; --',
+    'NEAR(lung cancer, 3) OR text:* AND "unbalanced',
+    "untrack ') OR '1'='1",
+    "🫁🎗️ lung cancer 💙",
+    "\x00\x07\x1b[31m lung\u202e cancer \ufeff",
+    "<!channel> <@U0BOB> <https://evil.example|click> &amp; lung cancer",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_or_oversized_text_gets_a_friendly_answer(
+    bot: Bot, store: Store, text: str
+) -> None:
+    status, _, seconds = bot.command(text)
+    assert status == 200 and seconds < 1.0
+    reply = bot.slack.reply()
+    assert reply["response_type"] == "ephemeral"
+    assert_valid_message(reply)
+    shown = block_text(reply) + reply["text"]
+    assert "Traceback" not in shown and "went wrong" not in shown
+    assert "<!channel>" not in shown and "<@U0BOB>" not in shown and "<https://evil" not in shown
+    store.topics()  # the tables are all still there
+    assert len(store.topics()) <= 1
+
+
+def test_mentions_in_the_text_are_left_out_and_never_echoed(bot: Bot) -> None:
+    reply = bot.ask("<!channel> <@U0BOB|bob> lung cancer &amp; <#C0OTHER|lcsm>")
+    assert reply["blocks"][0]["text"]["text"] == "Hashtags for Lung cancer"
+    assert "U0BOB" not in json.dumps(reply) and "bob" not in block_text(reply)

@@ -1,0 +1,88 @@
+"""End to end over the real HTTP server: signed requests in, answers at a loopback response_url."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from slack_messages import assert_valid_message, block_text, buttons
+from slack_payloads import Bot, post, signed, slash_body
+
+from bot.server import EVENTS_PATH
+from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION
+
+SLACK_ACK_LIMIT_S = 3.0
+
+
+def test_slash_command_is_acked_at_once_and_answered_through_response_url(bot: Bot) -> None:
+    status, body, seconds = bot.command("lung cancer")
+    assert status == 200
+    assert body == ""  # nothing shows until the answer arrives
+    assert seconds < SLACK_ACK_LIMIT_S / 3
+    reply = bot.slack.reply()
+    assert reply["response_type"] == "ephemeral"
+    assert_valid_message(reply)
+    assert reply["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Hashtags for Lung cancer", "emoji": True},
+    }
+    text = block_text(reply)
+    assert "#LCSM" in text and "_community_" in text and "happening now" in text
+    assert "*Copy:*\n```#LCAM #LCSM" in text
+    assert "based on 0 posts from the last 30 days; knowledge base 2026-11" in text
+    assert set(buttons(reply)) == {SHARE_ACTION, TRACK_ACTION}
+    assert reply["text"].startswith("Hashtags for Lung cancer: #LCAM #LCSM")
+
+
+def test_every_ack_is_fast_when_commands_come_one_after_another(bot: Bot) -> None:
+    timings = [
+        bot.command(text, reply_to=f"r{n}")[2] for n, text in enumerate(["crohns", "t1d", "#BCSM"])
+    ]
+    assert max(timings) < SLACK_ACK_LIMIT_S / 3
+    for n in range(3):
+        assert_valid_message(bot.slack.reply(f"r{n}"))
+
+
+def test_a_forged_signature_is_refused_and_nothing_is_answered(bot: Bot) -> None:
+    body = slash_body("lung cancer", bot.slack.response_url())
+    status, _, _ = post(bot.url + EVENTS_PATH, body, signed(body, secret="not-the-signing-secret"))
+    assert status == 401
+    time.sleep(0.3)
+    assert bot.slack.replies() == []
+
+
+def test_a_replayed_request_with_a_stale_timestamp_is_refused(bot: Bot) -> None:
+    body = slash_body("lung cancer", bot.slack.response_url())
+    status, _, _ = post(bot.url + EVENTS_PATH, body, signed(body, at=time.time() - 6 * 60))
+    assert status == 401
+    time.sleep(0.3)
+    assert bot.slack.replies() == []
+
+
+def test_a_request_without_a_signature_or_with_a_changed_body_is_refused(bot: Bot) -> None:
+    body = slash_body("lung cancer", bot.slack.response_url())
+    assert (
+        post(bot.url + EVENTS_PATH, body, {"Content-Type": "application/x-www-form-urlencoded"})[0]
+        == 401
+    )
+    tampered = slash_body("breast cancer", bot.slack.response_url())
+    assert post(bot.url + EVENTS_PATH, tampered, signed(body))[0] == 401
+    time.sleep(0.3)
+    assert bot.slack.replies() == []
+
+
+def test_healthz_answers_for_the_platform_and_other_paths_are_not_found(bot: Bot) -> None:
+    with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read())["ok"] is True
+    status, _, _ = post(bot.url + "/elsewhere", "x=1", {"Content-Type": "text/plain"})
+    assert status == 404
+
+
+def test_slacks_request_url_check_gets_its_challenge_back(bot: Bot) -> None:
+    body = json.dumps(
+        {"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY", "type": "url_verification"}
+    )
+    status, answer, _ = post(bot.url + EVENTS_PATH, body, signed(body, kind="application/json"))
+    assert status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY" in answer

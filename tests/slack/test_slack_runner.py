@@ -1,0 +1,115 @@
+"""`hashtag-bot run` end to end: Socket Mode through a loopback websocket, and HTTP mode."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from slack_messages import assert_valid_message, block_text
+from slack_payloads import Bot, slash_payload
+from slack_standins import APP_TOKEN, CHANNEL, SlackStandIn, socket_mode_server
+
+from bot.cli import main
+from bot.config import ConfigError, Settings
+from bot.server import run_bot
+from bot.storage import Store
+
+ENVELOPE_ID = "1d3c6f1e-5c28-4d6a-9c3e-cc5b0e2f4a11"
+
+
+@contextmanager
+def running(settings: Settings, *, http: bool) -> Iterator[str]:
+    """The real runner in a thread, stopped the way SIGTERM stops it; yields where it listens."""
+    stop, where = threading.Event(), queue.Queue[str]()
+    failures: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            run_bot(settings, http=http, port=0, host="127.0.0.1", stop=stop, ready=where.put)
+        except BaseException as err:
+            failures.append(err)
+            where.put("failed")
+
+    thread = threading.Thread(target=target, name="hashtag-bot-run")
+    thread.start()
+    try:
+        location = where.get(timeout=15)
+        assert not failures, failures
+        yield location
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+        assert not thread.is_alive(), "the bot did not stop"
+
+
+@pytest.fixture
+def run_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return replace(settings, slack_app_token=APP_TOKEN, db_path=str(tmp_path / "run.db"))
+
+
+def test_socket_mode_acks_the_envelope_and_answers_at_the_response_url(
+    run_settings: Settings, slack_api: SlackStandIn
+) -> None:
+    envelope = {
+        "envelope_id": ENVELOPE_ID,
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": slash_payload("lung cancer", slack_api.response_url()),
+    }
+    with socket_mode_server([envelope]) as (ws_url, received):
+        slack_api.ws_url = ws_url
+        with running(run_settings, http=False) as where:
+            assert where == "socket mode"
+            reply = slack_api.reply(timeout=10)
+            slack_api.wait_for(lambda: [m for m in received if m.get("envelope_id") == ENVELOPE_ID])
+    opened = slack_api.api_calls("apps.connections.open")
+    assert opened and opened[0].headers["authorization"] == f"Bearer {APP_TOKEN}"
+    assert reply["response_type"] == "ephemeral"
+    assert_valid_message(reply)
+    assert "Hashtags for Lung cancer" in block_text(reply)
+
+
+def test_http_mode_runner_serves_signed_commands_and_keeps_topics_in_the_database(
+    run_settings: Settings, slack_api: SlackStandIn
+) -> None:
+    with running(run_settings, http=True) as url:
+        bot = Bot(url, slack_api)
+        assert "now tracks *Lung cancer*" in bot.ask("track lung cancer")["text"]
+    store = Store(run_settings.db_path)
+    try:
+        assert [t.topic for t in store.topics(CHANNEL)] == ["Lung cancer"]
+    finally:
+        store.close()
+
+
+def test_run_refuses_to_start_with_a_rejected_token_and_says_what_to_do(
+    slack_api: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slack_api.fail("auth.test", "invalid_auth")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked-token-value")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("SLACK_API_URL", slack_api.api_url)
+    result = CliRunner().invoke(main, ["run", "--http", "--port", "1"])
+    assert result.exit_code == 2
+    assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in result.output
+    assert "xoxb-revoked-token-value" not in result.output
+
+
+def test_run_without_tokens_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 2
+    assert "SLACK_BOT_TOKEN" in result.output and "SLACK_SIGNING_SECRET" in result.output
+
+
+def test_socket_mode_with_a_rejected_app_token_says_what_to_fix(
+    run_settings: Settings, slack_api: SlackStandIn
+) -> None:
+    slack_api.fail("apps.connections.open", "invalid_auth")
+    with pytest.raises(ConfigError, match=r"SLACK_APP_TOKEN \(invalid_auth\).*connections:write"):
+        run_bot(run_settings, http=False, stop=threading.Event())

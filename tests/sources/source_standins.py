@@ -1,0 +1,105 @@
+"""Loopback stand-ins for the X API v2, Mastodon, Bluesky XRPC and Jetstream, in their wire formats.
+
+Each is a real server on 127.0.0.1 that records what it was asked, so tests can check what a
+user would pay for or see: which posts were read, from which position, with which query.
+This module holds the shared HTTP server and clock; each platform has its own module.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+GOOD_TOKEN = "AAAA-test-bearer"
+# The stand-ins' "now" is the real one: X ids are snowflakes (time-ordered), and a since_id older
+# than recent search's seven days is rightly dropped, which would turn resume tests into first runs.
+NOW = datetime.now(UTC).replace(microsecond=0)
+FIRST_ID = (int((NOW - timedelta(days=1)).timestamp() * 1000) - 1_288_834_974_657) << 22
+
+
+@dataclass
+class Asked:
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    body: bytes = b""
+    multi: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # repeated parameters (actors=…&actors=…)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any = None  # dict/list as JSON, bytes as they are
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class HttpStandIn:
+    """A threaded loopback HTTP server; scripted `faults` are answered before normal replies."""
+
+    def __init__(self) -> None:
+        self.asked: list[Asked] = []
+        self.faults: list[Answer] = []
+        self.lock = threading.Lock()
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                standin._serve(self, "GET")
+
+            def do_POST(self) -> None:
+                standin._serve(self, "POST")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> HttpStandIn:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        parsed = urlparse(handler.path)
+        multi = parse_qs(parsed.query)
+        params = {k: v[-1] for k, v in multi.items()}
+        length = int(handler.headers.get("Content-Length") or 0)
+        asked = Asked(
+            method, parsed.path, params, dict(handler.headers), handler.rfile.read(length), multi
+        )
+        with self.lock:
+            self.asked.append(asked)
+            answer = self.faults.pop(0) if self.faults else None
+        answer = answer or self.answer(asked)
+        body = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
+        handler.send_response(answer.status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in answer.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def answer(self, asked: Asked) -> Answer:
+        return Answer(404, {"error": "NotFound"})

@@ -1,0 +1,218 @@
+"""Loopback Bluesky: an XRPC server (login, searchPosts, getProfiles) and a Jetstream websocket."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
+
+from tests.sources.source_standins import NOW, Answer, Asked, HttpStandIn
+
+
+def bsky_record(text: str, *, at: datetime = NOW, facets: bool = True) -> dict[str, Any]:
+    """An app.bsky.feed.post record with a #tag facet for each hashtag (byte offsets, as clients write)."""
+    record: dict[str, Any] = {
+        "$type": "app.bsky.feed.post",
+        "text": text,
+        "createdAt": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "langs": ["en"],
+    }
+    if facets:
+        record["facets"] = [
+            {
+                "index": {
+                    "byteStart": len(text[: m.start()].encode()),
+                    "byteEnd": len(text[: m.end()].encode()),
+                },
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)}],
+            }
+            for m in re.finditer(r"#(\w+)", text)
+        ]
+    return record
+
+
+def profile(
+    did: str, handle: str, description: str = "", labels: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "did": did,
+        "handle": handle,
+        "displayName": handle.split(".")[0].title(),
+        "description": description,
+        "followersCount": 7,
+        "followsCount": 3,
+        "postsCount": 30,
+        "createdAt": "2023-05-01T00:00:00.000Z",
+        "labels": [
+            {
+                "src": did,
+                "uri": f"at://{did}/app.bsky.actor.profile/self",
+                "val": v,
+                "cts": "2024-01-01T00:00:00.000Z",
+            }
+            for v in labels or []
+        ],
+    }
+
+
+def _jwt(payload: dict[str, Any]) -> str:
+    def part(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS256', 'typ': 'at+jwt'})}.{part(payload)}.c2ln"
+
+
+class XrpcStandIn(HttpStandIn):
+    """createSession, app.bsky.feed.searchPosts (q, sort, limit, cursor) and app.bsky.actor.getProfiles."""
+
+    def __init__(self, password: str = "app-pass-1234") -> None:
+        self.password = password
+        self.posts: list[dict[str, Any]] = []  # PostViews, newest first
+        self.profiles: dict[str, dict[str, Any]] = {}
+        super().__init__()
+
+    def add(self, did: str, handle: str, rkey: str, text: str, **counts: int) -> None:
+        view = {
+            "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
+            "cid": "bafyreib2rxk3rh6kzwq",
+            "author": {
+                k: v
+                for k, v in profile(did, handle).items()
+                if k in ("did", "handle", "displayName", "labels", "createdAt")
+            },
+            "record": bsky_record(text),
+            "indexedAt": NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "likeCount": counts.get("likes", 0),
+            "repostCount": 0,
+            "replyCount": 0,
+            "quoteCount": 0,
+            "labels": [],
+        }
+        self.posts.append(view)
+
+    def answer(self, asked: Asked) -> Answer:
+        if asked.path == "/xrpc/com.atproto.server.createSession":
+            body = json.loads(asked.body)
+            if body.get("password") != self.password:
+                return Answer(
+                    401,
+                    {
+                        "error": "AuthenticationRequired",
+                        "message": "Invalid identifier or password",
+                    },
+                )
+            exp = int((datetime.now(UTC) + timedelta(hours=2)).timestamp())
+            return Answer(
+                200,
+                {
+                    "did": "did:plc:bot",
+                    "handle": body["identifier"],
+                    "active": True,
+                    "accessJwt": _jwt(
+                        {"scope": "com.atproto.appPass", "sub": "did:plc:bot", "exp": exp}
+                    ),
+                    "refreshJwt": _jwt(
+                        {"scope": "com.atproto.refresh", "sub": "did:plc:bot", "exp": exp + 3600}
+                    ),
+                },
+            )
+        if not asked.headers.get("Authorization", "").startswith("Bearer "):
+            return Answer(401, {"error": "AuthMissing", "message": "Authentication Required"})
+        if asked.path == "/xrpc/app.bsky.feed.searchPosts":
+            tag = asked.params["q"].lstrip("#").casefold()
+            hits = [p for p in self.posts if f"#{tag}" in p["record"]["text"].casefold()]
+            start, size = int(asked.params.get("cursor") or 0), int(asked.params.get("limit", 25))
+            body: dict[str, Any] = {"posts": hits[start : start + size], "hitsTotal": len(hits)}
+            if start + size < len(hits):
+                body["cursor"] = str(start + size)
+            return Answer(200, body)
+        if asked.path == "/xrpc/app.bsky.actor.getProfiles":
+            wanted = asked.multi.get("actors", [])
+            return Answer(
+                200, {"profiles": [self.profiles[d] for d in wanted if d in self.profiles]}
+            )
+        return Answer(400, {"error": "MethodNotImplemented"})
+
+
+# Jetstream -------------------------------------------------------------------------------------
+
+
+def commit(
+    did: str, rkey: str, time_us: int, text: str | None = None, *, operation: str = "create"
+) -> dict[str, Any]:
+    """A Jetstream commit event for app.bsky.feed.post (no record on delete)."""
+    body: dict[str, Any] = {
+        "rev": "3l3qo2vutsw2b",
+        "operation": operation,
+        "collection": "app.bsky.feed.post",
+        "rkey": rkey,
+    }
+    if operation != "delete":
+        body["record"] = bsky_record(text or "")
+        body["cid"] = "bafyreidc6sydkkbchcyg62v77wbhzvb2mvytlmsychqgwf2xojjtirmzj4"
+    return {"did": did, "time_us": time_us, "kind": "commit", "commit": body}
+
+
+class JetstreamStandIn:
+    """A websocket server replaying `events` with time_us after the client's cursor.
+
+    `drop_after` closes the first connection abruptly after that many events, as networks do.
+    """
+
+    def __init__(self, events: list[dict[str, Any]], *, drop_after: int | None = None) -> None:
+        self.events = events
+        self.drop_after = drop_after
+        self.paths: list[str] = []
+        self.closing = threading.Event()
+        self.server = serve(self._handle, "127.0.0.1", 0)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.server.socket.getsockname()[1]}/subscribe"
+
+    def cursors(self) -> list[int | None]:
+        found = [parse_qs(urlparse(p).query).get("cursor", [None])[0] for p in self.paths]
+        return [int(c) if c else None for c in found]
+
+    def _handle(self, connection: ServerConnection) -> None:
+        assert connection.request is not None
+        self.paths.append(connection.request.path)
+        query = parse_qs(urlparse(connection.request.path).query)
+        assert query.get("wantedCollections") == ["app.bsky.feed.post"]
+        cursor = int(query.get("cursor", ["0"])[0])
+        sent = 0
+        for event in self.events:
+            if event["time_us"] <= cursor:
+                continue
+            if self.drop_after is not None and len(self.paths) == 1 and sent == self.drop_after:
+                connection.socket.close()  # no close frame: the connection just dies
+                return
+            connection.send(json.dumps(event))
+            sent += 1
+        while not self.closing.is_set():  # stay open and quiet, as a live stream between posts
+            try:
+                connection.recv(timeout=0.05)
+            except TimeoutError:
+                continue
+            except ConnectionClosed:
+                return
+
+    def close(self) -> None:
+        self.closing.set()
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> JetstreamStandIn:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

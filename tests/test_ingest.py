@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase
+from bot.ingest import queries_for, run_cycle
+from bot.scheduling import create_scheduler, ingest_job, retention_job
+from bot.sources.archive import import_archive
+from bot.storage import Store
+from tests.factories import author, post
+from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, NOW
+from tests.sources.standins_x import XStandIn, tweet, x_user
+
+
+@pytest.fixture
+def x_api() -> Iterator[XStandIn]:
+    with XStandIn() as standin:
+        yield standin
+
+
+def test_a_condition_is_heard_through_its_unambiguous_community_and_condition_tags(
+    kb: KnowledgeBase,
+) -> None:
+    (lung,) = queries_for([("lung cancer", None)], kb)
+    tags = {t.casefold() for t in lung.tags}
+    assert "lcsm" in tags and "lungcancer" in tags
+    curated = {t.tag.casefold(): t for t in kb.conditions["lung-cancer"].tags}
+    assert all(
+        curated[t].kind in ("community", "condition") and not curated[t].ambiguous
+        for t in tags
+        if t in curated
+    )
+
+
+def test_ambiguous_tags_are_left_out_and_unknown_topics_use_the_users_words(
+    kb: KnowledgeBase,
+) -> None:
+    ms, typed, words = queries_for(
+        [("MS", None), ("#MyOwnTag", None), ("zebrafish husbandry", None)], kb
+    )
+    ambiguous = {t.tag for c in kb.conditions.values() for t in c.tags if t.ambiguous}
+    assert ms.tags and not set(ms.tags) & ambiguous
+    assert typed.tags == ("MyOwnTag",) and typed.keywords == ()
+    assert words.tags == () and words.keywords == ("zebrafish husbandry",)
+
+
+def test_the_same_topic_from_two_channels_is_one_query(kb: KnowledgeBase) -> None:
+    assert len(queries_for([("Lung cancer", "lung-cancer"), ("lung  cancer", None)], kb)) == 1
+
+
+def test_ingest_then_suggest_shows_the_observed_hashtags(
+    x_api: XStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("X_API_URL", x_api.url)
+    monkeypatch.setenv("X_BEARER_TOKEN", GOOD_TOKEN)
+    x_api.tweets = [
+        tweet(n, f"Join tonight's #LCSM chat #LungCancer #ClinicalTrials {n}", user=n % 4)
+        for n in range(1, 31)
+    ]
+    runner = CliRunner()
+    first = runner.invoke(main, ["ingest", "--source", "x", "--topic", "#LCSM"])
+    assert first.exit_code == 0, first.output
+    assert (
+        "x: 30 new posts" in first.output and "estimated X spend this month: $0.19" in first.output
+    )
+    again = runner.invoke(main, ["ingest", "--source", "x", "--topic", "#LCSM"])
+    assert "x: 0 new posts" in again.output
+    assert x_api.searches[-1]["since_id"] == str(FIRST_ID + 30)
+    shown = runner.invoke(main, ["suggest", "#LCSM", "--json", "--as-of", NOW.date().isoformat()])
+    stats = {s["tag"].casefold(): s["stats"] for s in json.loads(shown.output)["suggestions"]}
+    assert stats["lcsm"]["posts"] == 30 and stats["lcsm"]["authors"] == 4
+
+
+def test_ingest_without_a_topic_says_how_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(main, ["ingest"])
+    assert result.exit_code == 0 and "--topic" in result.output
+
+
+def test_without_an_x_token_x_is_skipped_saying_why(store: Store, kb: KnowledgeBase) -> None:
+    report = run_cycle(Settings(), store, queries_for([("lung cancer", None)], kb), names=("x",))
+    assert "set X_BEARER_TOKEN" in report.summary() and not report.failed
+
+
+def test_a_post_imported_and_then_fetched_live_is_stored_once(
+    store: Store, x_api: XStandIn, tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    tweets = [tweet(n, "#LCSM overlap", user=1) for n in range(1, 6)]
+    archive = tmp_path / "old.jsonl"
+    archive.write_text(
+        json.dumps({"data": tweets, "includes": {"users": [x_user(1)]}}) + "\n", encoding="utf-8"
+    )
+    import_archive(archive, lambda p, a: store.save_posts(p, a, now=NOW))
+    x_api.tweets = [*tweets, tweet(6, "#LCSM new")]
+    settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
+    report = run_cycle(
+        settings, store, queries_for([("lung cancer", None)], kb), names=("x",), clock=lambda: NOW
+    )
+    (x,) = report.sources
+    assert (x.new_posts, x.updated_posts, store.counts()["posts"]) == (1, 5, 6)
+
+
+def test_the_scheduler_collects_tracked_topics_and_keeps_retention(
+    store: Store, x_api: XStandIn, kb: KnowledgeBase
+) -> None:
+    settings = Settings(
+        x_bearer_token=GOOD_TOKEN,
+        x_api_url=x_api.url,
+        ingest_every_minutes=15,
+        mastodon_instances=(),
+    )
+    scheduler = create_scheduler(settings, store, clock=lambda: NOW)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) >= {"ingest", "retention"}
+    assert jobs["ingest"].trigger.interval == timedelta(minutes=15)
+    store.track("C1", "lung cancer", condition_id="lung-cancer", created_by="U1", now=NOW)
+    x_api.tweets = [tweet(1, "#LCSM tracked")]
+    report = ingest_job(settings, store, lambda: NOW, knowledge=lambda: kb, names=("x",))
+    assert report is not None and store.counts()["posts"] == 1
+
+
+def test_retention_deletes_old_posts_but_keeps_their_counts(store: Store) -> None:
+    old = [post("#LCSM old news", at=NOW, by=i, days_ago=20) for i in range(3)]
+    fresh = [post("#LCSM today", at=NOW, by=9)]
+    store.save_posts([*old, *fresh], [author(i) for i in (0, 1, 2, 9)], now=NOW)
+    removed = retention_job(store, Settings(retention_days=10), lambda: NOW)
+    assert removed == 3 and store.counts()["posts"] == 1
+    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 4
