@@ -102,7 +102,8 @@ def import_rows(n_posts: int) -> list[dict[str, Any]]:
     ours_s, stored = _ours(path, _WORK / f"ours-{n_posts}.db")
     base_s = _baseline(path, _WORK / f"baseline-{n_posts}.db")
     rate, base_rate = stored / ours_s, stored / base_s
-    path.unlink()
+    for leftover in _WORK.glob(f"*-{n_posts}.*"):  # a million posts leave ~1 GB behind
+        leftover.unlink()
     label = f"{n_posts // 1000:,}k" if n_posts < 1_000_000 else f"{n_posts // 1_000_000}M"
     return [
         {
@@ -158,6 +159,8 @@ def reads_rows() -> list[dict[str, Any]]:
             requests = len(x_api.searches)
     finally:
         store.close()
+        for leftover in _WORK.glob("reads.db*"):
+            leftover.unlink()
     per_post = spend.post_reads / stored
     raw_per_post = returned[0] / stored
     users_per_post = spend.user_reads / stored
