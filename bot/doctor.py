@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import create_web_client
 from bot.config import HOW_TO_GET, ConfigError, Settings
+from bot.ingest import x_spend
 from bot.storage import Store, StoreError
 
 NEEDED_SCOPES = ("commands", "chat:write")  # /hashtag; answers and Share. Home needs no scope.
@@ -168,6 +170,47 @@ def source_checks(settings: Settings) -> list[Check]:
     return checks
 
 
+def recorded_checks(settings: Settings, today: date) -> list[Check]:
+    """What the last collection cycles recorded: each source's health, and X spend this month."""
+    try:
+        store = Store(settings.db_path)
+    except (StoreError, sqlite3.Error):
+        return []  # the database check has said what is wrong
+    try:
+        health = store.health()
+        spend = x_spend(store, settings, today)
+    finally:
+        store.close()
+    checks = []
+    for source, (healthy, message, when) in sorted(health.items()):
+        if not healthy:
+            checks.append(
+                Check(
+                    f"{source} health",
+                    "FAIL",
+                    f"{message} (last cycle {when[:16]})",
+                    "fix what it says; the next cycle tries again",
+                )
+            )
+    if settings.x_bearer_token or spend.post_reads:
+        detail = (
+            f"${spend.usd:,.2f} of ${spend.budget_usd:,.2f} this month "
+            f"({spend.post_reads:,} post reads, {spend.user_reads:,} user reads)"
+        )
+        if spend.reached:
+            checks.append(
+                Check(
+                    "X spend",
+                    "off",
+                    detail + ": fetching paused",
+                    "raise X_MONTHLY_BUDGET_USD, or wait for the next month",
+                )
+            )
+        else:
+            checks.append(Check("X spend", "ok", detail))
+    return checks
+
+
 def run_checks(
     load_settings: Callable[[], Settings] = Settings.from_env,
     client_for: Callable[[Settings], WebClient] = create_web_client,
@@ -191,7 +234,7 @@ def run_checks(
         checks += slack_checks(settings, client_for(settings))
     checks.append(mode_check(settings))
     checks.append(database_check(settings))
-    return checks + source_checks(settings)
+    return checks + source_checks(settings) + recorded_checks(settings, datetime.now(UTC).date())
 
 
 def report(checks: list[Check]) -> str:

@@ -25,6 +25,14 @@ def retention_job(store: Store, settings: Settings, clock: Callable[[], datetime
     return removed
 
 
+def window_job(store: Store, clock: Callable[[], datetime]) -> bool:
+    """Roll the 30-day co-occurrence window on once the UTC day turns, before anyone asks."""
+    rolled = store.rebuild_cooccur_window(clock().date())
+    if rolled:
+        log.info("co-occurrence window now ends %s", clock().date())
+    return rolled
+
+
 def ingest_job(
     settings: Settings,
     store: Store,
@@ -58,6 +66,15 @@ def create_scheduler(
         args=[store, settings, clock],
         id="retention",
         name="delete posts past RETENTION_DAYS",
+    )
+    scheduler.add_job(
+        window_job,
+        "cron",
+        hour=0,
+        minute=5,
+        args=[store, clock],
+        id="cooccur-window",
+        name="roll the 30-day co-occurrence window",
     )
     scheduler.add_job(
         ingest_job,

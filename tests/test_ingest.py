@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
 from bot.ingest import queries_for, run_cycle
-from bot.scheduling import create_scheduler, ingest_job, retention_job
+from bot.scheduling import create_scheduler, ingest_job, retention_job, window_job
 from bot.sources.archive import import_archive
 from bot.storage import Store
 from tests.factories import author, post
@@ -118,7 +118,7 @@ def test_the_scheduler_collects_tracked_topics_and_keeps_retention(
     )
     scheduler = create_scheduler(settings, store, clock=lambda: NOW)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) >= {"ingest", "retention"}
+    assert set(jobs) >= {"ingest", "retention", "cooccur-window"}
     assert jobs["ingest"].trigger.interval == timedelta(minutes=15)
     store.track("C1", "lung cancer", condition_id="lung-cancer", created_by="U1", now=NOW)
     x_api.tweets = [tweet(1, "#LCSM tracked")]
@@ -133,3 +133,13 @@ def test_retention_deletes_old_posts_but_keeps_their_counts(store: Store) -> Non
     removed = retention_job(store, Settings(retention_days=10), lambda: NOW)
     assert removed == 3 and store.counts()["posts"] == 1
     assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 4
+
+
+def test_the_window_job_rolls_co_occurrence_on_when_the_day_turns(store: Store) -> None:
+    store.save_posts([post("#LCSM #LungCancer", at=NOW, days_ago=29)], [], now=NOW)
+    assert window_job(store, lambda: NOW)
+    assert store.cooccurring(["lcsm"], NOW.date()) == {"lungcancer": 1}
+    assert not window_job(store, lambda: NOW)  # same day: nothing to do
+    tomorrow = NOW + timedelta(days=1)
+    assert window_job(store, lambda: tomorrow)
+    assert store.cooccurring(["lcsm"], tomorrow.date()) == {}

@@ -88,3 +88,24 @@ def test_a_malformed_setting_is_reported_not_raised(monkeypatch: pytest.MonkeyPa
     result = doctor()
     assert result.exit_code == 1
     assert line(result, "settings").startswith("FAIL") and "xoxb-" in result.output
+
+
+def test_what_the_last_cycles_recorded_shows_up(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    import os
+    from datetime import UTC, datetime
+
+    from bot.storage import Store
+
+    slack_api.ws_url = "ws://127.0.0.1:9/unused"
+    env.setenv("X_BEARER_TOKEN", "AAAA-test")
+    store = Store(os.environ["HASHTAG_BOT_DB"])
+    now = datetime.now(UTC)
+    store.set_health("x", False, "X refused the bearer token (401)", now=now)
+    store.count_reads("x", now.date(), posts=100, users=10, requests=1)
+    store.close()
+    result = doctor()
+    assert result.exit_code == 1
+    assert line(result, "x health").startswith("FAIL") and "401" in result.output
+    assert "$0.60 of $50.00 this month (100 post reads, 10 user reads)" in line(result, "X spend")
