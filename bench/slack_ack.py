@@ -1,17 +1,18 @@
 """Time to ack `/hashtag` over the real HTTP server, and time until the answer reaches Slack.
 
 Signed slash-command requests go from a thread pool to waitress on loopback, 8 and 32 at a
-time; a loopback server plays Slack's Web API (auth.test) and the response_urls. The issue's
-target: p99 time to ack under 100 ms with 8 concurrent commands. Run: python3 -m bench.slack_ack
+time; a loopback server plays Slack's Web API (auth.test) and the response_urls. Slack's side
+runs in a child process so the bot's process measures only the bot. Targets: ack p99 <= 50 ms at
+concurrency 8; the reply reaches the response_url within 300 ms (p95) at 1M posts. Run: python3 -m bench.slack_ack
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -19,7 +20,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,7 +45,7 @@ QUERIES = [
     "help",
     "list",
 ]
-ACK_TARGET_MS = 100.0
+ACK_TARGET_MS = 50.0  # the benchmark issue's target (the Slack issue asked for 100)
 
 
 class Backlogged(ThreadingHTTPServer):
@@ -138,13 +139,14 @@ def measure(
         "ack_p99": percentile(acks, 99) * 1000,
         "ack_mean": statistics.fmean(acks) * 1000,
         "reply_p50": percentile(replies, 50) * 1000,
+        "reply_p95": percentile(replies, 95) * 1000,
         "reply_p99": percentile(replies, 99) * 1000,
         "lost": float(count - len(replies)),
     }
 
 
 def row(name: str, value: float, unit: str = "ms", limit: float | None = None) -> dict[str, Any]:
-    """One figure in `python -m bench`'s shape: a target only where the issue sets one."""
+    """One figure in `python -m bench`'s shape: a target only where an issue sets one."""
     return {
         "name": name,
         "value": round(value, 2),
@@ -154,65 +156,80 @@ def row(name: str, value: float, unit: str = "ms", limit: float | None = None) -
     }
 
 
+def slack_side(conn: Connection, count: int) -> None:
+    """The child process: Slack's side (requests out, response_urls in), so the bot's process
+    measures only the bot, as it would be in production with Slack far away."""
+    slack = FakeSlack()
+    try:
+        conn.send(slack.url)
+        url = conn.recv()
+        measure(url, slack, 4, 20, start=0)  # warm-up: auth.test, imports, caches
+        results = {"alone": measure(url, slack, 1, 30, start=1_000)}
+        for concurrency in (8, 32):
+            results[str(concurrency)] = measure(
+                url, slack, concurrency, count, start=concurrency * 10_000
+            )
+        conn.send(results)
+    finally:
+        slack.close()
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     """Rows {"name", "value", "unit", "target", "met"} for `python -m bench`; figures on stderr."""
+    from bench.suggest import database  # the seeded corpus the suggest figures use
+
     count = 80 if quick else 400
+    n_posts = 100_000 if quick else 1_000_000
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # a queue is what we measure
     rows: list[dict[str, Any]] = []
-    slack = FakeSlack()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.url + "/api",
-        )
-        store = Store(Path(folder) / "bench.db")
-        app = create_app(
-            settings,
-            store=store,
-            suggester=Suggester(load_knowledge(), store),
-            clock=lambda: datetime.now(UTC),
-        )
-        server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0)
-        try:
-            with server.running():
-                measure(server.url, slack, 4, 20, start=0)  # warm-up: auth.test, imports, caches
-                alone = measure(server.url, slack, 1, 30, start=1_000)
-                rows += [
-                    row("slack ack p50, one at a time", alone["ack_p50"]),
-                    row("slack reply p50, one at a time", alone["reply_p50"]),
-                ]
-                for concurrency in (8, 32):
-                    figures = measure(
-                        server.url, slack, concurrency, count, start=concurrency * 10_000
-                    )
-                    rows += [
-                        row(f"slack ack p50 @{concurrency}", figures["ack_p50"]),
-                        row(
-                            f"slack ack p99 @{concurrency}",
-                            figures["ack_p99"],
-                            limit=ACK_TARGET_MS if concurrency == 8 else None,
-                        ),
-                        row(
-                            f"slack reply p50 @{concurrency} (burst of {count})",
-                            figures["reply_p50"],
-                        ),
-                        row(
-                            f"slack reply p99 @{concurrency} (burst of {count})",
-                            figures["reply_p99"],
-                        ),
-                        row(
-                            f"slack replies lost @{concurrency}", figures["lost"], "count", limit=0
-                        ),
-                    ]
-        finally:
-            close_app(app)
-            store.close()
-            slack.close()
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    slack = multiprocessing.get_context("spawn").Process(target=slack_side, args=(child, count))
+    slack.start()
+    slack_url = parent.recv()
+    settings = Settings(
+        slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=slack_url + "/api"
+    )
+    store = Store(database(n_posts))
+    app = create_app(
+        settings,
+        store=store,
+        suggester=Suggester(load_knowledge(), store),
+        clock=lambda: datetime.now(UTC),
+    )
+    server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0)
+    try:
+        with server.running():
+            parent.send(server.url)
+            results = parent.recv()
+    finally:
+        slack.join(timeout=60)
+        close_app(app)
+        store.close()
+    alone = results["alone"]
+    rows += [
+        row("slack ack p50, one at a time", alone["ack_p50"]),
+        row(f"slack reply p95, one at a time, {n_posts:,} posts", alone["reply_p95"], limit=300),
+    ]
+    for concurrency in (8, 32):
+        figures = results[str(concurrency)]
+        rows += [
+            row(f"slack ack p50 @{concurrency}", figures["ack_p50"]),
+            row(
+                f"slack ack p99 @{concurrency}",
+                figures["ack_p99"],
+                limit=ACK_TARGET_MS if concurrency == 8 else None,
+            ),
+            row(
+                f"slack reply p95 @{concurrency}, {n_posts:,} posts (burst of {count})",
+                figures["reply_p95"],
+                limit=300 if concurrency == 8 else None,
+            ),
+            row(f"slack replies lost @{concurrency}", figures["lost"], "count", limit=0),
+        ]
     for figure in rows:
         target = f"   (target {figure['target']})" if figure["target"] else ""
         print(
-            f"{figure['name']:<40} {figure['value']:>10.2f} {figure['unit']}{target}",
+            f"{figure['name']:<48} {figure['value']:>10.2f} {figure['unit']}{target}",
             file=sys.stderr,
         )
     return rows

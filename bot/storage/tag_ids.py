@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Collection
+from typing import Any
 
 
 class TagIds:
@@ -27,13 +28,7 @@ class TagIds:
 
     def existing(self, conn: sqlite3.Connection, keys: Collection[str]) -> dict[str, int]:
         """Ids of the keys already stored (unknown keys are left out)."""
-        missing = [k for k in set(keys) if k not in self._id]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            self._remember(
-                conn.execute(f"SELECT id, key FROM tags WHERE key IN ({marks})", chunk).fetchall()
-            )
+        self._look_up(conn, "key", [k for k in set(keys) if k not in self._id])
         return {k: self._id[k] for k in keys if k in self._id}
 
     def create(self, conn: sqlite3.Connection, keys: Collection[str]) -> dict[str, int]:
@@ -46,11 +41,12 @@ class TagIds:
         return found
 
     def keys(self, conn: sqlite3.Connection, ids: Collection[int]) -> dict[int, str]:
-        missing = [i for i in set(ids) if i not in self._key]
+        self._look_up(conn, "id", [i for i in set(ids) if i not in self._key])
+        return {i: self._key[i] for i in ids if i in self._key}
+
+    def _look_up(self, conn: sqlite3.Connection, column: str, missing: list[Any]) -> None:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            self._remember(
-                conn.execute(f"SELECT id, key FROM tags WHERE id IN ({marks})", chunk).fetchall()
-            )
-        return {i: self._key[i] for i in ids if i in self._key}
+            sql = f"SELECT id, key FROM tags WHERE {column} IN ({marks})"
+            self._remember(conn.execute(sql, chunk).fetchall())
