@@ -22,7 +22,11 @@ from bot.suggestions import Suggester
 
 log = logging.getLogger(__name__)
 
-LISTENER_THREADS = 16  # answers run here after the ack; a suggestion takes milliseconds
+# Answers run here after the ack. They are CPU-bound under one GIL on a 2-core host, so more
+# threads only add contention: with 16, reply p95 at 8 concurrent users was 405 ms; with 3, 198 ms
+# (bench/slack_ack.py). Three, not two, so one answer stuck in a Slack rate-limit retry can't halve
+# capacity.
+LISTENER_THREADS = 3
 API_TIMEOUT_S = 15
 
 
