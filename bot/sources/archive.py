@@ -188,14 +188,14 @@ class ImportReport:
             f"{self.already_stored:,} already stored",
             f"{self.authors:,} authors",
         ]
-        for count, what in (
-            (self.reposts, "retweets skipped"),
-            (self.opted_out, "posts by opted-out accounts skipped"),
-            (self.incomplete, "incomplete posts skipped"),
-            (self.problem_count, "malformed lines skipped"),
+        for count, one, many in (
+            (self.reposts, "retweet", "retweets"),
+            (self.opted_out, "post by an opted-out account", "posts by opted-out accounts"),
+            (self.incomplete, "incomplete post", "incomplete posts"),
+            (self.problem_count, "malformed line", "malformed lines"),
         ):
             if count:
-                parts.append(f"{count:,} {what}")
+                parts.append(f"{count:,} {one if count == 1 else many} skipped")
         lines = [f"{self.path}: " + ", ".join(parts)]
         lines += [
             f"  line {p.line}: {p.message}" if p.line else f"  {p.message}" for p in self.problems

@@ -248,4 +248,8 @@ class MastodonSource:
 
 
 def _short(err: Exception) -> str:
-    return " ".join(str(a) for a in err.args[:3])[:120] or type(err).__name__
+    """The gist of a client error: the requests library's long retry text says little more."""
+    text = " ".join(str(a) for a in err.args[:3])
+    if "Max retries exceeded" in text or "NameResolutionError" in text or "ConnectionError" in text:
+        return "can't connect"
+    return text[:160] or type(err).__name__

@@ -50,7 +50,7 @@ def test_a_broken_line_is_reported_by_number_and_the_rest_is_stored(
     assert "not valid JSON" in report.problems[0].message
     assert store.counts()["posts"] == 4 and store.counts()["authors"] == 3
     summary = report.summary()
-    assert "4 stored new" in summary and "line 2:" in summary and "1 retweets skipped" in summary
+    assert "4 stored new" in summary and "line 2:" in summary and "1 retweet skipped" in summary
 
 
 def test_importing_the_same_file_again_stores_nothing_new(store: Store, tmp_path: Path) -> None:
