@@ -117,6 +117,11 @@ class ConditionMatcher:
             term = normalize_term(key)
             if len(owners) == 1 and term and term not in self.exact:
                 self.exact[term] = (next(iter(owners)), "tag")
+        self.alone = {
+            normalize_term(word): condition.id
+            for condition in kb.conditions.values()
+            for word in condition.alone
+        }
         self.max_words = max((len(t.split()) for t in self.exact), default=1)
         self.fuzzy_terms = sorted(
             t for t, (_, how) in self.exact.items() if how != "abbreviation" and len(t) >= 5
@@ -148,6 +153,11 @@ class ConditionMatcher:
         unmatched: list[str] = []
         for run in leftover:
             unmatched += self._fuzzy(run, matches)
+        if not matches and len(unmatched) == 1 and normalize_term(unmatched[0]) in self.alone:
+            # "cancer" on its own means cancer in general; in "panceatic cancer" it doesn't.
+            condition = self.kb.conditions[self.alone[normalize_term(unmatched[0])]]
+            matches.append(ConditionMatch(condition, unmatched[0], "synonym", 100.0))
+            unmatched = []
         return Understanding(cleaned, tuple(matches), typed_tags, tuple(unmatched), truncated)
 
     def _exact_at(

@@ -42,6 +42,7 @@ class Condition:
     abbreviations: tuple[str, ...] = ()
     misspellings: tuple[str, ...] = ()
     parent: str | None = None
+    alone: tuple[str, ...] = ()  # words that name it only as the whole query ("cancer")
 
 
 @dataclass(frozen=True)

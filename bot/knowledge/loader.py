@@ -148,6 +148,7 @@ class _Reader:
             abbreviations=self.strings(where, entry, "abbreviations"),
             misspellings=self.strings(where, entry, "misspellings"),
             parent=str(parent) if parent else None,
+            alone=self.strings(where, entry, "alone"),
         )
         self._where[cid] = file
 
@@ -261,7 +262,13 @@ class _Reader:
 
 
 def _terms(condition: Condition) -> Iterable[str]:
-    names = (condition.name, *condition.synonyms, *condition.misspellings, *condition.abbreviations)
+    names = (
+        condition.name,
+        *condition.synonyms,
+        *condition.misspellings,
+        *condition.abbreviations,
+        *condition.alone,
+    )
     return {normalize_term(n) for n in names if normalize_term(n)}
 
 

@@ -86,3 +86,12 @@ def test_every_condition_is_found_by_its_own_name(
         if c.id not in {m.condition.id for m in matcher.understand(c.name).matches}
     ]
     assert misses == []
+
+
+def test_cancer_on_its_own_means_any_cancer_but_not_inside_a_typo(
+    matcher: ConditionMatcher,
+) -> None:
+    alone = matcher.understand("cancer").primary
+    assert alone is not None and alone.condition.id == "cancer"
+    typo = matcher.understand("panceatic cancer").primary
+    assert typo is not None and typo.condition.id == "pancreatic-cancer"
