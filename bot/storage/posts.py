@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -13,10 +13,10 @@ from bot.domain.hashtags import tag_key
 from bot.domain.posts import Author, Post
 from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
+from bot.storage.sql import chunks, marks, present
 from bot.storage.tag_ids import TagIds
 
 MAX_TAGS_PAIRED = 10  # a post stuffed with 30 tags says little about how any two relate
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,6 @@ class SaveResult:
             self.authors + other.authors,
             self.skipped_opted_out + other.skipped_opted_out,
         )
-
-
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 class PostWriter(CooccurWindow):
@@ -60,21 +55,18 @@ class PostWriter(CooccurWindow):
         with self.conns.write() as db:
             conn = db.conn
             opted_out = {a.id for a in authors if a.opted_out}
-            opted_out |= self._opted_out_ids(
-                conn, {p.author_id for p in posts} | {a.id for a in authors}
+            opted_out |= present(
+                conn,
+                "opt_outs",
+                "author_id",
+                {p.author_id for p in posts} | {a.id for a in authors},
             )
             for author_id in {a.id for a in authors if a.opted_out}:
                 self._forget_author(conn, author_id, "profile opts out", fetched)
             unique = {p.id: p for p in posts}
             kept = [p for p in unique.values() if p.author_id not in opted_out]
             ids = [p.id for p in kept]
-            existing: set[str] = set()
-            for chunk in _chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                existing.update(
-                    row[0]
-                    for row in conn.execute(f"SELECT id FROM posts WHERE id IN ({marks})", chunk)
-                )
+            existing = present(conn, "posts", "id", ids)
             new = [p for p in kept if p.id not in existing]
             old = [p for p in kept if p.id in existing]
             last_rowid = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM posts").fetchone()[0]
@@ -212,20 +204,6 @@ class PostWriter(CooccurWindow):
         self._add_to_window(conn, pair_rows, self.window_day(conn))
 
     @staticmethod
-    def _opted_out_ids(conn: sqlite3.Connection, author_ids: set[str]) -> set[str]:
-        found: set[str] = set()
-        ids = sorted(author_ids)
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT author_id FROM opt_outs WHERE author_id IN ({marks})", chunk
-                )
-            )
-        return found
-
-    @staticmethod
     def _forget_author(conn: sqlite3.Connection, author_id: str, reason: str, when: str) -> None:
         conn.execute(
             "INSERT OR IGNORE INTO opt_outs (author_id, reason, created_at) VALUES (?,?,?)",
@@ -248,11 +226,11 @@ class PostWriter(CooccurWindow):
         """Honour deletions at the source: the post and its hashtag rows go."""
         deleted = 0
         with self.conns.write() as db:
-            for chunk in _chunks(list(post_ids)):
-                marks = ",".join("?" * len(chunk))
-                db.conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({marks})", chunk)
+            for chunk in chunks(list(post_ids)):
+                in_list = marks(chunk)
+                db.conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
                 deleted += db.conn.execute(
-                    f"DELETE FROM posts WHERE id IN ({marks})", chunk
+                    f"DELETE FROM posts WHERE id IN ({in_list})", chunk
                 ).rowcount
         return deleted
 

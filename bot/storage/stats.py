@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from bot.domain.activity import TagActivity
 from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
+from bot.storage.sql import chunks, marks
 from bot.storage.tag_ids import TagIds
 
 WINDOW_DAYS = 30
@@ -21,10 +22,6 @@ def fts_phrase_query(text: str, *, max_terms: int = 12) -> str | None:
     if not words:
         return None
     return " ".join(f'"{w}"' for w in words)
-
-
-def _marks(items: Collection[object]) -> str:
-    return ",".join("?" * len(items))
 
 
 class StatsReader(CooccurWindow):
@@ -43,14 +40,14 @@ class StatsReader(CooccurWindow):
             return {}
         d30, d14, d7, end = self._window(today)
         id_list = sorted(ids.values())
-        marks = _marks(id_list)
+        in_ids = marks(id_list)
         counts = {
             row[0]: row[1:]
             for row in conn.execute(
                 "SELECT tag_id, SUM(posts), SUM(engagement),"
                 " SUM(CASE WHEN day >= ? THEN posts ELSE 0 END),"
                 " SUM(CASE WHEN day >= ? AND day < ? THEN posts ELSE 0 END)"
-                f" FROM hashtag_daily WHERE tag_id IN ({marks}) AND day >= ? AND day <= ?"
+                f" FROM hashtag_daily WHERE tag_id IN ({in_ids}) AND day >= ? AND day <= ?"
                 " GROUP BY tag_id",
                 [d7, d14, d7, *id_list, d30, end],
             )
@@ -58,17 +55,17 @@ class StatsReader(CooccurWindow):
         if not counts:
             return {}
         present = sorted(counts)
-        marks = _marks(present)
+        in_present = marks(present)
         authors = dict(
             conn.execute(
                 "SELECT tag_id, SUM(authors) FROM hashtag_author_days"
-                f" WHERE tag_id IN ({marks}) AND last_day >= ? GROUP BY tag_id",
+                f" WHERE tag_id IN ({in_present}) AND last_day >= ? GROUP BY tag_id",
                 [*present, d30],
             ).fetchall()
         )
         forms: dict[int, dict[str, int]] = {}
         for tag_id, form, posts in conn.execute(
-            f"SELECT tag_id, form, posts FROM hashtag_forms WHERE tag_id IN ({marks})", present
+            f"SELECT tag_id, form, posts FROM hashtag_forms WHERE tag_id IN ({in_present})", present
         ):
             forms.setdefault(tag_id, {})[form] = posts
         keys_by_id = {v: k for k, v in ids.items()}
@@ -94,14 +91,14 @@ class StatsReader(CooccurWindow):
         if self.window_day(conn) == today.toordinal():
             rows = conn.execute(
                 "SELECT other_id, SUM(posts) FROM cooccur_window"
-                f" WHERE tag_id IN ({_marks(seeds)}) GROUP BY other_id",
+                f" WHERE tag_id IN ({marks(seeds)}) GROUP BY other_id",
                 seeds,
             ).fetchall()
         else:  # another day than the window's (an --as-of answer): sum the days themselves
             d30, _, _, end = self._window(today)
             rows = conn.execute(
                 "SELECT other_id, SUM(posts) FROM cooccur_daily"
-                f" WHERE tag_id IN ({_marks(seeds)}) AND day >= ? AND day <= ? GROUP BY other_id",
+                f" WHERE tag_id IN ({marks(seeds)}) AND day >= ? AND day <= ? GROUP BY other_id",
                 [*seeds, d30, end],
             ).fetchall()
         keys = self.tag_ids.keys(conn, [r[0] for r in rows])
@@ -113,18 +110,18 @@ class StatsReader(CooccurWindow):
         seeds = sorted(self.tag_ids.existing(conn, set(seed_keys)).values())
         if len(seeds) < 2:
             return 0
-        marks = _marks(seeds)
+        in_seeds = marks(seeds)
         if self.window_day(conn) == today.toordinal():
             sql = (
-                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_window WHERE tag_id IN ({marks})"
-                f" AND other_id IN ({marks}) AND tag_id < other_id"
+                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_window WHERE tag_id IN ({in_seeds})"
+                f" AND other_id IN ({in_seeds}) AND tag_id < other_id"
             )
             args: list[int] = [*seeds, *seeds]
         else:
             d30, _, _, end = self._window(today)
             sql = (
-                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_daily WHERE tag_id IN ({marks})"
-                f" AND other_id IN ({marks}) AND tag_id < other_id AND day >= ? AND day <= ?"
+                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_daily WHERE tag_id IN ({in_seeds})"
+                f" AND other_id IN ({in_seeds}) AND tag_id < other_id AND day >= ? AND day <= ?"
             )
             args = [*seeds, *seeds, d30, end]
         return int(conn.execute(sql, args).fetchone()[0])
@@ -148,11 +145,10 @@ class StatsReader(CooccurWindow):
             return 0, {}
         ids = [row[0] for row in matched]
         counts: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(ids):
             for tag_id, count in conn.execute(
                 "SELECT tag_id, COUNT(*) FROM post_hashtags"
-                f" WHERE post_id IN ({_marks(chunk)}) GROUP BY tag_id",
+                f" WHERE post_id IN ({marks(chunk)}) GROUP BY tag_id",
                 chunk,
             ):
                 counts[tag_id] = counts.get(tag_id, 0) + int(count)

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
+from bot.storage.sql import chunks, marks
+
 
 class TagIds:
     def __init__(self) -> None:
@@ -45,8 +47,6 @@ class TagIds:
         return {i: self._key[i] for i in ids if i in self._key}
 
     def _look_up(self, conn: sqlite3.Connection, column: str, missing: list[Any]) -> None:
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id, key FROM tags WHERE {column} IN ({marks})"
+        for chunk in chunks(missing):
+            sql = f"SELECT id, key FROM tags WHERE {column} IN ({marks(chunk)})"
             self._remember(conn.execute(sql, chunk).fetchall())

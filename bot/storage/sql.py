@@ -1,0 +1,29 @@
+"""Small SQL building blocks the storage modules share: IN-lists in chunks SQLite accepts."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+CHUNK = 500  # well under SQLite's limit on bound parameters
+
+
+def marks(items: Collection[object]) -> str:
+    """The placeholders for an IN list: '?,?,?'."""
+    return ",".join("?" * len(items))
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def present(conn: sqlite3.Connection, table: str, column: str, values: Collection[str]) -> set[str]:
+    """Which of these values the table already holds in that column."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(values))):
+        sql = f"SELECT {column} FROM {table} WHERE {column} IN ({marks(chunk)})"
+        found.update(row[0] for row in conn.execute(sql, chunk))
+    return found
