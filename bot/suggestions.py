@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.activity import Observed
+from bot.domain.activity import WINDOW_DAYS, Observed
 from bot.domain.candidates import Candidate, Plan, curated_index, plan_condition
 from bot.domain.conditions import ConditionMatcher, Understanding
 from bot.domain.hashtags import tag_key
@@ -128,7 +128,7 @@ def _unknown_note(understanding: Understanding, seen: Observed) -> str:
     if seen.text_posts:
         return (
             text
-            + f" These come from {seen.text_posts:,} stored posts from the last 30 days that mention it."
+            + f" These come from {seen.text_posts:,} stored posts from the last {WINDOW_DAYS} days that mention it."
         )
     return (
         text + " No stored posts mention it yet either. Try a condition name, e.g. "

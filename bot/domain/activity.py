@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+WINDOW_DAYS = 30  # "recent" everywhere: activity, co-occurrence, evidence counts, the Slack context
+
 
 @dataclass(frozen=True)
 class TagActivity:

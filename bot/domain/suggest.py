@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.domain.activity import Observed, TagActivity
+from bot.domain.activity import WINDOW_DAYS, Observed, TagActivity
 from bot.domain.calendar import Window
 from bot.domain.candidates import Candidate, Plan
 from bot.domain.conditions import Understanding
@@ -94,7 +94,7 @@ def _scaled(value: int, biggest: int) -> float:
 
 
 def _people(activity: TagActivity, relevance: float | None, about: str) -> str:
-    text = f"Used in {activity.posts:,} posts by {activity.authors:,} people in the last 30 days"
+    text = f"Used in {activity.posts:,} posts by {activity.authors:,} people in the last {WINDOW_DAYS} days"
     if activity.posts_prev_7d or activity.posts_7d:
         change = activity.trend
         if activity.posts_prev_7d == 0:
@@ -124,7 +124,7 @@ def observed_candidates(
         form, kind, about = index.get(key, (key, "", ""))
         if not kind:
             kind = "conference" if _CONFERENCE_LIKE.match(key) else "general"
-        reason = f"Seen with {plan.seen_with} in {shared:,} posts in the last 30 days"
+        reason = f"Seen with {plan.seen_with} in {shared:,} posts in the last {WINDOW_DAYS} days"
         reasons = [reason] + ([f"Known tag for {about}"] if about and kind != "general" else [])
         yield Candidate(key, form, kind, 0.0, reasons, curated=False)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.domain.activity import WINDOW_DAYS
 from bot.domain.suggest import Suggestion, SuggestionResult
 from bot.domain.text import clean_text
 
@@ -19,7 +20,6 @@ MAX_HEADER = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_QUERY_IN_VALUE = 300  # the matcher reads no more than this, so the button keeps no more
 COPY_TAGS = 5
-WINDOW_DAYS = 30
 
 SHARE_ACTION = "hashtag_share"
 TRACK_ACTION = "hashtag_track"

@@ -9,11 +9,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.domain.activity import WINDOW_DAYS
 from bot.slack.errors import answering_safely, explain
 from bot.slack.messages import HomeFacts, home_view
 from bot.slack.services import Services
-
-WINDOW_DAYS = 30
 
 
 def home_facts(services: Services, team_id: str) -> HomeFacts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from bot.domain.activity import WINDOW_DAYS
 from bot.slack.blocks import Block, Message, context, escape, header, message, section
 from bot.storage.state import Topic
 
@@ -81,7 +82,7 @@ def home_view(facts: HomeFacts) -> dict[str, object]:
     blocks += [{"type": "divider"}, header("Data")]
     lines = []
     if facts.posts_30d is not None:
-        lines.append(f"{facts.posts_30d:,} posts stored from the last 30 days.")
+        lines.append(f"{facts.posts_30d:,} posts stored from the last {WINDOW_DAYS} days.")
     for source, (healthy, note, when) in sorted(facts.sources.items()):
         state = "working" if healthy else "failing"
         lines.append(

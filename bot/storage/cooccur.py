@@ -6,9 +6,8 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import date
 
+from bot.domain.activity import WINDOW_DAYS
 from bot.storage.connection import Connections
-
-WINDOW_DAYS = 30
 
 
 class CooccurWindow:

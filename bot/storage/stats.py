@@ -6,13 +6,12 @@ import re
 from collections.abc import Collection
 from datetime import date, timedelta
 
-from bot.domain.activity import TagActivity
+from bot.domain.activity import WINDOW_DAYS, TagActivity
 from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
 from bot.storage.sql import chunks, marks
 from bot.storage.tag_ids import TagIds
 
-WINDOW_DAYS = 30
 _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
