@@ -21,9 +21,10 @@ from typing import Any
 
 from bench.corpus import write_twarc2
 from bot.config import Settings
-from bot.ingest import queries_for, run_cycle, x_spend
+from bot.ingest import queries_for, run_cycle
 from bot.knowledge import load_knowledge
 from bot.sources.archive import import_archive
+from bot.spend import x_spend
 from bot.storage import Store
 
 TODAY = date(2026, 11, 27)

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import create_web_client
 from bot.config import HOW_TO_GET, ConfigError, Settings
-from bot.ingest import x_spend
+from bot.spend import x_spend
 from bot.storage import Store, StoreError
 
 NEEDED_SCOPES = ("commands", "chat:write")  # /hashtag; answers and Share. Home needs no scope.

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
 from bot.sources.base import Page, Query, Source, SourceError, SourceStopped
+from bot.spend import x_spend
 from bot.storage import Store
 from bot.storage.state import topic_key
 
@@ -68,26 +69,6 @@ def queries_for(
 
 def tracked_queries(store: Store, kb: KnowledgeBase) -> list[Query]:
     return queries_for(((t.topic, t.condition_id) for t in store.topics()), kb)
-
-
-@dataclass(frozen=True)
-class Spend:
-    """Estimated X spend this month from counted reads and the configured prices."""
-
-    post_reads: int
-    user_reads: int
-    usd: float
-    budget_usd: float
-
-    @property
-    def reached(self) -> bool:
-        return self.usd >= self.budget_usd
-
-
-def x_spend(store: Store, settings: Settings, today: date) -> Spend:
-    posts, users, _ = store.reads_between("x", today.replace(day=1), today)
-    usd = posts * settings.x_post_read_usd + users * settings.x_user_read_usd
-    return Spend(posts, users, usd, settings.x_monthly_budget_usd)
 
 
 @dataclass

@@ -13,20 +13,20 @@ from bot.domain.activity import WINDOW_DAYS
 from bot.slack.errors import answering_safely, explain
 from bot.slack.messages import HomeFacts, home_view
 from bot.slack.services import Services
+from bot.spend import x_spend
 
 
 def home_facts(services: Services, team_id: str) -> HomeFacts:
     """This workspace's tracked topics, how much data is behind the answers, and X spend."""
     store, settings, today = services.store, services.settings, services.today()
     topics = [t for t in store.topics() if t.team_id in ("", team_id)]
-    posts_read, users_read, _requests = store.reads_between("x", today.replace(day=1), today)
-    spend = posts_read * settings.x_post_read_usd + users_read * settings.x_user_read_usd
-    shows_spend = bool(settings.x_bearer_token or posts_read or users_read)
+    spend = x_spend(store, settings, today)
+    shows_spend = bool(settings.x_bearer_token or spend.post_reads or spend.user_reads)
     return HomeFacts(
         topics=topics,
         posts_30d=store.posts_since(today - timedelta(days=WINDOW_DAYS)),
         sources=store.health(),
-        x_spend_usd=spend if shows_spend else None,
+        x_spend_usd=spend.usd if shows_spend else None,
         x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
     )
 

@@ -5,10 +5,11 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.ingest import SourceReport, drain, x_spend
+from bot.ingest import SourceReport, drain
 from bot.sources.base import Query
 from bot.sources.x import XSource
 from bot.sources.x_plan import MAX_QUERY_CHARS, Term, TermState, plan, query_text, terms_for
+from bot.spend import x_spend
 from bot.storage import Store
 from tests.sources.source_standins import FIRST_ID, NOW, Answer
 from tests.sources.standins_x import XStandIn, tweet, x_user
