@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.domain.activity import WINDOW_DAYS
 from bot.slack.errors import answering_safely, explain
 from bot.slack.messages import HomeFacts, home_view
 from bot.slack.services import Services
@@ -24,7 +22,7 @@ def home_facts(services: Services, team_id: str) -> HomeFacts:
     shows_spend = bool(settings.x_bearer_token or spend.post_reads or spend.user_reads)
     return HomeFacts(
         topics=topics,
-        posts_30d=store.posts_since(today - timedelta(days=WINDOW_DAYS)),
+        posts_30d=store.recent_posts(today),
         sources=store.health(),
         x_spend_usd=spend.usd if shows_spend else None,
         x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,

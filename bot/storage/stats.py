@@ -154,10 +154,14 @@ class StatsReader(CooccurWindow):
         keys = self.tag_ids.keys(conn, counts)
         return len(ids), {keys[i]: n for i, n in counts.items()}
 
-    def posts_since(self, since: date) -> int:
+    def recent_posts(self, today: date) -> int:
+        """Posts stored from the 30 days up to today, the same window every other figure uses."""
+        since = (today - timedelta(days=WINDOW_DAYS - 1)).isoformat()
         row = (
             self.conns.db()
-            .conn.execute("SELECT COUNT(*) FROM posts WHERE day >= ?", [since.isoformat()])
+            .conn.execute(
+                "SELECT COUNT(*) FROM posts WHERE day >= ? AND day <= ?", [since, today.isoformat()]
+            )
             .fetchone()
         )
         return int(row[0])

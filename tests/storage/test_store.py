@@ -132,3 +132,8 @@ def test_unique_authors_count_people_once_across_days_and_forget_opt_outs(store:
     assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 2
     store.opt_out("x:u3", "asked to be forgotten", now=NOW)
     assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 1
+
+
+def test_recent_posts_count_the_same_30_days_as_every_other_figure(store: Store) -> None:
+    store.save_posts([post("#LCSM", at=NOW, days_ago=d) for d in (0, 29, 30)], [], now=NOW)
+    assert store.recent_posts(TODAY) == 2
