@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl
 
 from websockets.sync.server import ServerConnection, serve
 
+from tests.wire import send_json
+
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 APP_TOKEN = "xapp-1-A0TEST-1234-abcdef"
@@ -139,14 +141,7 @@ class SlackStandIn:
                     if self.path.startswith("/respond/")
                     else standin._answer(call.method, params)
                 )
-                body = json.dumps(canned.body).encode()
-                self.send_response(canned.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in canned.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
+                send_json(self, canned.status, canned.body, canned.headers)
                 with standin.changed:
                     standin.calls.append(call)
                     standin.changed.notify_all()

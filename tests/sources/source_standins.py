@@ -7,13 +7,14 @@ This module holds the shared HTTP server and clock; each platform has its own mo
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.wire import send_json
 
 GOOD_TOKEN = "AAAA-test-bearer"
 # The stand-ins' "now" is the real one: X ids are snowflakes (time-ordered), and a since_id older
@@ -92,14 +93,7 @@ class HttpStandIn:
             self.asked.append(asked)
             answer = self.faults.pop(0) if self.faults else None
         answer = answer or self.answer(asked)
-        body = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
-        handler.send_response(answer.status)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
-        for name, value in answer.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(body)
+        send_json(handler, answer.status, answer.body, answer.headers)
 
     def answer(self, asked: Asked) -> Answer:
         return Answer(404, {"error": "NotFound"})
