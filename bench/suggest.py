@@ -46,6 +46,7 @@ def database(n_posts: int) -> Path:
                 _WORKDIR / f"corpus-{n_posts}.jsonl",
                 lambda posts, authors: store.save_posts(posts, authors, now=NOW),
             )
+            store.rebuild_cooccur_window(TODAY)  # as `hashtag-bot import` leaves it
         finally:
             store.close()
         _DATABASES[n_posts] = path

@@ -223,6 +223,7 @@ def import_archives(paths: tuple[Path, ...], include_retweets: bool) -> None:
             )
             click.echo(report.summary())
             failed = failed or bool(report.error)
+        store.rebuild_cooccur_window(today_utc())  # answers read the new posts' pairs at once
     sys.exit(1 if failed else 0)
 
 

@@ -246,4 +246,5 @@ def run_cycle(
                     f"estimated X spend this month: ${spend.usd:,.2f} of ${spend.budget_usd:,.2f} "
                     f"({spend.post_reads:,} post reads, {spend.user_reads:,} user reads)"
                 )
+    store.rebuild_cooccur_window(clock().date())  # a no-op unless the day turned
     return CycleReport(list(queries), reports)

@@ -46,9 +46,6 @@ class Suggester:
         for match in matches:
             if match.how == "fuzzy":
                 notes.append(f"Read “{match.matched}” as {match.condition.name}.")
-        window = self.store.window_day()
-        if window is None or today.toordinal() > window:  # the day turned: roll the window on
-            self.store.rebuild_cooccur_window(today)
         plans = [
             plan_condition(self.kb, m.condition, today, 1.0 if i == 0 else SECONDARY_FACTOR)
             for i, m in enumerate(matches)

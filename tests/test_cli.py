@@ -63,3 +63,23 @@ def test_an_unusable_database_path_is_explained(tmp_path) -> None:  # type: igno
 def test_empty_text_gets_usage_not_an_error() -> None:
     result = CliRunner().invoke(main, ["suggest", ""])
     assert result.exit_code == 0 and "Type a condition" in result.output
+
+
+def test_import_leaves_answers_reading_the_new_posts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    today = datetime.now(UTC).strftime("%Y-%m-%dT10:00:00.000Z")
+    tweets = [
+        {"id": str(100 + n), "text": f"chat #LCSM #LungCancerSurvivor {n}", "author_id": str(n),
+         "created_at": today,
+         "entities": {"hashtags": [{"start": 5, "end": 10, "tag": "LCSM"},
+                                   {"start": 11, "end": 30, "tag": "LungCancerSurvivor"}]}}
+        for n in range(5)
+    ]  # fmt: skip
+    archive = tmp_path / "page.json"
+    archive.write_text(json.dumps({"data": tweets, "meta": {"result_count": 5}}))
+    imported = CliRunner().invoke(main, ["import", str(archive)])
+    assert imported.exit_code == 0 and "5 stored new" in imported.output
+    answer = CliRunner().invoke(main, ["suggest", "lung cancer", "--json", "--limit", "25"])
+    tags = {s["tag"]: s for s in json.loads(answer.output)["suggestions"]}
+    assert tags["LungCancerSurvivor"]["stats"]["posts"] == 5

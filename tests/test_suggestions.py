@@ -207,3 +207,15 @@ def test_two_conditions_in_one_text_are_both_answered(suggester: Suggester) -> N
 
 def test_limit_is_respected(suggester: Suggester) -> None:
     assert len(suggester.suggest("breast cancer", today=TODAY, limit=3).suggestions) == 3
+
+
+def test_answering_for_another_day_leaves_the_co_occurrence_window_alone(
+    suggester: Suggester, store: Store
+) -> None:
+    seed_lung_cancer_posts(store)
+    store.rebuild_cooccur_window(TODAY)
+    later = date(2027, 12, 1)
+    suggester.suggest("lung cancer", today=later)
+    assert store.window_day() == TODAY.toordinal()
+    today_answer = suggester.suggest("lung cancer", today=TODAY, limit=25).as_json()
+    assert any(s["tag"] == "LungCancerSurvivor" for s in today_answer["suggestions"])
