@@ -1,6 +1,6 @@
 """Listening figures: archive import throughput, and what X reads cost per stored post.
 
-(a) Import a seeded twarc2 corpus (bench.corpus) through `import_archive` + `Store.save_posts`,
+(a) Import a seeded twarc2 corpus (bench.corpus) through `bot.importer.import_archive`,
     against a plain sqlite3 baseline that parses the same lines and stores the same posts,
     hashtags and authors in one transaction with no aggregates, no full-text index and no checks.
 (b) Ten ingest cycles against the loopback X stand-in, topics overlapping (a condition and its
@@ -21,9 +21,9 @@ from typing import Any
 
 from bench.corpus import write_twarc2
 from bot.config import Settings
+from bot.importer import import_archive
 from bot.ingest import queries_for, run_cycle
 from bot.knowledge import load_knowledge
-from bot.sources.archive import import_archive
 from bot.spend import x_spend
 from bot.storage import Store
 
@@ -51,9 +51,7 @@ def _ours(path: Path, db: Path) -> tuple[float, int]:
     store = Store(db)
     try:
         started = time.perf_counter()
-        report = import_archive(
-            path, lambda posts, authors: store.save_posts(posts, authors, now=NOW)
-        )
+        report = import_archive(store, path, now=NOW)  # what `hashtag-bot import` runs
         return time.perf_counter() - started, report.new_posts
     finally:
         store.close()

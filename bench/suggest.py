@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import write_twarc2
+from bot.importer import import_archive
 from bot.knowledge import load_knowledge
-from bot.sources.archive import import_archive
 from bot.storage import Store
 from bot.suggestions import Suggester
 
@@ -42,10 +42,7 @@ def database(n_posts: int) -> Path:
         path = _WORKDIR / f"bench-{n_posts}.db"
         store = Store(path)
         try:
-            import_archive(
-                _WORKDIR / f"corpus-{n_posts}.jsonl",
-                lambda posts, authors: store.save_posts(posts, authors, now=NOW),
-            )
+            import_archive(store, _WORKDIR / f"corpus-{n_posts}.jsonl", now=NOW)
             store.rebuild_cooccur_window(TODAY)  # as `hashtag-bot import` leaves it
         finally:
             store.close()

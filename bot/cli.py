@@ -209,17 +209,14 @@ def ingest(source_name: str, topics: tuple[str, ...]) -> None:
 @friendly_errors
 def import_archives(paths: tuple[Path, ...], include_retweets: bool) -> None:
     """Load twarc2 JSONL or X API v2 JSON archives; importing a file twice stores nothing new."""
-    from bot.sources.archive import import_archive
+    from bot.importer import import_archive
 
     settings = Settings.from_env()
     failed = False
     with opened_store(settings) as store:
         for path in paths:
             report = import_archive(
-                path,
-                lambda posts, authors: store.save_posts(posts, authors, now=datetime.now(UTC)),
-                include_reposts=include_retweets,
-                progress=_progress_printer(),
+                store, path, include_reposts=include_retweets, progress=_progress_printer()
             )
             click.echo(report.summary())
             failed = failed or bool(report.error)

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
+from bot.importer import import_archive
 from bot.ingest import queries_for, run_cycle
 from bot.scheduling import create_scheduler, ingest_job, retention_job, window_job
-from bot.sources.archive import import_archive
 from bot.storage import Store
 from tests.factories import author, post
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, NOW
@@ -97,7 +97,7 @@ def test_a_post_imported_and_then_fetched_live_is_stored_once(
     archive.write_text(
         json.dumps({"data": tweets, "includes": {"users": [x_user(1)]}}) + "\n", encoding="utf-8"
     )
-    import_archive(archive, lambda p, a: store.save_posts(p, a, now=NOW))
+    import_archive(store, archive, now=NOW)
     x_api.tweets = [*tweets, tweet(6, "#LCSM new")]
     settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
     report = run_cycle(

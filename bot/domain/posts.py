@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+# Not frozen: imports build these by the hundred thousand, and a frozen dataclass's __init__
+# costs three times as much. Nothing changes them after they are read.
+@dataclass(slots=True)
 class Author:
     id: str  # source-qualified: "x:12345", "mastodon:mastodon.social:109…", "bluesky:did:plc:…"
     source: str
@@ -22,7 +24,7 @@ class Author:
     opted_out: bool = False  # #nobot / #noindex / not indexable: never stored or shown
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Post:
     id: str  # source-qualified: "x:1850000000000000000"
     source: str

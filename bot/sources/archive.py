@@ -1,30 +1,30 @@
 """Archives: twarc2 JSONL (one X API v2 response page per line) and plain X API v2 JSON files.
 
 Read in batches so a million-post file streams through in bounded memory; a broken line is
-reported with its number and skipped, never allowed to stop the rest of the file.
+reported with its number and skipped, never allowed to stop the rest of the file. Storing the
+batches is `bot.importer`'s job.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from bot.sources.base import Author, Post
 from bot.sources.x_payload import (
     PageContent,
+    decode_page,
     is_flat_tweet,
     is_response_page,
     read_flat_tweet,
     read_page,
 )
 
-BATCH_POSTS = (
-    20_000  # posts per transaction: fewer commits rewrite the hot aggregate pages less often
-)
-MAX_PROBLEMS_KEPT = 50  # a wholly broken file shouldn't flood the terminal
+BATCH_POSTS = 50_000  # at most, per transaction: each commit rewrites the aggregates' hot pages
+MIN_BLOCKS = 4
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,19 @@ class ArchiveError(ValueError):
 
 
 def read_archive(
-    path: Path, *, include_reposts: bool = False, batch_posts: int = BATCH_POSTS
+    path: Path,
+    *,
+    include_reposts: bool = False,
+    batch_posts: int = BATCH_POSTS,
+    share: tuple[int, int] = (0, 1),
 ) -> Iterator[ArchiveBatch]:
-    """Yield batches of posts from a twarc2 JSONL file or an X API v2 JSON file."""
+    """Yield batches of posts from a twarc2 JSONL file or an X API v2 JSON file.
+
+    A JSON-lines file is cut into blocks of lines holding about `batch_posts` posts each, and
+    each block is one batch. `share=(k, n)` reads only blocks k, k + n, k + 2n, … so n readers
+    can split a file, still numbering every line; a reader yields one batch (maybe empty) for
+    each of its blocks, so a consumer taking blocks in turn from each reader keeps file order.
+    """
     try:
         total = path.stat().st_size
         handle = path.open("rb")
@@ -69,28 +79,48 @@ def read_archive(
         while first and not first.strip():
             first = handle.readline()
         handle.seek(0)
-        if _parses(first):
-            yield from _read_lines(handle, total, include_reposts, batch_posts)
-        else:
+        posts = _posts_in(first)
+        if posts is not None:
+            bytes_per_post = max(len(first) // max(posts, 1), 1)
+            # At least MIN_BLOCKS blocks, so readers and the writer overlap even on a small
+            # file; at most batch_posts posts in each, which is one transaction.
+            block_posts = min(batch_posts, max(total // bytes_per_post // MIN_BLOCKS, 1_000))
+            block_bytes = block_posts * bytes_per_post
+            yield from _read_lines(handle, total, include_reposts, block_bytes, share)
+        elif share[0] == 0:
             yield _read_whole(handle.read(), total, include_reposts)
 
 
-def _parses(line: bytes) -> bool:
+def _posts_in(line: bytes) -> int | None:
+    """How many posts a first line holds (to size blocks), or None when it isn't JSON."""
     try:
-        json.loads(line)
+        obj = json.loads(line)
     except ValueError:
-        return False
-    return True
+        return None
+    data = obj.get("data") if isinstance(obj, dict) else None
+    return len(data) if isinstance(data, list) else 1
 
 
 def _read_lines(
-    handle: Any, total: int, include_reposts: bool, batch_posts: int
+    handle: Any, total: int, include_reposts: bool, block_bytes: int, share: tuple[int, int]
 ) -> Iterator[ArchiveBatch]:
+    mine, readers = share
     batch = ArchiveBatch(bytes_total=total)
-    done = 0
+    block = offset = 0
     for number, line in enumerate(handle, 1):
-        done += len(line)
-        if not line.strip():
+        start, offset = offset, offset + len(line)
+        line_block = start // block_bytes
+        while block < line_block:  # a block ends: hand it over if it is ours (even if empty)
+            if block % readers == mine:
+                batch.bytes_read = start
+                yield batch
+                batch = ArchiveBatch(bytes_total=total)
+            block += 1
+        if block % readers != mine or not line.strip():
+            continue
+        fast = decode_page(line, include_reposts=include_reposts, authors=batch.authors)
+        if fast is not None:
+            batch.add(fast)
             continue
         try:
             obj = json.loads(line)
@@ -100,12 +130,9 @@ def _read_lines(
         problem = _add(batch, obj, include_reposts)
         if problem:
             batch.problems.append(Problem(number, problem))
-        if len(batch.posts) >= batch_posts:
-            batch.bytes_read = done
-            yield batch
-            batch = ArchiveBatch(bytes_total=total)
-    batch.bytes_read = done
-    yield batch
+    if block % readers == mine:
+        batch.bytes_read = offset
+        yield batch
 
 
 def _read_whole(raw: bytes, total: int, include_reposts: bool) -> ArchiveBatch:
@@ -144,92 +171,3 @@ def _short(err: ValueError) -> str:
     if isinstance(err, json.JSONDecodeError):
         return f"{err.msg} at column {err.colno}"
     return str(err)[:80]
-
-
-class Saved(Protocol):
-    """What the Store's save_posts answers (sources don't import storage)."""
-
-    @property
-    def new_posts(self) -> int: ...
-    @property
-    def updated_posts(self) -> int: ...
-    @property
-    def authors(self) -> int: ...
-    @property
-    def skipped_opted_out(self) -> int: ...
-
-
-Save = Callable[[Sequence[Post], Sequence[Author]], Saved]
-Progress = Callable[
-    ["ImportReport", int, int], None
-]  # report so far, bytes read, bytes in the file
-
-
-@dataclass
-class ImportReport:
-    path: Path
-    posts_read: int = 0
-    new_posts: int = 0
-    already_stored: int = 0
-    authors: int = 0
-    opted_out: int = 0
-    reposts: int = 0
-    incomplete: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    error: str = ""
-
-    def summary(self) -> str:
-        if self.error:
-            return f"{self.path}: {self.error}"
-        parts = [
-            f"{self.posts_read:,} posts read",
-            f"{self.new_posts:,} stored new",
-            f"{self.already_stored:,} already stored",
-            f"{self.authors:,} authors",
-        ]
-        for count, one, many in (
-            (self.reposts, "retweet", "retweets"),
-            (self.opted_out, "post by an opted-out account", "posts by opted-out accounts"),
-            (self.incomplete, "incomplete post", "incomplete posts"),
-            (self.problem_count, "malformed line", "malformed lines"),
-        ):
-            if count:
-                parts.append(f"{count:,} {one if count == 1 else many} skipped")
-        lines = [f"{self.path}: " + ", ".join(parts)]
-        lines += [
-            f"  line {p.line}: {p.message}" if p.line else f"  {p.message}" for p in self.problems
-        ]
-        if self.problem_count > len(self.problems):
-            lines.append(f"  … and {self.problem_count - len(self.problems):,} more")
-        return "\n".join(lines)
-
-
-def import_archive(
-    path: Path,
-    save: Save,
-    *,
-    include_reposts: bool = False,
-    progress: Progress | None = None,
-    batch_posts: int = BATCH_POSTS,
-) -> ImportReport:
-    """Store every post in one archive file; safe to repeat, since each post is stored once."""
-    report = ImportReport(path)
-    try:
-        for batch in read_archive(path, include_reposts=include_reposts, batch_posts=batch_posts):
-            saved = save(batch.posts, list(batch.authors.values()))
-            report.posts_read += len(batch.posts) + batch.reposts + batch.incomplete
-            report.new_posts += saved.new_posts
-            report.already_stored += saved.updated_posts
-            report.authors += saved.authors
-            report.opted_out += saved.skipped_opted_out
-            report.reposts += batch.reposts
-            report.incomplete += batch.incomplete
-            report.problem_count += len(batch.problems)
-            room = MAX_PROBLEMS_KEPT - len(report.problems)
-            report.problems += batch.problems[: max(room, 0)]
-            if progress is not None:
-                progress(report, batch.bytes_read, batch.bytes_total)
-    except ArchiveError as err:
-        report.error = str(err)
-    return report

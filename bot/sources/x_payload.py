@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from bot.domain.hashtags import extract_hashtags
 from bot.sources.base import Author, Post, opt_out_reason, parse_time
@@ -148,8 +151,40 @@ def to_post(
     metrics = get("public_metrics")
     if not isinstance(metrics, dict):
         metrics = {}
-    author_id = f"x:{get('author_id', '')}"
-    conversation = get("conversation_id")
+    return _post(
+        tweet_id,
+        text,
+        created,
+        get("author_id", ""),
+        get("conversation_id"),
+        get("lang"),
+        tags,
+        mentions,
+        refs,
+        (
+            _int(metrics.get("like_count")),
+            _int(metrics.get("retweet_count")),
+            _int(metrics.get("reply_count")),
+            _int(metrics.get("quote_count")),
+        ),
+        handles,
+    )
+
+
+def _post(
+    tweet_id: object,
+    text: str,
+    created: datetime,
+    author: object,
+    conversation: object,
+    lang: object,
+    tags: list[str],
+    mentions: list[str],
+    refs: Mapping[str, str],
+    metrics: tuple[int, int, int, int],
+    handles: Mapping[str, str],
+) -> Post:
+    author_id = f"x:{author}"
     return Post(
         id=f"x:{tweet_id}",
         source="x",
@@ -157,17 +192,17 @@ def to_post(
         text=text,
         created_at=created,
         url=f"https://x.com/{handles.get(author_id, 'i')}/status/{tweet_id}",
-        lang=str(get("lang") or ""),
+        lang=str(lang or ""),
         hashtags=tuple(tags),
         mentions=tuple(mentions),
         conversation_id=f"x:{conversation}" if conversation else "",
         reply_to=refs.get("replied_to", ""),
         repost_of=refs.get("retweeted", ""),
         quote_of=refs.get("quoted", ""),
-        likes=_int(metrics.get("like_count")),
-        reposts=_int(metrics.get("retweet_count")),
-        replies=_int(metrics.get("reply_count")),
-        quotes=_int(metrics.get("quote_count")),
+        likes=metrics[0],
+        reposts=metrics[1],
+        replies=metrics[2],
+        quotes=metrics[3],
     )
 
 
@@ -175,22 +210,190 @@ def to_author(user: Mapping[str, Any]) -> Author | None:
     if not user.get("id") or not user.get("username"):
         return None
     metrics = user.get("public_metrics") or {}
-    description = str(user.get("description") or "")
+    return _author(
+        user["id"],
+        user["username"],
+        user.get("name"),
+        user.get("description"),
+        user.get("url"),
+        (
+            _int(metrics.get("followers_count")),
+            _int(metrics.get("following_count")),
+            _int(metrics.get("tweet_count")),
+        ),
+        user.get("verified"),
+        user.get("created_at"),
+    )
+
+
+def _author(
+    user_id: object,
+    username: object,
+    name: object,
+    description: object,
+    url: object,
+    metrics: tuple[int, int, int],
+    verified: object,
+    created_at: object,
+) -> Author:
+    about = str(description or "")
     return Author(
-        id=f"x:{user['id']}",
+        id=f"x:{user_id}",
         source="x",
-        handle=str(user["username"]),
-        name=str(user.get("name") or ""),
-        description=description,
-        url=str(user.get("url") or ""),
-        followers=_int(metrics.get("followers_count")),
-        following=_int(metrics.get("following_count")),
-        posts_count=_int(metrics.get("tweet_count")),
-        verified=bool(user.get("verified")),
-        created_at=parse_time(user.get("created_at")),
-        opted_out=opt_out_reason(description) is not None,
+        handle=str(username),
+        name=str(name or ""),
+        description=about,
+        url=str(url or ""),
+        followers=metrics[0],
+        following=metrics[1],
+        posts_count=metrics[2],
+        verified=bool(verified),
+        created_at=parse_time(created_at),
+        opted_out=opt_out_reason(about) is not None,
     )
 
 
 def _int(value: object) -> int:
     return value if type(value) is int else 0
+
+
+# The fast path for archives: a page that has exactly the shape X documents is decoded straight
+# into these typed records (several times faster than json.loads into dicts, and fields the bot
+# doesn't read are skipped unparsed). Anything else - a wrong type, a missing id, an unreadable
+# time - falls back to the tolerant reader above, which says what was wrong with it.
+
+
+class _Tag(msgspec.Struct):
+    tag: str | None = None
+
+
+class _Mention(msgspec.Struct):
+    username: str | None = None
+
+
+class _Entities(msgspec.Struct):
+    hashtags: list[_Tag] | None = None
+    mentions: list[_Mention] | None = None
+
+
+class _TweetMetrics(msgspec.Struct):
+    like_count: int = 0
+    retweet_count: int = 0
+    reply_count: int = 0
+    quote_count: int = 0
+
+
+class _Ref(msgspec.Struct):
+    type: str | None = None
+    id: str | None = None
+
+
+class _Tweet(msgspec.Struct):
+    id: str
+    text: str
+    created_at: str
+    author_id: str = ""
+    conversation_id: str | None = None
+    lang: str | None = None
+    entities: _Entities | None = None
+    public_metrics: _TweetMetrics | None = None
+    referenced_tweets: list[_Ref] | None = None
+
+
+class _UserMetrics(msgspec.Struct):
+    followers_count: int = 0
+    following_count: int = 0
+    tweet_count: int = 0
+
+
+class _User(msgspec.Struct):
+    id: str | None = None
+    username: str | None = None
+    name: str | None = None
+    description: str | None = None
+    url: str | None = None
+    verified: bool | None = None
+    created_at: str | None = None
+    public_metrics: _UserMetrics | None = None
+
+
+class _Includes(msgspec.Struct):
+    users: list[_User] | None = None
+
+
+class _Page(msgspec.Struct):
+    data: list[_Tweet] | None = None
+    includes: _Includes | None = None
+    meta: dict[str, Any] | None = None
+
+
+_PAGE = msgspec.json.Decoder(_Page)
+_NO_METRICS = _TweetMetrics()
+_NO_USER_METRICS = _UserMetrics()
+
+
+def decode_page(
+    raw: bytes, *, include_reposts: bool = False, authors: dict[str, Author] | None = None
+) -> PageContent | None:
+    """The same as read_page(json.loads(raw)) for a well-formed page; None for anything else."""
+    try:
+        page = _PAGE.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    if page.data is None and page.includes is None and page.meta is None:
+        return None
+    content = PageContent()
+    known = {} if authors is None else authors
+    handles: dict[str, str] = {}
+    for user in (page.includes.users if page.includes else None) or ():
+        author = known.get(f"x:{user.id}") if authors is not None else None
+        if author is None:
+            if not user.id or not user.username:
+                continue
+            um = user.public_metrics or _NO_USER_METRICS
+            author = _author(
+                user.id,
+                user.username,
+                user.name,
+                user.description,
+                user.url,
+                (um.followers_count, um.following_count, um.tweet_count),
+                user.verified,
+                user.created_at,
+            )
+            known[author.id] = author
+        content.authors.append(author)
+        handles[author.id] = author.handle
+    for tweet in page.data or ():
+        refs: dict[str, str] = _NO_REFS
+        if tweet.referenced_tweets is not None:
+            refs = {r.type: f"x:{r.id}" for r in tweet.referenced_tweets if r.type and r.id}
+            if "retweeted" in refs and not include_reposts:
+                content.reposts += 1
+                continue
+        created = parse_time(tweet.created_at)
+        if not tweet.id or created is None:
+            return None  # the tolerant reader counts what is incomplete
+        entities = tweet.entities
+        if entities is None:
+            tags, mentions = extract_hashtags(tweet.text), []
+        else:
+            tags = [h.tag for h in entities.hashtags or () if h.tag]
+            mentions = [m.username for m in entities.mentions or () if m.username]
+        counts = tweet.public_metrics or _NO_METRICS
+        content.posts.append(
+            _post(
+                tweet.id,
+                tweet.text,
+                created,
+                tweet.author_id,
+                tweet.conversation_id,
+                tweet.lang,
+                tags,
+                mentions,
+                refs,
+                (counts.like_count, counts.retweet_count, counts.reply_count, counts.quote_count),
+                handles,
+            )
+        )
+    return content

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from datetime import date
 
 from bot.domain.activity import WINDOW_DAYS
@@ -26,9 +25,12 @@ class CooccurWindow:
             if self.window_day(db.conn) == end:
                 return False
             db.conn.execute("DELETE FROM cooccur_window")
-            db.conn.execute(
-                "INSERT INTO cooccur_window SELECT tag_id, other_id, SUM(posts) FROM cooccur_daily"
-                " WHERE day > ? AND day <= ? GROUP BY tag_id, other_id",
+            db.conn.execute(  # each pair is stored once a day; the window holds both directions
+                "INSERT INTO cooccur_window SELECT a, b, SUM(posts) FROM ("
+                " SELECT tag_id AS a, other_id AS b, posts FROM cooccur_days"
+                " WHERE day > ?1 AND day <= ?2 UNION ALL"
+                " SELECT other_id, tag_id, posts FROM cooccur_days WHERE day > ?1 AND day <= ?2)"
+                " GROUP BY a, b",
                 (end - WINDOW_DAYS, end),
             )
             db.conn.execute(
@@ -39,14 +41,18 @@ class CooccurWindow:
         return True
 
     @staticmethod
-    def _add_to_window(
-        conn: sqlite3.Connection, pairs: Iterable[tuple[int, int, int, int]], last_day: int | None
-    ) -> None:
-        """New posts inside the current window count at once (called in the write transaction)."""
+    def _add_to_window(conn: sqlite3.Connection, pairs: str, last_day: int | None) -> None:
+        """New posts inside the current window count at once (called in the write transaction).
+
+        `pairs` is a SELECT of cooccur_days rows: day, tag_id, other_id, posts; each pair once.
+        """
         if last_day is None:
             return
-        conn.executemany(
-            "INSERT INTO cooccur_window VALUES (?,?,?) ON CONFLICT DO UPDATE SET"
-            " posts = posts + excluded.posts",
-            [(a, b, n) for a, day, b, n in pairs if last_day - WINDOW_DAYS < day <= last_day],
+        conn.execute(
+            "INSERT INTO cooccur_window SELECT a, b, SUM(posts) FROM ("
+            f" SELECT tag_id AS a, other_id AS b, posts FROM ({pairs}) WHERE day > ?1 AND day <= ?2"
+            " UNION ALL"
+            f" SELECT other_id, tag_id, posts FROM ({pairs}) WHERE day > ?1 AND day <= ?2)"
+            " GROUP BY a, b ON CONFLICT DO UPDATE SET posts = posts + excluded.posts",
+            (last_day - WINDOW_DAYS, last_day),
         )

@@ -95,10 +95,14 @@ class StatsReader(CooccurWindow):
             ).fetchall()
         else:  # another day than the window's (an --as-of answer): sum the days themselves
             d30, _, _, end = self._window(today)
-            rows = conn.execute(
-                "SELECT other_id, SUM(posts) FROM cooccur_daily"
-                f" WHERE tag_id IN ({marks(seeds)}) AND day >= ? AND day <= ? GROUP BY other_id",
-                [*seeds, d30, end],
+            in_seeds = marks(seeds)
+            rows = conn.execute(  # each pair is stored once, the lower tag id first
+                "SELECT other, SUM(posts) FROM ("
+                " SELECT other_id AS other, posts FROM cooccur_days"
+                f" WHERE day >= ? AND day <= ? AND tag_id IN ({in_seeds}) UNION ALL"
+                " SELECT tag_id, posts FROM cooccur_days"
+                f" WHERE day >= ? AND day <= ? AND other_id IN ({in_seeds})) GROUP BY other",
+                [d30, end, *seeds, d30, end, *seeds],
             ).fetchall()
         keys = self.tag_ids.keys(conn, [r[0] for r in rows])
         return {keys[tag_id]: int(posts) for tag_id, posts in rows if posts > 0}
@@ -119,10 +123,10 @@ class StatsReader(CooccurWindow):
         else:
             d30, _, _, end = self._window(today)
             sql = (
-                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_daily WHERE tag_id IN ({in_seeds})"
-                f" AND other_id IN ({in_seeds}) AND tag_id < other_id AND day >= ? AND day <= ?"
+                "SELECT COALESCE(SUM(posts), 0) FROM cooccur_days WHERE day >= ? AND day <= ?"
+                f" AND tag_id IN ({in_seeds}) AND other_id IN ({in_seeds})"
             )
-            args = [*seeds, *seeds, d30, end]
+            args = [d30, end, *seeds, *seeds]
         return int(conn.execute(sql, args).fetchone()[0])
 
     def tags_in_text_matches(

@@ -3,12 +3,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from bot import importer
 from bot.cli import main
-from bot.sources.archive import ImportReport, import_archive
+from bot.importer import ImportReport, import_archive
+from bot.sources.x_payload import decode_page, read_page
 from bot.storage import Store
-from tests.sources.source_standins import NOW
+from tests.sources.source_standins import FIRST_ID, NOW
 from tests.sources.standins_x import tweet, x_user
 
 
@@ -37,14 +40,10 @@ def twarc2_file(tmp_path: Path) -> Path:
     return path
 
 
-def save_into(store: Store):  # type: ignore[no-untyped-def]
-    return lambda posts, authors: store.save_posts(posts, authors, now=NOW)
-
-
 def test_a_broken_line_is_reported_by_number_and_the_rest_is_stored(
     store: Store, tmp_path: Path
 ) -> None:
-    report = import_archive(twarc2_file(tmp_path), save_into(store))
+    report = import_archive(store, twarc2_file(tmp_path), now=NOW)
     assert (report.new_posts, report.reposts, report.problem_count) == (4, 1, 2)
     assert [p.line for p in report.problems] == [2, 4]
     assert "not valid JSON" in report.problems[0].message
@@ -55,8 +54,8 @@ def test_a_broken_line_is_reported_by_number_and_the_rest_is_stored(
 
 def test_importing_the_same_file_again_stores_nothing_new(store: Store, tmp_path: Path) -> None:
     path = twarc2_file(tmp_path)
-    import_archive(path, save_into(store))
-    again = import_archive(path, save_into(store))
+    import_archive(store, path)
+    again = import_archive(store, path)
     assert (again.new_posts, again.already_stored) == (0, 4)
     assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 3  # aggregates not doubled
 
@@ -68,8 +67,8 @@ def test_plain_x_api_json_and_flattened_tweets_are_read_too(store: Store, tmp_pa
     flat.write_text(
         json.dumps({**tweet(8, "#LCSM eight"), "author": x_user(1)}) + "\n", encoding="utf-8"
     )
-    assert import_archive(response, save_into(store)).new_posts == 1
-    assert import_archive(flat, save_into(store)).new_posts == 1
+    assert import_archive(store, response).new_posts == 1
+    assert import_archive(store, flat).new_posts == 1
     assert store.known_authors({"x:101"}) == {"x:101"}
 
 
@@ -86,7 +85,7 @@ def test_progress_is_reported_as_a_long_file_streams(store: Store, tmp_path: Pat
     def progress(report: ImportReport, done: int, total: int) -> None:
         seen.append((report.posts_read, done, total))
 
-    report = import_archive(path, save_into(store), progress=progress, batch_posts=5000)
+    report = import_archive(store, path, progress=progress, batch_posts=5000)
     assert report.new_posts == 12_000
     assert len(seen) >= 3 and seen[-1][1] == seen[-1][2] == path.stat().st_size
     assert [s[0] for s in seen] == sorted(s[0] for s in seen)
@@ -102,3 +101,91 @@ def test_the_import_command_prints_what_was_stored(tmp_path: Path) -> None:
     assert "missing.jsonl: can't read" in result.output
     again = CliRunner().invoke(main, ["import", str(path)])
     assert again.exit_code == 0 and "0 stored new, 4 already stored" in again.output
+
+
+def _mixed_pages() -> list[dict[str, object]]:
+    """Pages as X writes them, and the odd shapes archives hold."""
+    reply = tweet(12, "#LCSM reply @someone", user=2)
+    reply["referenced_tweets"] = [{"type": "replied_to", "id": "11"}, {"type": "quoted", "id": "9"}]
+    reply["entities"] = {**reply["entities"], "mentions": [{"username": "someone"}]}
+    no_entities = tweet(13, "no entities here #LungCancer #lcsm", user=3)
+    no_entities.pop("entities", None)
+    null_metrics = tweet(14, "#LCSM metrics are null", user=1)
+    null_metrics["public_metrics"] = None
+    numeric_id = tweet(15, "#LCSM an id written as a number", user=1)
+    numeric_id["id"] = 1850000000000000015
+    no_username = page(tweet(16, "#LCSM from someone unnamed", user=4))
+    no_username["includes"]["users"][0].pop("username")  # type: ignore[index]
+    return [
+        page(tweet(10, "#LCSM #LungCancer #lcsm first", user=1), reply),
+        page(no_entities, tweet(17, "RT #LCSM", retweet=True)),
+        page(null_metrics),
+        page(numeric_id),
+        no_username,
+        {"meta": {"result_count": 0}},
+    ]
+
+
+def test_the_fast_reader_reads_every_page_as_the_tolerant_one_does() -> None:
+    fast_hits = 0
+    for one in _mixed_pages():
+        raw = json.dumps(one).encode()
+        fast = decode_page(raw)
+        tolerant = read_page(json.loads(raw))
+        if fast is not None:
+            fast_hits += 1
+            assert fast == tolerant
+    assert fast_hits >= 4  # the well-formed pages do take the fast path
+
+
+def _numbered_archive(tmp_path: Path, pages: int = 40) -> Path:
+    path = tmp_path / "many.jsonl"
+    lines = []
+    for n in range(pages):
+        tweets = [
+            tweet(n * 50 + i, f"#LCSM #Topic{i % 7} post {n * 50 + i}", user=(n + i) % 30)
+            for i in range(50)
+        ]
+        lines.append(json.dumps(page(*tweets)))
+    lines[17] = '{"data": [{"id": "broken'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_readers_in_other_processes_store_what_one_reader_stores(tmp_path: Path) -> None:
+    path = _numbered_archive(tmp_path)
+    alone, shared = Store(tmp_path / "alone.db"), Store(tmp_path / "shared.db")
+    try:
+        one = import_archive(alone, path, now=NOW, batch_posts=300, readers=0)
+        two = import_archive(shared, path, now=NOW, batch_posts=300, readers=2)
+        assert one.new_posts == two.new_posts == 39 * 50
+        assert [p.line for p in two.problems] == [p.line for p in one.problems] == [18]
+        assert shared.counts() == alone.counts()
+        tags = ["lcsm", *(f"topic{i}" for i in range(7))]
+        assert shared.tag_activity(tags, NOW.date()) == alone.tag_activity(tags, NOW.date())
+        assert shared.cooccurring(["lcsm"], NOW.date()) == alone.cooccurring(["lcsm"], NOW.date())
+    finally:
+        alone.close()
+        shared.close()
+
+
+def test_a_reader_failing_part_way_keeps_what_was_stored_and_a_rerun_finishes(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _numbered_archive(tmp_path)
+    real_stage = importer.stage
+
+    def failing_stage(posts, authors, fetched_at):  # type: ignore[no-untyped-def]
+        if any(p.id.endswith(str(FIRST_ID + 1000)) for p in posts):
+            raise MemoryError("out of memory")
+        return real_stage(posts, authors, fetched_at)
+
+    monkeypatch.setattr(importer, "stage", failing_stage)  # forked readers inherit it
+    first = import_archive(store, path, now=NOW, batch_posts=300, readers=2)
+    assert "can't read it" in first.error and "out of memory" in first.error
+    assert 0 < first.new_posts < 39 * 50 and store.counts()["posts"] == first.new_posts
+    monkeypatch.setattr(importer, "stage", real_stage)
+    second = import_archive(store, path, now=NOW, batch_posts=300, readers=2)
+    assert second.error == ""
+    assert second.new_posts == 39 * 50 - first.new_posts
+    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 39 * 50

@@ -5,8 +5,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from bot.storage import Store, StoreError
+from bot.storage.migrations import migrations
 from tests.conftest import NOW, TODAY
 from tests.factories import author, post
 
@@ -137,3 +139,32 @@ def test_unique_authors_count_people_once_across_days_and_forget_opt_outs(store:
 def test_recent_posts_count_the_same_30_days_as_every_other_figure(store: Store) -> None:
     store.save_posts([post("#LCSM", at=NOW, days_ago=d) for d in (0, 29, 30)], [], now=NOW)
     assert store.recent_posts(TODAY) == 2
+
+
+def test_a_database_from_before_the_leaner_rows_keeps_its_figures(tmp_path: Path) -> None:
+    path = tmp_path / "older.db"
+    older = Database(path)
+    migrations.apply(older, stop_before="0003_leaner_rows_for_faster_imports")
+    older.execute("INSERT INTO tags (id, key) VALUES (1, 'lcsm'), (2, 'lungcancer')")
+    day = TODAY.toordinal()
+    older.execute(
+        "INSERT INTO posts (id, source, author_id, text, created_at, day, fetched_at)"
+        " VALUES ('x:1', 'x', 'x:u1', 'mesothelioma chat #LCSM #LungCancer', ?, ?, ?)",
+        [NOW.isoformat(), TODAY.isoformat(), NOW.isoformat()],
+    )
+    older.execute("INSERT INTO posts_fts (rowid, text) SELECT rowid, text FROM posts")
+    older.execute("INSERT INTO post_hashtags VALUES ('x:1', 1, 'LCSM'), ('x:1', 2, 'LungCancer')")
+    older.execute("INSERT INTO cooccur_daily VALUES (1, ?, 2, 1), (2, ?, 1, 1)", [day, day])
+    older.conn.commit()
+    older.close()
+    store = Store(path)
+    try:
+        assert store.cooccurring(["lcsm"], TODAY) == {"lungcancer": 1}
+        assert store.tags_in_text_matches("mesothelioma", TODAY) == (
+            1,
+            {"lcsm": 1, "lungcancer": 1},
+        )
+        store.save_posts([post("#LCSM #LungCancer again", at=NOW)], [], now=NOW)
+        assert store.cooccurring(["lungcancer"], TODAY) == {"lcsm": 2}
+    finally:
+        store.close()
