@@ -107,15 +107,16 @@ def _read_lines(
     mine, readers = share
     batch = ArchiveBatch(bytes_total=total)
     block = offset = 0
+    block_end = _block_size(0, block_bytes)
     for number, line in enumerate(handle, 1):
         start, offset = offset, offset + len(line)
-        line_block = start // block_bytes
-        while block < line_block:  # a block ends: hand it over if it is ours (even if empty)
+        while start >= block_end:  # a block ends: hand it over if it is ours (even if empty)
             if block % readers == mine:
                 batch.bytes_read = start
                 yield batch
                 batch = ArchiveBatch(bytes_total=total)
             block += 1
+            block_end += _block_size(block, block_bytes)
         if block % readers != mine or not line.strip():
             continue
         fast = decode_page(line, include_reposts=include_reposts, authors=batch.authors)
@@ -133,6 +134,11 @@ def _read_lines(
     if block % readers == mine:
         batch.bytes_read = offset
         yield batch
+
+
+def _block_size(block: int, full: int) -> int:
+    """Blocks start small and double up to full size, so the writer starts almost at once."""
+    return max(full >> max(0, 3 - block), 1)
 
 
 def _read_whole(raw: bytes, total: int, include_reposts: bool) -> ArchiveBatch:

@@ -97,12 +97,15 @@ class PostWriter(CooccurWindow):
         return SaveResult(new, updated, authors, skipped)
 
     def _add_aggregates(self, conn: sqlite3.Connection) -> None:
-        """Tag rows and every aggregate, tag keys swapped for ids, in each table's key order."""
+        """Tag rows and every aggregate, the batch's key numbers swapped for tag ids, in each
+        table's key order."""
         s = SCHEMA
+        conn.execute(f"INSERT OR IGNORE INTO main.tags (key) SELECT key FROM {s}.keys ORDER BY key")
+        conn.execute(f"CREATE TABLE {s}.ids (kid INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
         conn.execute(
-            f"INSERT OR IGNORE INTO main.tags (key) SELECT DISTINCT key FROM {s}.daily ORDER BY key"
+            f"INSERT INTO {s}.ids SELECT k.kid, t.id FROM {s}.keys k JOIN main.tags t ON t.key = k.key"
         )
-        tag = "JOIN main.tags t ON t.key = b.key"
+        tag = f"JOIN {s}.ids t ON t.kid = b.kid"
         conn.execute(
             "INSERT OR IGNORE INTO main.post_hashtags SELECT b.post_id, t.id"
             f" FROM {s}.uses b {tag} ORDER BY 1, 2"
@@ -124,7 +127,7 @@ class PostWriter(CooccurWindow):
         # Each pair once a day, the lower tag id first (see migration 0003).
         pairs = (
             "SELECT b.day, min(t.id, o.id) AS tag_id, max(t.id, o.id) AS other_id, b.posts"
-            f" FROM {s}.pairs b {tag} JOIN main.tags o ON o.key = b.other"
+            f" FROM {s}.pairs b {tag} JOIN {s}.ids o ON o.kid = b.other"
         )
         conn.execute(
             f"INSERT INTO main.cooccur_days {pairs} WHERE true ORDER BY 1, 2, 3"

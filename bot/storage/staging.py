@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import date
-from itertools import combinations
+from datetime import UTC, date
+from itertools import chain, combinations
 
 from bot.domain.hashtags import tag_key
 from bot.domain.posts import Author, Post
 
 MAX_TAGS_PAIRED = 10  # a post stuffed with 30 tags says little about how any two relate
 SCHEMA = "stage"  # the name a staged image is attached under
+MAX_PARAMETERS = 999  # per statement: the limit of SQLite builds before 3.32
 
 POST_COLUMNS = (
     "id, source, author_id, text, created_at, day, url, lang, conversation_id, reply_to,"
@@ -28,79 +29,73 @@ AUTHOR_COLUMNS = (
 )
 _TABLES = [
     f"CREATE TABLE posts ({POST_COLUMNS})",  # ids are unique already: stage() keeps one copy
-    "CREATE TABLE uses (post_id, key, form)",  # one row per post and tag, the spelling as written
+    # Tag keys get small numbers in a batch; the Store maps them to its tag ids once.
+    "CREATE TABLE keys (kid INTEGER PRIMARY KEY, key TEXT NOT NULL)",
+    "CREATE TABLE uses (post_id, kid, form)",  # one row per post and tag, the spelling as written
     f"CREATE TABLE authors ({AUTHOR_COLUMNS}, PRIMARY KEY (id)) WITHOUT ROWID",
     "CREATE TABLE opted_out (author_id PRIMARY KEY, posts, at) WITHOUT ROWID",
-    "CREATE TABLE daily (key, day, posts, engagement)",
-    "CREATE TABLE forms (key, form, posts)",
-    "CREATE TABLE tag_authors (key, author_id, last_day, posts)",
-    "CREATE TABLE pairs (day, key, other, posts)",  # key < other
+    "CREATE TABLE daily (kid, day, posts, engagement)",
+    "CREATE TABLE forms (kid, form, posts)",
+    "CREATE TABLE tag_authors (kid, author_id, last_day, posts)",
+    "CREATE TABLE pairs (day, kid, other, posts)",  # kid < other
 ]
-
-Use = tuple[str, str, int, int, list[tuple[str, str]]]  # post, author, day, engagement, tags
 
 
 class Totals:
     """Each aggregate row of a batch once: posts and engagement per tag and day, spellings,
     each author's last day and posts per tag, and posts per pair of tags and day."""
 
-    def __init__(self) -> None:
-        self.daily: dict[tuple[str, int], list[int]] = {}
-        self.forms: dict[tuple[str, str], int] = {}
-        self.authors: dict[tuple[str, str], list[int]] = {}
-        self.pairs: dict[tuple[int, str, str], int] = {}
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = keys  # by kid: pairs among a post's first tags in key order
+        self.daily: dict[tuple[int, int], list[int]] = {}
+        self.forms: dict[tuple[int, str], int] = {}
+        self.authors: dict[tuple[int, str], list[int]] = {}
+        self.pairs: dict[tuple[int, int, int], int] = {}
 
-    def add(self, author: str, day: int, engagement: int, tags: list[tuple[str, str]]) -> None:
-        """One post's (key, spelling) pairs, one per key."""
+    def add(self, author: str, day: int, engagement: int, tags: list[tuple[int, str]]) -> None:
+        """One post's (kid, spelling) pairs, one per key."""
         daily, forms, authors = self.daily, self.forms, self.authors
-        for key, form in tags:
-            sums = daily.get((key, day))
+        for kid, form in tags:
+            sums = daily.get((kid, day))
             if sums is None:
-                daily[key, day] = [1, engagement]
+                daily[kid, day] = [1, engagement]
             else:
                 sums[0] += 1
                 sums[1] += engagement
-            forms[key, form] = forms.get((key, form), 0) + 1
-            seen = authors.get((key, author))
+            forms[kid, form] = forms.get((kid, form), 0) + 1
+            seen = authors.get((kid, author))
             if seen is None:
-                authors[key, author] = [day, 1]
+                authors[kid, author] = [day, 1]
             else:
                 if day > seen[0]:
                     seen[0] = day
                 seen[1] += 1
         if len(tags) > 1:
+            kids = [kid for kid, _ in tags]
+            if len(kids) > MAX_TAGS_PAIRED:
+                kids = sorted(kids, key=self.keys.__getitem__)[:MAX_TAGS_PAIRED]
             pairs = self.pairs
-            paired = sorted(key for key, _ in tags)[:MAX_TAGS_PAIRED]
-            for a, b in combinations(paired, 2):
+            for a, b in combinations(sorted(kids), 2):
                 pairs[day, a, b] = pairs.get((day, a, b), 0) + 1
 
     def write(self, conn: sqlite3.Connection, schema: str = "main") -> None:
         s = schema
         for table in ("daily", "forms", "tag_authors", "pairs"):
             conn.execute(f"DELETE FROM {s}.{table}")
-        conn.executemany(
-            f"INSERT INTO {s}.daily VALUES (?,?,?,?)",
-            [(k, d, n, e) for (k, d), (n, e) in self.daily.items()],
-        )
-        conn.executemany(
-            f"INSERT INTO {s}.forms VALUES (?,?,?)", [(*k, n) for k, n in self.forms.items()]
-        )
-        conn.executemany(
-            f"INSERT INTO {s}.tag_authors VALUES (?,?,?,?)",
-            [(*k, d, n) for k, (d, n) in self.authors.items()],
-        )
-        conn.executemany(
-            f"INSERT INTO {s}.pairs VALUES (?,?,?,?)", [(*k, n) for k, n in self.pairs.items()]
-        )
+        insert(conn, f"{s}.daily", [(k, d, n, e) for (k, d), (n, e) in self.daily.items()])
+        insert(conn, f"{s}.forms", [(*k, n) for k, n in self.forms.items()])
+        insert(conn, f"{s}.tag_authors", [(*k, d, n) for k, (d, n) in self.authors.items()])
+        insert(conn, f"{s}.pairs", [(*k, n) for k, n in self.pairs.items()])
 
 
 def summarize(conn: sqlite3.Connection, schema: str) -> None:
     """Sum a staged batch's aggregates again from what is left in it (the Store does this after
     dropping posts it already has)."""
-    totals = Totals()
-    tags: dict[str, list[tuple[str, str]]] = {}
-    for post_id, key, form in conn.execute(f"SELECT post_id, key, form FROM {schema}.uses"):
-        tags.setdefault(post_id, []).append((key, form))
+    keys = [key for (key,) in conn.execute(f"SELECT key FROM {schema}.keys ORDER BY kid")]
+    totals = Totals(keys)
+    tags: dict[str, list[tuple[int, str]]] = {}
+    for post_id, kid, form in conn.execute(f"SELECT post_id, kid, form FROM {schema}.uses"):
+        tags.setdefault(post_id, []).append((kid, form))
     for post_id, author, day, engagement in conn.execute(
         f"SELECT id, author_id, day, likes + reposts + replies + quotes FROM {schema}.posts"
     ):
@@ -117,13 +112,19 @@ def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> 
     skipped: dict[str, int] = dict.fromkeys(blocked, 0)
     rows = []
     uses = []
-    totals = Totals()
-    keys: dict[str, str] = {}  # tag_key memo: a batch repeats the same few tags
+    keys: list[str] = []  # by kid
+    kids: dict[str, int] = {}
+    memo: dict[str, int] = {}  # spelling -> kid: a batch repeats the same few tags
+    totals = Totals(keys)
     for p in {p.id: p for p in posts}.values():
         if p.author_id in blocked:
             skipped[p.author_id] += 1
             continue
-        created = p.created_at.isoformat()
+        at = p.created_at
+        # Naive ISO text plus the offset is twice as fast as an aware datetime's isoformat().
+        created = (
+            at.replace(tzinfo=None).isoformat() + "+00:00" if at.tzinfo is UTC else at.isoformat()
+        )
         rows.append(
             (
                 p.id,
@@ -146,14 +147,19 @@ def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> 
             )
         )
         if p.hashtags:
-            keyed: dict[str, str] = {}
+            keyed: dict[int, str] = {}
             for tag in p.hashtags:
-                key = keys.get(tag)
-                if key is None:
-                    key = keys[tag] = tag_key(tag)
-                if key not in keyed:
-                    keyed[key] = tag  # the first spelling in a post is the one kept
-                    uses.append((p.id, key, tag))
+                kid = memo.get(tag)
+                if kid is None:
+                    key = tag_key(tag)
+                    kid = kids.get(key)
+                    if kid is None:
+                        kid = kids[key] = len(keys)
+                        keys.append(key)
+                    memo[tag] = kid
+                if kid not in keyed:
+                    keyed[kid] = tag  # the first spelling in a post is the one kept
+                    uses.append((p.id, kid, tag))
             totals.add(
                 p.author_id,
                 p.created_at.toordinal(),
@@ -166,8 +172,9 @@ def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> 
         conn.execute("BEGIN")
         for statement in _TABLES:
             conn.execute(statement)
-        conn.executemany(f"INSERT INTO posts VALUES ({_marks(17)})", rows)
-        conn.executemany("INSERT INTO uses VALUES (?,?,?)", uses)
+        insert(conn, "posts", rows)
+        insert(conn, "keys", list(enumerate(keys)))
+        insert(conn, "uses", uses)
         conn.executemany(
             f"INSERT OR REPLACE INTO authors VALUES ({_marks(12)})",
             [_author_row(a, fetched_at) for a in author_list if a.id not in blocked],
@@ -180,6 +187,23 @@ def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> 
         return conn.serialize()
     finally:
         conn.close()
+
+
+def insert(conn: sqlite3.Connection, table: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """INSERT many rows, a few hundred values to a statement: binding is the same, but SQLite
+    runs one statement per chunk instead of one per row (about twice as fast)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per = max(1, MAX_PARAMETERS // width)
+    full = len(rows) - len(rows) % per
+    one = f"({_marks(width)})"
+    if full:
+        many = f"INSERT INTO {table} VALUES " + ",".join([one] * per)
+        conn.executemany(
+            many, [tuple(chain.from_iterable(rows[i : i + per])) for i in range(0, full, per)]
+        )
+    conn.executemany(f"INSERT INTO {table} VALUES {one}", rows[full:])
 
 
 def _marks(n: int) -> str:

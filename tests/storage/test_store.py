@@ -168,3 +168,26 @@ def test_a_database_from_before_the_leaner_rows_keeps_its_figures(tmp_path: Path
         assert store.cooccurring(["lungcancer"], TODAY) == {"lcsm": 2}
     finally:
         store.close()
+
+
+def test_a_post_stuffed_with_tags_pairs_only_its_first_ten(store: Store) -> None:
+    tags = " ".join(f"#Tag{letter}" for letter in "LKJIHGFEDCBA")  # keys sort a…l
+    first = store.save_posts([post(tags, at=NOW)], [], now=NOW)
+    assert first.new_posts == 1
+    assert len(store.cooccurring(["taga"], TODAY)) == 9  # b…j: the first ten keys in order
+    assert store.cooccurring(["tagk"], TODAY) == {}
+    assert store.tag_activity(["tagk"], TODAY)["tagk"].posts == 1  # still counted as used
+    again = store.save_posts([post(tags, at=NOW, by=2)], [], now=NOW)
+    assert again.new_posts == 1 and store.cooccurring(["taga"], TODAY)["tagj"] == 2
+
+
+def test_a_batch_mixing_stored_and_new_posts_counts_only_the_new(store: Store) -> None:
+    known = [post("#LCSM #LungCancer", at=NOW, by=n, likes=1) for n in range(2)]
+    store.save_posts(known, [author(n) for n in range(2)], now=NOW)
+    fresh = post("#lcsm #NSCLC", at=NOW, by=5, likes=4)
+    result = store.save_posts([*known, fresh], [author(5)], now=NOW)
+    assert (result.new_posts, result.updated_posts) == (1, 2)
+    activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert (activity.posts, activity.authors, activity.engagement) == (3, 3, 6)
+    assert activity.forms == {"LCSM": 2, "lcsm": 1}
+    assert store.cooccurring(["lcsm"], TODAY) == {"lungcancer": 2, "nsclc": 1}
