@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -129,6 +132,53 @@ def import_rows(n_posts: int) -> list[dict[str, Any]]:
     ]
 
 
+_MEASURE_CLI_IMPORT = """
+import json, resource, sys
+from bot.cli import main
+try:
+    main(["import", sys.argv[1]])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+mb = lambda who: resource.getrusage(who).ru_maxrss / 1024
+print(json.dumps([mb(resource.RUSAGE_SELF), mb(resource.RUSAGE_CHILDREN)]))
+"""
+
+
+def import_memory_rows(n_posts: int) -> list[dict[str, Any]]:
+    """Peak RSS of `hashtag-bot import` as people run it: its own process, and the largest of
+    its reader processes (a fork's RSS counts the pages it still shares with the writer)."""
+    path = _WORK / f"corpus-{n_posts}.jsonl"
+    write_twarc2(path, n_posts, end=TODAY)
+    env = {**os.environ, "HASHTAG_BOT_DB": str(_WORK / "memory.db")}
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE_CLI_IMPORT, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    writer_mb, reader_mb = json.loads(done.stdout.strip().splitlines()[-1])
+    for leftover in [path, *_WORK.glob("memory.db*")]:
+        leftover.unlink()
+    label = f"{n_posts // 1000:,}k" if n_posts < 1_000_000 else f"{n_posts // 1_000_000}M"
+    return [
+        {
+            "name": f"peak RSS, hashtag-bot import of {label} posts: writer",
+            "value": round(writer_mb, 1),
+            "unit": "MB",
+            "target": "<= 300",
+            "met": writer_mb <= 300,
+        },
+        {
+            "name": f"peak RSS, hashtag-bot import of {label} posts: largest reader",
+            "value": round(reader_mb, 1),
+            "unit": "MB",
+            "target": "<= 300",
+            "met": reader_mb <= 300,
+        },
+    ]
+
+
 def reads_rows() -> list[dict[str, Any]]:
     from tests.sources.source_standins import GOOD_TOKEN  # the loopback X API
     from tests.sources.standins_x import XStandIn, tweet
@@ -209,9 +259,10 @@ def reads_rows() -> list[dict[str, Any]]:
 
 def run(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for n_posts in (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000):
+    sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
+    for n_posts in sizes:
         rows += import_rows(n_posts)
-    return rows + reads_rows()
+    return rows + import_memory_rows(sizes[-1]) + reads_rows()
 
 
 if __name__ == "__main__":

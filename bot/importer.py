@@ -7,6 +7,7 @@ instead of the sum of both. Small files, and platforms without fork, are read in
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import multiprocessing
@@ -142,7 +143,7 @@ class Reading:
             batch_posts=self.batch_posts,
             share=share,
         ):
-            yield Staged(
+            staged = Staged(
                 stage(batch.posts, batch.authors.values(), self.fetched_at),
                 len(batch.posts) + batch.reposts + batch.incomplete,
                 batch.reposts,
@@ -151,6 +152,9 @@ class Reading:
                 batch.bytes_read,
                 batch.bytes_total,
             )
+            batch.posts.clear()  # the image holds them now; don't keep both while it waits
+            batch.authors.clear()
+            yield staged
 
 
 def _readers_worth_having(path: Path) -> int:
@@ -201,7 +205,7 @@ def _from_readers(read: Reading, count: int) -> Iterator[Staged]:
                 return
             if kind == "error":
                 raise ArchiveError(payload)
-            yield payload
+            yield dataclasses.replace(payload, image=pipe.recv_bytes())
     finally:
         for pipe in pipes:
             pipe.close()
@@ -234,9 +238,13 @@ def _read_into(sending: Connection, read: Reading, share: tuple[int, int]) -> No
 def _send_all(outbox: queue.Queue[tuple[str, object]], sending: Connection) -> None:
     try:
         while True:
-            item = outbox.get()
-            sending.send(item)
-            if item[0] != "batch":
+            kind, payload = outbox.get()
+            if isinstance(payload, Staged):  # the image goes as raw bytes: no pickled copy
+                sending.send((kind, dataclasses.replace(payload, image=b"")))
+                sending.send_bytes(payload.image)
+            else:
+                sending.send((kind, payload))
+            if kind != "batch":
                 return
     except OSError:
         return  # the writer stopped first (it reports why) and ends this process

@@ -52,9 +52,16 @@ def ingest_job(
 
 
 def create_scheduler(
-    settings: Settings, store: Store, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sources: Sequence[str] = SOURCE_NAMES,
 ) -> BackgroundScheduler:
-    """A scheduler with every periodic job registered; the caller starts and stops it."""
+    """A scheduler with every periodic job registered; the caller starts and stops it.
+
+    `sources`: what the collection cycles read (`run` leaves Bluesky to its listener).
+    """
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -82,6 +89,7 @@ def create_scheduler(
         minutes=settings.ingest_every_minutes,
         next_run_time=clock() + timedelta(minutes=1),  # soon after start, not an interval later
         args=[settings, store, clock],
+        kwargs={"names": tuple(sources)},
         id="ingest",
         name="collect posts every INGEST_EVERY_MINUTES",
     )

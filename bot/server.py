@@ -22,7 +22,9 @@ from waitress import wasyncore
 
 from bot.app import close_app, create_app, create_web_client
 from bot.config import ConfigError, Settings
+from bot.ingest import SOURCE_NAMES
 from bot.knowledge import load_knowledge
+from bot.listening import BlueskyListener
 from bot.scheduling import create_scheduler
 from bot.storage import Store, StoreError
 from bot.suggestions import Suggester
@@ -200,9 +202,13 @@ def run_bot(
     app = create_app(
         settings, store=store, suggester=Suggester(load_knowledge(), store), verify_token=True
     )
-    scheduler = create_scheduler(settings, store)
+    listener = BlueskyListener(settings, store)  # Bluesky as it happens, not every cycle
+    scheduler = create_scheduler(
+        settings, store, sources=[n for n in SOURCE_NAMES if n != "bluesky"]
+    )
     handler: SocketModeHandler | None = None
     scheduler.start()
+    listener.start()
     try:
         with stopping_on_sigterm(stop):
             if socket_mode:
@@ -231,6 +237,7 @@ def run_bot(
     finally:
         if handler is not None:
             handler.close()
+        listener.stop()
         scheduler.shutdown(wait=True)
         close_app(app)
         store.close()

@@ -23,7 +23,7 @@ from bot.sources.x_payload import (
     read_page,
 )
 
-BATCH_POSTS = 50_000  # at most, per transaction: each commit rewrites the aggregates' hot pages
+BATCH_POSTS = 30_000  # at most, per transaction: each commit rewrites the aggregates' hot pages
 MIN_BLOCKS = 4
 
 

@@ -1,13 +1,15 @@
 """Bluesky: listen to Jetstream from the stored time cursor; search only to backfill a new tag.
 
-One cycle backfills tags tracked since the last cycle (searchPosts, a few pages, once), then
-replays Jetstream from the cursor to now, keeping posts that carry a tracked tag and honouring
-every deletion and deleted account it sees.
+`hashtag-bot run` keeps one Jetstream connection open (`listen`, driven by bot.listening);
+`hashtag-bot ingest` replays the stream from the cursor to now (`collect`). Either way a tag
+tracked since last time is backfilled through searchPosts once, posts that carry a tracked tag
+are kept, and every deletion and deleted account seen on the stream is honoured.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +39,8 @@ FLUSH_POSTS = 200
 FLUSH_EVENTS = 5000
 FLUSH_SECONDS = 2.0
 CATCH_UP_MAX_S = 300.0  # a cycle replays at most five minutes; the cursor carries the rest
+REFRESH_SECONDS = 60.0  # how often a listener reads the tracked tags again
+MAX_RESUME_GAP = timedelta(hours=24)  # Jetstream keeps about a day; older cursors start afresh
 
 
 @dataclass
@@ -104,6 +108,58 @@ class BlueskySource:
             )
         if problem:
             raise SourceError(problem)
+
+    def listen(
+        self,
+        queries: Callable[[], Sequence[Query]],
+        cursor: CursorLookup,
+        stop: threading.Event,
+        *,
+        refresh_s: float = REFRESH_SECONDS,
+    ) -> Iterator[Page]:
+        """Follow Jetstream until `stop`, a page of matching posts every few seconds.
+
+        The tracked tags are read again every `refresh_s`; a tag new since then is backfilled
+        through search and matched from then on. Connection faults past Jetstream's own retries
+        end the iterator with SourceError; the caller waits and calls again, and the stored
+        cursor makes it resume where it stopped.
+        """
+        tracked = list(queries())
+        matcher = TagMatcher(tracked)
+        yield from self._backfill_logged(tracked, cursor)
+        stored = cursor(JETSTREAM_KEY)
+        start = int(stored) if stored and stored.isdigit() else None
+        if start is None or start < _micros(self.clock() - MAX_RESUME_GAP):
+            start = _micros(self.clock() - self._first_window())
+        pending = _Pending()
+        checked = time.monotonic()
+        for event in self.jetstream.events(start, stop=stop, heartbeat=True):
+            if event:
+                self._take(event, matcher, pending)
+            if pending.due():
+                if pending.events:
+                    yield self._flush(pending)
+                pending = _Pending()
+            if time.monotonic() - checked >= refresh_s:
+                checked = time.monotonic()
+                now_tracked = list(queries())
+                fresh = TagMatcher(now_tracked)
+                if not fresh:
+                    break  # nothing tracked any more: the caller stops holding the stream open
+                if fresh.signature != matcher.signature:
+                    matcher = fresh
+                    yield from self._backfill_logged(now_tracked, cursor)
+        if pending.events:
+            yield self._flush(pending)
+
+    def _backfill_logged(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+        """Backfill while listening: a search failure is logged and retried at the next change."""
+        try:
+            yield from self._backfill(queries, cursor)
+        except (PermissionError, AtProtocolError) as err:
+            log.warning(
+                "bluesky: backfill failed (%s); listening goes on", err or type(err).__name__
+            )
 
     def _first_window(self) -> timedelta:
         return timedelta(minutes=self.settings.ingest_every_minutes)

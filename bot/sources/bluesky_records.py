@@ -141,6 +141,11 @@ class TagMatcher:
     def __bool__(self) -> bool:
         return bool(self.keys or self.keywords)
 
+    @property
+    def signature(self) -> tuple[frozenset[str], str]:
+        """Equal for two matchers that keep the same posts."""
+        return frozenset(self.keys), self.keywords.pattern if self.keywords else ""
+
     def matches(self, post: Post) -> bool:
         if any(tag_key(t) in self.keys for t in post.hashtags):
             return True

@@ -59,8 +59,13 @@ class Jetstream:
         until_us: int | None = None,
         stop: threading.Event | None = None,
         max_seconds: float | None = None,
+        heartbeat: bool = False,
     ) -> Iterator[dict[str, Any]]:
-        """Events from cursor_us; with until_us, stop once caught up (or the stream goes quiet)."""
+        """Events from cursor_us; with until_us, stop once caught up (or the stream goes quiet).
+
+        With `heartbeat`, a quiet stream yields an empty event every idle_s, so a listener can
+        store what it holds and notice `stop` without waiting for the next post.
+        """
         deadline = time.monotonic() + max_seconds if max_seconds else None
         last = cursor_us
         failures = 0
@@ -79,6 +84,8 @@ class Jetstream:
                         except TimeoutError:
                             if until_us is not None:
                                 return  # nothing more to replay: caught up
+                            if heartbeat:
+                                yield {}
                             continue
                         failures = 0
                         try:

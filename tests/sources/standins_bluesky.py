@@ -161,7 +161,8 @@ def commit(
 
 
 class JetstreamStandIn:
-    """A websocket server replaying `events` with time_us after the client's cursor.
+    """A websocket server replaying `events` with time_us after the client's cursor, then
+    streaming any appended while a client is connected.
 
     `drop_after` closes the first connection abruptly after that many events, as networks do.
     """
@@ -189,16 +190,18 @@ class JetstreamStandIn:
         query = parse_qs(urlparse(connection.request.path).query)
         assert query.get("wantedCollections") == ["app.bsky.feed.post"]
         cursor = int(query.get("cursor", ["0"])[0])
-        sent = 0
-        for event in self.events:
-            if event["time_us"] <= cursor:
-                continue
-            if self.drop_after is not None and len(self.paths) == 1 and sent == self.drop_after:
-                connection.socket.close()  # no close frame: the connection just dies
-                return
-            connection.send(json.dumps(event))
-            sent += 1
-        while not self.closing.is_set():  # stay open and quiet, as a live stream between posts
+        sent = index = 0
+        while not self.closing.is_set():  # events appended later stream live, as posts happen
+            while index < len(self.events):
+                event = self.events[index]
+                index += 1
+                if event["time_us"] <= cursor:
+                    continue
+                if self.drop_after is not None and len(self.paths) == 1 and sent == self.drop_after:
+                    connection.socket.close()  # no close frame: the connection just dies
+                    return
+                connection.send(json.dumps(event))
+                sent += 1
             try:
                 connection.recv(timeout=0.05)
             except TimeoutError:

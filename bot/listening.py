@@ -1,0 +1,129 @@
+"""`hashtag-bot run` listens to Bluesky as it happens: one Jetstream connection, held open.
+
+A background thread follows the stream for the tracked topics, storing a page every few
+seconds (posts, deletions, opted-out and deleted accounts) and moving the cursor only after
+each page is stored. When the connection fails past Jetstream's own retries it records the
+source as unhealthy for `doctor`, waits (doubling up to five minutes) and resumes from the
+cursor. The scheduled collection cycles leave Bluesky to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase
+from bot.ingest import SourceReport, apply_page, tracked_queries
+from bot.knowledge import KnowledgeError, load_knowledge
+from bot.sources.base import Query, SourceError
+from bot.storage import Store
+
+if TYPE_CHECKING:
+    from bot.sources.bluesky import BlueskySource
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_S = 5.0
+MAX_RETRY_S = 300.0
+IDLE_CHECK_S = 60.0  # with nothing tracked, how often to look again
+HEARTBEAT_S = 2.0  # a quiet stream still lets the listener store what it holds, or stop
+
+
+class BlueskyListener:
+    """Runs BlueskySource.listen on a thread until stop()."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        knowledge: Callable[[], KnowledgeBase] = load_knowledge,
+        source: BlueskySource | None = None,  # built on first use when None
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        refresh_s: float = 60.0,
+        idle_check_s: float = IDLE_CHECK_S,
+        first_retry_s: float = FIRST_RETRY_S,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.knowledge = knowledge
+        self.source = source
+        self.clock = clock
+        self.refresh_s = refresh_s
+        self.idle_check_s = idle_check_s
+        self.first_retry_s = first_retry_s
+        self.stopping = threading.Event()
+        self.report = SourceReport("bluesky")  # running totals since start, for logs and tests
+        self._healthy = False
+        self._thread = threading.Thread(target=self._run, name="bluesky-listener", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Store what is held, close the connection and end the thread."""
+        self.stopping.set()
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _queries(self) -> Sequence[Query]:
+        try:
+            return tracked_queries(self.store, self.knowledge())
+        except KnowledgeError as err:
+            log.error("bluesky: the knowledge base can't be read, so nothing is tracked: %s", err)
+            return []
+
+    def _run(self) -> None:
+        retry = self.first_retry_s
+        while not self.stopping.is_set():
+            if not any(q.tags or q.keywords for q in self._queries()):
+                self.stopping.wait(self.idle_check_s)  # nothing tracked: no stream to hold open
+                continue
+            source = self._source()
+            try:
+                for page in source.listen(
+                    self._queries,
+                    lambda key: self.store.cursor("bluesky", key),
+                    self.stopping,
+                    refresh_s=self.refresh_s,
+                ):
+                    apply_page(self.store, "bluesky", page, now=self.clock(), report=self.report)
+                    if not self._healthy:
+                        self._set_health(True, "listening to Jetstream")
+                    retry = self.first_retry_s
+            except SourceError as err:
+                problem = str(err)
+            except Exception as err:  # a listener must outlive one bad page; the log says what
+                problem = f"listening stopped on {type(err).__name__}: {err}"
+            else:
+                continue  # stopped on purpose
+            log.warning(
+                "bluesky: %s; listening again in %.0f s from the stored cursor", problem, retry
+            )
+            self._set_health(False, problem)
+            self.stopping.wait(retry)
+            retry = min(retry * 2, MAX_RETRY_S)
+
+    def _source(self) -> BlueskySource:
+        if self.source is None:
+            from bot.sources.bluesky import BlueskySource  # atproto takes a second to import
+            from bot.sources.jetstream import Jetstream
+
+            self.source = BlueskySource(
+                self.settings,
+                known_authors=self.store.known_authors,
+                jetstream=Jetstream(self.settings.bluesky_jetstream_url, idle_s=HEARTBEAT_S),
+                clock=self.clock,
+            )
+        return self.source
+
+    def _set_health(self, healthy: bool, message: str) -> None:
+        self._healthy = healthy
+        self.store.set_health("bluesky", healthy, message, now=self.clock())

@@ -1,0 +1,101 @@
+"""`run` listens to Bluesky as it happens: posts stored within seconds, faults recorded, resumed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase
+from bot.listening import BlueskyListener
+from bot.sources.bluesky import BlueskySource
+from bot.sources.jetstream import Jetstream
+from bot.storage import Store
+from tests.sources.source_standins import NOW
+from tests.sources.standins_bluesky import JetstreamStandIn, commit
+
+T0 = int((NOW - timedelta(minutes=10)).timestamp() * 1_000_000)
+ALICE = "did:plc:alice"
+
+
+def listener(store: Store, kb: KnowledgeBase, url: str, **options: float) -> BlueskyListener:
+    settings = Settings(bluesky_jetstream_url=url)
+    source = BlueskySource(
+        settings,
+        known_authors=store.known_authors,
+        jetstream=Jetstream(url, idle_s=0.1, sleep=lambda s: None, max_failures=1),
+        clock=lambda: NOW,
+    )
+    return BlueskyListener(
+        settings, store, knowledge=lambda: kb, source=source, clock=lambda: NOW, **options
+    )
+
+
+def eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def track_lung_cancer(store: Store) -> None:
+    store.track("C1", "#LCSM", condition_id=None, created_by="U1", now=NOW)
+
+
+def test_posts_are_stored_as_they_arrive_and_a_restart_resumes(
+    store: Store, kb: KnowledgeBase
+) -> None:
+    track_lung_cancer(store)
+    with JetstreamStandIn([commit(ALICE, "3ka1", T0 + 1, "Our #LCSM chat")]) as stream:
+        running = listener(store, kb, stream.url)
+        running.start()
+        try:
+            assert eventually(lambda: store.counts()["posts"] == 1)
+            stream.events.append(commit(ALICE, "3ka2", T0 + 2, "Later, live: #lcsm"))
+            stream.events.append(commit(ALICE, "3ka3", T0 + 3, "Not ours #food"))
+            assert eventually(lambda: store.cursor("bluesky", "jetstream") == str(T0 + 3))
+            assert store.counts()["posts"] == 2 and len(stream.paths) == 1  # one connection
+            assert store.health()["bluesky"][:2] == (True, "listening to Jetstream")
+        finally:
+            running.stop()
+        assert not running.running
+    with JetstreamStandIn([commit(ALICE, "3ka4", T0 + 4, "#LCSM after a restart")]) as stream:
+        again = listener(store, kb, stream.url)
+        again.start()
+        try:
+            assert eventually(lambda: store.counts()["posts"] == 3)
+            assert stream.cursors() == [T0 + 3]
+        finally:
+            again.stop()
+
+
+def test_with_nothing_tracked_no_connection_is_held_open(store: Store, kb: KnowledgeBase) -> None:
+    with JetstreamStandIn([commit(ALICE, "3kb1", T0 + 1, "#LCSM")]) as stream:
+        idle = listener(store, kb, stream.url, idle_check_s=0.05)
+        idle.start()
+        time.sleep(0.3)
+        assert stream.paths == []
+        track_lung_cancer(store)
+        try:
+            assert eventually(lambda: store.counts()["posts"] == 1)
+        finally:
+            idle.stop()
+
+
+def test_an_unreachable_stream_is_recorded_for_doctor_and_retried(
+    store: Store, kb: KnowledgeBase
+) -> None:
+    track_lung_cancer(store)
+    down = listener(store, kb, "ws://127.0.0.1:9/subscribe", first_retry_s=0.05)
+    down.start()
+    try:
+        assert eventually(lambda: "bluesky" in store.health())
+        healthy, message, _ = store.health()["bluesky"]
+        assert not healthy and "Jetstream" in message and "BLUESKY_JETSTREAM_URL" in message
+        assert down.running  # it keeps trying
+    finally:
+        down.stop()
+    assert not down.running
