@@ -107,7 +107,8 @@ def import_archive(
     read = Reading(path, include_reposts, fetched_at, batch_posts)
     batches = _from_readers(read, readers) if readers else read.staged((0, 1))
     try:
-        with _gc_paused():  # bulk work makes no reference cycles; collections only cost time
+        # Bulk work makes no reference cycles: collections would only cost time.
+        with _gc_paused(), store.bulk_writes():
             for batch in batches:
                 saved = store.save_staged(batch.image)
                 report.posts_read += batch.posts_read

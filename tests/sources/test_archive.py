@@ -136,6 +136,12 @@ def test_the_fast_reader_reads_every_page_as_the_tolerant_one_does() -> None:
             fast_hits += 1
             assert fast == tolerant
     assert fast_hits >= 4  # the well-formed pages do take the fast path
+    first = decode_page(json.dumps(_mixed_pages()[0]).encode())
+    assert first is not None
+    reply = first.posts[1]
+    assert (reply.reply_to, reply.quote_of, reply.mentions) == ("x:11", "x:9", ("someone",))
+    assert (reply.likes, reply.reposts, reply.replies, reply.quotes) == (12 % 7, 1, 2, 0)
+    assert reply.url == f"https://x.com/person2/status/{FIRST_ID + 12}"
 
 
 def _numbered_archive(tmp_path: Path, pages: int = 40) -> Path:
