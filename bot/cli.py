@@ -220,6 +220,8 @@ def import_archives(paths: tuple[Path, ...], include_retweets: bool) -> None:
             )
             click.echo(report.summary())
             failed = failed or bool(report.error)
+            if report.interrupted:
+                sys.exit(130)  # the usual exit status after Ctrl-C
         store.rebuild_cooccur_window(today_utc())  # answers read the new posts' pairs at once
     sys.exit(1 if failed else 0)
 

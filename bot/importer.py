@@ -45,6 +45,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     error: str = ""
+    interrupted: bool = False  # Ctrl-C: the caller stops too
 
     def summary(self) -> str:
         if self.error:
@@ -125,6 +126,12 @@ def import_archive(
                     progress(report, batch.bytes_read, batch.bytes_total)
     except ArchiveError as err:
         report.error = str(err)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        report.error = (
+            f"stopped part-way, {report.new_posts:,} new posts stored and kept;"
+            " import the file again to finish (what is stored already is skipped)"
+        )
     return report
 
 

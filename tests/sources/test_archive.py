@@ -195,3 +195,23 @@ def test_a_reader_failing_part_way_keeps_what_was_stored_and_a_rerun_finishes(
     assert second.error == ""
     assert second.new_posts == 39 * 50 - first.new_posts
     assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 39 * 50
+
+
+def test_ctrl_c_part_way_keeps_what_was_stored_and_says_how_to_finish(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _numbered_archive(tmp_path)
+    real_save, calls = store.save_staged, []
+
+    def interrupted(image: bytes):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_save(image)
+
+    monkeypatch.setattr(store, "save_staged", interrupted)
+    report = import_archive(store, path, now=NOW, batch_posts=300, readers=2)
+    assert report.interrupted and 0 < report.new_posts == store.counts()["posts"]
+    assert "import the file again to finish" in report.summary()
+    monkeypatch.setattr(store, "save_staged", real_save)
+    assert import_archive(store, path, now=NOW, readers=0).new_posts == 39 * 50 - report.new_posts
