@@ -13,7 +13,8 @@ from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
 from bot.storage.sql import chunks, marks
 from bot.storage.staging import AUTHOR_COLUMNS, POST_COLUMNS, SCHEMA, stage, summarize
-from bot.storage.tag_ids import TagIds
+
+BULK_CHECKPOINT_PAGES = 10_000  # ~40 MB of write-ahead log between copy-backs during an import
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,8 @@ class SaveResult:
         )
 
 
-BULK_CHECKPOINT_PAGES = 10_000
-
-
 class PostWriter(CooccurWindow):
     conns: Connections
-    tag_ids: TagIds
 
     def save_posts(
         self, posts: Sequence[Post], authors: Sequence[Author], *, now: datetime

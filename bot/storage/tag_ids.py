@@ -1,4 +1,7 @@
-"""Tag keys <-> small integer ids, cached in memory; aggregates store the ids."""
+"""Tag keys <-> small integer ids, cached in memory for reads; aggregates store the ids.
+
+Writes add tags in SQL (see PostWriter._add_aggregates), so only committed ids are cached.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +19,6 @@ class TagIds:
         self._key: dict[int, str] = {}
         self._lock = threading.Lock()
 
-    def forget(self) -> None:
-        """After a rolled-back write: ids handed out in it may not exist."""
-        with self._lock:
-            self._id.clear()
-            self._key.clear()
-
     def _remember(self, rows: list[tuple[int, str]]) -> None:
         with self._lock:
             for tag_id, key in rows:
@@ -32,15 +29,6 @@ class TagIds:
         """Ids of the keys already stored (unknown keys are left out)."""
         self._look_up(conn, "key", [k for k in set(keys) if k not in self._id])
         return {k: self._id[k] for k in keys if k in self._id}
-
-    def create(self, conn: sqlite3.Connection, keys: Collection[str]) -> dict[str, int]:
-        """Ids for every key, adding new ones; call inside the write transaction."""
-        found = self.existing(conn, keys)
-        new = sorted(set(keys) - set(found))
-        if new:
-            conn.executemany("INSERT OR IGNORE INTO tags (key) VALUES (?)", [(k,) for k in new])
-            found.update(self.existing(conn, new))
-        return found
 
     def keys(self, conn: sqlite3.Connection, ids: Collection[int]) -> dict[int, str]:
         self._look_up(conn, "id", [i for i in set(ids) if i not in self._key])
