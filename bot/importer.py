@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import itertools
 import multiprocessing
 import os
 import queue
@@ -84,6 +83,7 @@ class Staged:
     problems: list[Problem]
     bytes_read: int
     bytes_total: int
+    ends_block: bool = True
 
 
 def import_archive(
@@ -159,6 +159,7 @@ class Reading:
                 batch.problems,
                 batch.bytes_read,
                 batch.bytes_total,
+                batch.ends_block,
             )
             batch.posts.clear()  # the image holds them now; don't keep both while it waits
             batch.authors.clear()
@@ -199,7 +200,8 @@ def _from_readers(read: Reading, count: int) -> Iterator[Staged]:
         pipes.append(receiving)
         processes.append(process)
     try:
-        for turn in itertools.count():
+        turn = 0
+        while True:
             process, pipe = processes[turn % count], pipes[turn % count]
             try:
                 kind, payload = pipe.recv()
@@ -214,6 +216,8 @@ def _from_readers(read: Reading, count: int) -> Iterator[Staged]:
             if kind == "error":
                 raise ArchiveError(payload)
             yield dataclasses.replace(payload, image=pipe.recv_bytes())
+            if payload.ends_block:
+                turn += 1
     finally:
         for pipe in pipes:
             pipe.close()

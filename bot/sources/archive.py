@@ -44,6 +44,7 @@ class ArchiveBatch:
     problems: list[Problem] = field(default_factory=list)
     bytes_read: int = 0
     bytes_total: int = 0
+    ends_block: bool = True  # False: the block goes on in the next batch (see read_archive)
 
     def add(self, content: PageContent) -> None:
         self.posts += content.posts  # authors are already in self.authors: read_page shares it
@@ -64,10 +65,12 @@ def read_archive(
 ) -> Iterator[ArchiveBatch]:
     """Yield batches of posts from a twarc2 JSONL file or an X API v2 JSON file.
 
-    A JSON-lines file is cut into blocks of lines holding about `batch_posts` posts each, and
-    each block is one batch. `share=(k, n)` reads only blocks k, k + n, k + 2n, … so n readers
-    can split a file, still numbering every line; a reader yields one batch (maybe empty) for
-    each of its blocks, so a consumer taking blocks in turn from each reader keeps file order.
+    A JSON-lines file is cut into blocks of lines holding about `batch_posts` posts each (sized
+    from the first line); a block that turns out to hold more is split into batches of
+    `batch_posts`, all but the last with `ends_block` False. `share=(k, n)` reads only blocks
+    k, k + n, k + 2n, … so n readers can split a file, still numbering every line; a reader ends
+    each of its blocks with a batch (maybe empty) whose `ends_block` is True, so a consumer
+    taking blocks in turn from each reader keeps file order.
     """
     try:
         total = path.stat().st_size
@@ -86,7 +89,7 @@ def read_archive(
             # file; at most batch_posts posts in each, which is one transaction.
             block_posts = min(batch_posts, max(total // bytes_per_post // MIN_BLOCKS, 1_000))
             block_bytes = block_posts * bytes_per_post
-            yield from _read_lines(handle, total, include_reposts, block_bytes, share)
+            yield from _read_lines(handle, total, include_reposts, block_bytes, share, batch_posts)
         elif share[0] == 0:
             yield _read_whole(handle.read(), total, include_reposts)
 
@@ -102,7 +105,12 @@ def _posts_in(line: bytes) -> int | None:
 
 
 def _read_lines(
-    handle: Any, total: int, include_reposts: bool, block_bytes: int, share: tuple[int, int]
+    handle: Any,
+    total: int,
+    include_reposts: bool,
+    block_bytes: int,
+    share: tuple[int, int],
+    batch_posts: int,
 ) -> Iterator[ArchiveBatch]:
     mine, readers = share
     batch = ArchiveBatch(bytes_total=total)
@@ -119,6 +127,10 @@ def _read_lines(
             block_end += _block_size(block, block_bytes)
         if block % readers != mine or not line.strip():
             continue
+        if len(batch.posts) >= batch_posts:  # the first line misjudged this file's lines
+            batch.bytes_read, batch.ends_block = start, False
+            yield batch
+            batch = ArchiveBatch(bytes_total=total)
         fast = decode_page(line, include_reposts=include_reposts, authors=batch.authors)
         if fast is not None:
             batch.add(fast)

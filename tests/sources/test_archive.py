@@ -215,3 +215,24 @@ def test_ctrl_c_part_way_keeps_what_was_stored_and_says_how_to_finish(
     assert "import the file again to finish" in report.summary()
     monkeypatch.setattr(store, "save_staged", real_save)
     assert import_archive(store, path, now=NOW, readers=0).new_posts == 39 * 50 - report.new_posts
+
+
+def test_a_misleading_first_line_still_stores_in_batches_of_bounded_size(
+    store: Store, tmp_path: Path
+) -> None:
+    bulky = page(tweet(1, "#LCSM the first line", user=1))
+    bulky["includes"]["users"] = [x_user(n, "about me " * 300) for n in range(40)]  # type: ignore[index]
+    lines = [json.dumps(bulky)] + [
+        json.dumps(page(*(tweet(n * 50 + i, f"#LCSM {n}", user=i % 9) for i in range(50))))
+        for n in range(1, 61)
+    ]
+    path = tmp_path / "bulky.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sizes: list[int] = []
+
+    def progress(report: ImportReport, done: int, total: int) -> None:
+        sizes.append(report.posts_read - sum(sizes))
+
+    report = import_archive(store, path, now=NOW, batch_posts=300, readers=2, progress=progress)
+    assert report.new_posts == 1 + 60 * 50 == store.counts()["posts"]
+    assert max(sizes) <= 300 + 50 and len(sizes) >= 10  # one line past the limit at most
