@@ -182,8 +182,8 @@ def _readers_worth_having(path: Path) -> int:
 
 
 def _from_readers(read: Reading, count: int) -> Iterator[Staged]:
-    """Staged batches from forked readers, block by block in file order; each reader runs at
-    most one batch ahead (its pipe blocks it until the batch is taken)."""
+    """Staged batches from forked readers, block by block in file order. A reader runs at most
+    two batches ahead: one waiting to be taken, one being staged."""
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     processes = []
@@ -241,7 +241,7 @@ def _read_into(sending: Connection, read: Reading, share: tuple[int, int]) -> No
     except ArchiveError as err:
         outbox.put(("error", str(err)))
     except KeyboardInterrupt:
-        pass  # the writer stops too, and reports why
+        return  # the writer stops too and reports it; the sending thread ends with the process
     except Exception as err:  # anything unexpected still ends as one readable line
         outbox.put(("error", f"can't read it: {type(err).__name__}: {err}"))
     sender.join()
