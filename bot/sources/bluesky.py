@@ -40,7 +40,9 @@ FLUSH_EVENTS = 5000
 FLUSH_SECONDS = 2.0
 CATCH_UP_MAX_S = 300.0  # a cycle replays at most five minutes; the cursor carries the rest
 REFRESH_SECONDS = 60.0  # how often a listener reads the tracked tags again
-MAX_RESUME_GAP = timedelta(hours=24)  # Jetstream keeps about a day; older cursors start afresh
+# Jetstream replays only a recent window (36 hours by default since v2). A listener that was
+# away longer than a day starts afresh instead of replaying a day of the whole network.
+MAX_RESUME_GAP = timedelta(hours=24)
 
 
 @dataclass
