@@ -37,7 +37,7 @@ class ImportReport:
     posts_read: int = 0
     new_posts: int = 0
     already_stored: int = 0
-    authors: int = 0
+    new_authors: int = 0
     opted_out: int = 0
     reposts: int = 0
     incomplete: int = 0
@@ -53,7 +53,7 @@ class ImportReport:
             f"{self.posts_read:,} posts read",
             f"{self.new_posts:,} stored new",
             f"{self.already_stored:,} already stored",
-            f"{self.authors:,} authors",
+            f"{self.new_authors:,} new authors",
         ]
         for count, one, many in (
             (self.reposts, "retweet", "retweets"),
@@ -115,7 +115,7 @@ def import_archive(
                 report.posts_read += batch.posts_read
                 report.new_posts += saved.new_posts
                 report.already_stored += saved.updated_posts
-                report.authors += saved.authors
+                report.new_authors += saved.new_authors
                 report.opted_out += saved.skipped_opted_out
                 report.reposts += batch.reposts
                 report.incomplete += batch.incomplete

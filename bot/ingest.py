@@ -76,7 +76,7 @@ class SourceReport:
     source: str
     new_posts: int = 0
     updated_posts: int = 0
-    authors: int = 0
+    new_authors: int = 0
     deleted: int = 0
     opted_out: int = 0
     reposts_skipped: int = 0
@@ -93,7 +93,7 @@ class SourceReport:
             f"{self.new_posts:,} new posts",
             f"{self.updated_posts:,} already stored (metrics refreshed)",
         ]
-        parts.append(f"{self.authors:,} authors")
+        parts.append(f"{self.new_authors:,} new authors")
         if self.deleted:
             parts.append(f"{self.deleted:,} deleted at the source")
         if self.opted_out:
@@ -132,7 +132,7 @@ def apply_page(
         saved = store.save_posts(page.posts, page.authors, now=now)
         report.new_posts += saved.new_posts
         report.updated_posts += saved.updated_posts
-        report.authors += saved.authors
+        report.new_authors += saved.new_authors
     report.reposts_skipped += page.skipped_reposts
     report.pages += 1
     for query_key, position in page.cursors:

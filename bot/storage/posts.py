@@ -21,14 +21,14 @@ BULK_CHECKPOINT_PAGES = 10_000  # ~40 MB of write-ahead log between copy-backs d
 class SaveResult:
     new_posts: int = 0
     updated_posts: int = 0
-    authors: int = 0
+    new_authors: int = 0  # stored for the first time
     skipped_opted_out: int = 0
 
     def __add__(self, other: SaveResult) -> SaveResult:
         return SaveResult(
             self.new_posts + other.new_posts,
             self.updated_posts + other.updated_posts,
-            self.authors + other.authors,
+            self.new_authors + other.new_authors,
             self.skipped_opted_out + other.skipped_opted_out,
         )
 
@@ -100,15 +100,19 @@ class PostWriter(CooccurWindow):
             (last_rowid,),
         )
         self._add_aggregates(conn)
-        authors = conn.execute(
+        new_authors = conn.execute(
+            f"SELECT COUNT(*) FROM {s}.authors b"
+            " WHERE NOT EXISTS (SELECT 1 FROM main.authors a WHERE a.id = b.id)"
+        ).fetchone()[0]
+        conn.execute(
             f"INSERT INTO main.authors ({AUTHOR_COLUMNS}) SELECT {AUTHOR_COLUMNS}"
             f" FROM {s}.authors WHERE true ON CONFLICT(id) DO UPDATE SET"
             " handle=excluded.handle, name=excluded.name, description=excluded.description,"
             " url=excluded.url, followers=excluded.followers, following=excluded.following,"
             " posts_count=excluded.posts_count, verified=excluded.verified,"
             " updated_at=excluded.updated_at"
-        ).rowcount
-        return SaveResult(new, updated, authors, skipped)
+        )
+        return SaveResult(new, updated, new_authors, skipped)
 
     def _add_aggregates(self, conn: sqlite3.Connection) -> None:
         """Tag rows and every aggregate, the batch's key numbers swapped for tag ids, in each

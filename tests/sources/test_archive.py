@@ -47,7 +47,7 @@ def test_a_broken_line_is_reported_by_number_and_the_rest_is_stored(
     assert (report.new_posts, report.reposts, report.problem_count) == (4, 1, 2)
     assert [p.line for p in report.problems] == [2, 4]
     assert "not valid JSON" in report.problems[0].message
-    assert store.counts()["posts"] == 4 and store.counts()["authors"] == 3
+    assert store.counts()["posts"] == 4 and store.counts()["authors"] == report.new_authors == 3
     summary = report.summary()
     assert "4 stored new" in summary and "line 2:" in summary and "1 retweet skipped" in summary
 
@@ -56,7 +56,7 @@ def test_importing_the_same_file_again_stores_nothing_new(store: Store, tmp_path
     path = twarc2_file(tmp_path)
     import_archive(store, path)
     again = import_archive(store, path)
-    assert (again.new_posts, again.already_stored) == (0, 4)
+    assert (again.new_posts, again.already_stored, again.new_authors) == (0, 4, 0)
     assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 3  # aggregates not doubled
 
 
@@ -235,4 +235,5 @@ def test_a_misleading_first_line_still_stores_in_batches_of_bounded_size(
 
     report = import_archive(store, path, now=NOW, batch_posts=300, readers=2, progress=progress)
     assert report.new_posts == 1 + 60 * 50 == store.counts()["posts"]
+    assert report.new_authors == store.counts()["authors"]  # each counted once across batches
     assert max(sizes) <= 300 + 50 and len(sizes) >= 10  # one line past the limit at most
