@@ -14,6 +14,7 @@ from itertools import chain, combinations
 
 from bot.domain.hashtags import tag_key
 from bot.domain.posts import Author, Post
+from bot.storage.sql import marks
 
 MAX_TAGS_PAIRED = 10  # a post stuffed with 30 tags says little about how any two relate
 SCHEMA = "stage"  # the name a staged image is attached under
@@ -176,7 +177,7 @@ def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> 
         insert(conn, "keys", list(enumerate(keys)))
         insert(conn, "uses", uses)
         conn.executemany(
-            f"INSERT OR REPLACE INTO authors VALUES ({_marks(12)})",
+            f"INSERT OR REPLACE INTO authors VALUES ({marks(AUTHOR_COLUMNS.split(','))})",
             [_author_row(a, fetched_at) for a in author_list if a.id not in blocked],
         )
         conn.executemany(
@@ -197,17 +198,13 @@ def insert(conn: sqlite3.Connection, table: str, rows: Sequence[tuple[object, ..
     width = len(rows[0])
     per = max(1, MAX_PARAMETERS // width)
     full = len(rows) - len(rows) % per
-    one = f"({_marks(width)})"
+    one = f"({marks(rows[0])})"
     if full:
         many = f"INSERT INTO {table} VALUES " + ",".join([one] * per)
         conn.executemany(
             many, [tuple(chain.from_iterable(rows[i : i + per])) for i in range(0, full, per)]
         )
     conn.executemany(f"INSERT INTO {table} VALUES {one}", rows[full:])
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
 
 
 def _author_row(a: Author, fetched_at: str) -> tuple[object, ...]:
