@@ -243,3 +243,93 @@ def _progress_printer() -> Callable[[Any, int, int], None]:
             )
 
     return show
+
+
+@main.command()
+@click.option(
+    "--channel", "channel_id", metavar="ID", help="The digest of the topics this channel tracks."
+)
+@click.option(
+    "--topic", "topics", multiple=True, metavar="TEXT", help="A topic to digest (repeatable)."
+)
+@click.option(
+    "--as-of",
+    callback=parse_day,
+    metavar="DATE",
+    help="Build it as at the end of this day (YYYY-MM-DD).",
+)
+@click.option("--preview", is_flag=True, help="Print the channel's digest instead of posting it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the digest as JSON.")
+@click.option("--blocks", "as_blocks", is_flag=True, help="Print the Slack message payloads.")
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Mark a --preview as delivered, so later digests don't repeat its accounts.",
+)
+@friendly_errors
+def digest(
+    channel_id: str | None,
+    topics: tuple[str, ...],
+    as_of: date | None,
+    preview: bool,
+    as_json: bool,
+    as_blocks: bool,
+    record: bool,
+) -> None:
+    """Build a digest for a channel's tracked topics (posting it) or for the topics given."""
+    from bot.delivery import introduced_by, post_digest
+    from bot.digests import Digester, TopicSpec, as_of_moment
+    from bot.slack.digest import digest_messages
+
+    if bool(channel_id) == bool(topics):
+        raise click.UsageError(
+            'Give either --channel ID or --topic TEXT (e.g. --topic "lung cancer").'
+        )
+    if as_json and as_blocks:
+        raise click.UsageError("Choose one of --json and --blocks.")
+    if record and not (channel_id and preview):
+        raise click.UsageError(
+            "--record goes with --channel ID --preview: it marks that preview as delivered."
+        )
+    settings = Settings.from_env()
+    now = datetime.now(UTC)
+    if as_of is not None and as_of != now.date():
+        now = as_of_moment(as_of)
+    posting = bool(channel_id) and not preview
+    if posting:
+        settings.require("SLACK_BOT_TOKEN")
+    with opened_store(settings) as store:
+        digester = Digester(load_knowledge(), store)
+        if channel_id:
+            specs = [TopicSpec(t.topic, t.condition_id) for t in store.topics(channel_id)]
+            if posting and store.digest_delivered(channel_id, now.date()):
+                click.echo(f"{channel_id} already had its digest for {now.date()}; nothing posted.")
+                return
+        else:
+            specs = [TopicSpec(" ".join(t.split())) for t in topics if t.strip()]
+        built = digester.for_topics(specs, now=now, channel_id=channel_id)
+        if as_json:
+            click.echo(json.dumps(built.as_json(), ensure_ascii=False, indent=2))
+        elif as_blocks:
+            payloads = [
+                ({"channel": channel_id} if channel_id else {}) | payload
+                for payload in digest_messages(built)
+            ]
+            click.echo(json.dumps(payloads, ensure_ascii=False, indent=2))
+        elif not posting:
+            from bot.digest_text import digest_text
+
+            click.echo(digest_text(built))
+        if channel_id and not built.topics:  # nothing to post or record
+            if posting:
+                click.echo(" ".join(built.notes))
+            return
+        if record and channel_id:
+            store.record_digest(channel_id, built.as_of, introduced_by(built), now=now)
+            click.echo(f"Recorded as {channel_id}'s digest for {built.as_of}.", err=True)
+        if posting and channel_id:
+            from bot.app import create_web_client
+
+            delivery = post_digest(built, create_web_client(settings), store, now=now)
+            click.echo(delivery.summary(), err=bool(as_json or as_blocks))
+            sys.exit(1 if delivery.error else 0)

@@ -32,7 +32,9 @@ def _text(env: Mapping[str, str], name: str, default: str = "") -> str:
     return env.get(name, default).strip() or default
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+def _int(
+    env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -42,6 +44,8 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -102,6 +106,7 @@ class Settings:
     port: int = 3000
     ingest_every_minutes: int = 30
     retention_days: int = 90
+    digest_hour: int = 13  # UTC: morning in the Americas, afternoon in Europe
     log_level: str = "INFO"
 
     def __repr__(self) -> str:  # tokens never reach logs
@@ -155,6 +160,7 @@ class Settings:
             port=_int(env, "PORT", 3000, minimum=1),
             ingest_every_minutes=_int(env, "INGEST_EVERY_MINUTES", 30, minimum=1),
             retention_days=_int(env, "RETENTION_DAYS", 90, minimum=1),
+            digest_hour=_int(env, "DIGEST_HOUR", 13, minimum=0, maximum=23),
             log_level=level,
         )
 

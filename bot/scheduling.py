@@ -1,4 +1,4 @@
-"""APScheduler 3.x jobs that run beside the bot: ingest cycles and retention; digests join them."""
+"""APScheduler 3.x jobs that run beside the bot: ingest cycles, daily digests and retention."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.delivery import Delivery, deliver_due
+from bot.digests import Digester
 from bot.domain.knowledge import KnowledgeBase
 from bot.ingest import SOURCE_NAMES, CycleReport, run_cycle, tracked_queries
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -51,16 +54,44 @@ def ingest_job(
     return report
 
 
+def digest_job(
+    store: Store,
+    client: WebClient,
+    clock: Callable[[], datetime],
+    knowledge: Callable[[], KnowledgeBase] = load_knowledge,
+) -> list[Delivery]:
+    """Today's digest to every channel that tracks a topic and hasn't had it yet."""
+    try:
+        digester = Digester(knowledge(), store)
+    except KnowledgeError as err:
+        log.error("digest: the knowledge base can't be read, so no digest was built: %s", err)
+        return []
+    deliveries = deliver_due(store, digester, client, clock=clock)
+    for delivery in deliveries:
+        level = logging.WARNING if delivery.error else logging.INFO
+        log.log(level, "digest %s", delivery.summary())
+    return deliveries
+
+
+def first_digest_run(settings: Settings, now: datetime) -> datetime:
+    """Today's digest hour, or a minute from now when the bot starts after it (a restart
+    mid-afternoon still delivers today's digest; channels that had it are skipped)."""
+    today_at = now.replace(hour=settings.digest_hour, minute=0, second=0, microsecond=0)
+    return today_at if today_at > now else now + timedelta(minutes=1)
+
+
 def create_scheduler(
     settings: Settings,
     store: Store,
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     sources: Sequence[str] = SOURCE_NAMES,
+    slack: WebClient | None = None,
 ) -> BackgroundScheduler:
     """A scheduler with every periodic job registered; the caller starts and stops it.
 
     `sources`: what the collection cycles read (`run` leaves Bluesky to its listener).
+    `slack`: where digests are posted; without it there is no digest job.
     """
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
@@ -93,4 +124,16 @@ def create_scheduler(
         id="ingest",
         name="collect posts every INGEST_EVERY_MINUTES",
     )
+    if slack is not None:
+        scheduler.add_job(
+            digest_job,
+            "cron",
+            hour=settings.digest_hour,
+            minute=0,
+            next_run_time=first_digest_run(settings, clock()),
+            misfire_grace_time=3600,
+            args=[store, slack, clock],
+            id="digest",
+            name="post each tracking channel's digest at DIGEST_HOUR (UTC)",
+        )
     return scheduler

@@ -204,7 +204,7 @@ def run_bot(
     )
     listener = BlueskyListener(settings, store)  # Bluesky as it happens, not every cycle
     scheduler = create_scheduler(
-        settings, store, sources=[n for n in SOURCE_NAMES if n != "bluesky"]
+        settings, store, sources=[n for n in SOURCE_NAMES if n != "bluesky"], slack=app.client
     )
     handler: SocketModeHandler | None = None
     scheduler.start()

@@ -78,7 +78,7 @@ def timing_of(window: Window, today: date) -> tuple[float, bool, str]:
     return 0.1, False, when
 
 
-def _link(
+def link_weight(
     conditions: tuple[str, ...], areas: tuple[str, ...], lineage: set[str], area: str
 ) -> float:
     """An event or meeting named for conditions serves those; one named for areas serves them all."""
@@ -138,7 +138,7 @@ def plan_condition(
         plan.seeds = {tag_key(t.tag) for t in condition.tags}
     lineage_ids = {c.id for c in lineage}
     for event in kb.awareness:
-        weight = _link(event.conditions, event.areas, lineage_ids, condition.area)
+        weight = link_weight(event.conditions, event.areas, lineage_ids, condition.area)
         if not weight:
             continue
         window = event.rule.current_or_next(today)
@@ -158,7 +158,7 @@ def plan_condition(
                 )
             )
     for conference in kb.conferences:
-        weight = _link(conference.conditions, conference.areas, lineage_ids, condition.area)
+        weight = link_weight(conference.conditions, conference.areas, lineage_ids, condition.area)
         if not weight:
             continue
         year, window = conference.current_or_next(today)

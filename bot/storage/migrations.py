@@ -133,3 +133,22 @@ def leaner_rows(db: Database) -> None:
     db.execute("ALTER TABLE post_hashtags DROP COLUMN tag")
     db.execute("DROP INDEX posts_author")
     db.execute("DROP INDEX hashtag_authors_author")
+
+
+@migrations(name="0004_digest_deliveries")
+def digest_deliveries(db: Database) -> None:
+    """What each channel's digests have already said: one digest a day, each account introduced once.
+
+    Advocates are kept by channel and topic so a later digest names only accounts not yet
+    introduced there; an account that opts out is removed from here too.
+    """
+    db.execute(
+        """CREATE TABLE digest_deliveries (
+        channel_id TEXT NOT NULL, day TEXT NOT NULL, delivered_at TEXT NOT NULL,
+        topics INTEGER NOT NULL, message_ts TEXT, PRIMARY KEY (channel_id, day))"""
+    )
+    db.execute(
+        """CREATE TABLE digest_advocates (
+        channel_id TEXT NOT NULL, topic_key TEXT NOT NULL, author_id TEXT NOT NULL,
+        delivered_at TEXT NOT NULL, PRIMARY KEY (channel_id, topic_key, author_id)) WITHOUT ROWID"""
+    )

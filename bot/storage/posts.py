@@ -170,6 +170,7 @@ class PostWriter(CooccurWindow):
             conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk)
         conn.execute("DELETE FROM authors WHERE id=?", (author_id,))
         conn.execute("DELETE FROM hashtag_authors WHERE author_id=?", (author_id,))
+        conn.execute("DELETE FROM digest_advocates WHERE author_id=?", (author_id,))
 
     def opt_out(self, author_id: str, reason: str, *, now: datetime) -> None:
         """Forget an account and everything it posted, and never store it again."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.storage.connection import Connections, StoreError
+from bot.storage.digests import DigestReader
 from bot.storage.posts import PostWriter, SaveResult
 from bot.storage.sources_state import SourcesState
 from bot.storage.state import StateStore, Topic
@@ -14,7 +15,7 @@ from bot.storage.tag_ids import TagIds
 __all__ = ["SaveResult", "Store", "StoreError", "Topic"]
 
 
-class Store(PostWriter, StatsReader, StateStore, SourcesState):
+class Store(PostWriter, StatsReader, DigestReader, StateStore, SourcesState):
     """Every read and write the bot makes; nothing outside storage/ writes SQL."""
 
     def __init__(self, path: str | Path) -> None:

@@ -1,0 +1,435 @@
+"""A topic's daily digest: volume, conversations taking off, rising tags, new voices, what's next.
+
+Pure: the digest service reads the Store and passes rows in; every function takes `today` or
+`now`. Accounts are described only by their own profile words (bot.domain.advocates) and by
+what they posted in public; nothing here guesses anything about a person's health.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.domain.activity import TagActivity
+from bot.domain.advocates import RoleMatch, role_from_profile
+from bot.domain.calendar import Window
+from bot.domain.candidates import link_weight
+from bot.domain.hashtags import display_form
+from bot.domain.knowledge import Condition, KnowledgeBase
+
+VOLUME_DAYS = 7  # volume compares the last 7 days with the 7 before
+CONVERSATION_HOURS = 48
+ADVOCATE_DAYS = 7
+UPCOMING_DAYS = 60
+MAX_CONVERSATIONS, MAX_RISING, MAX_ADVOCATES, MAX_UPCOMING = 3, 5, 5, 4
+MIN_RISING_POSTS, MIN_RISING_AUTHORS, MIN_RISE, MIN_ON_TOPIC = 5, 3, 0.25, 0.1
+MIN_LIVELINESS = 5  # a reply from someone, or five interactions: a post nobody answered isn't one
+MIN_ADVOCATE_POSTS = 2  # one post is a passer-by, not a voice in the community
+MIN_FOLLOWERS_UNSTATED = 1_000  # accounts that state no role are named only when widely followed
+ROLE_WEIGHT = {
+    "organization": 1.0,
+    "clinician": 1.0,
+    "researcher": 0.9,
+    "advocate": 0.9,
+    "media": 0.7,
+    "industry": 0.5,
+    "individual": 0.4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TopicPost:
+    """A stored post that carries the topic, as much of it as the digest weighs."""
+
+    id: str
+    author_id: str
+    day: date
+    created_at: datetime
+    conversation_id: str
+    engagement: int
+    is_reply: bool
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A post as a digest shows it: who, what, where."""
+
+    id: str
+    url: str
+    text: str
+    created_at: str
+    author_handle: str
+    author_name: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An account's public profile as stored."""
+
+    id: str
+    source: str
+    handle: str
+    name: str
+    description: str
+    url: str
+    followers: int
+
+
+@dataclass(frozen=True)
+class Volume:
+    posts_7d: int
+    posts_prev_7d: int
+    authors_7d: int
+    posts_last_day: int
+
+    @property
+    def trend(self) -> float:
+        return round((self.posts_7d - self.posts_prev_7d) / max(self.posts_prev_7d, 1), 2)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "posts_7d": self.posts_7d,
+            "posts_prev_7d": self.posts_prev_7d,
+            "trend": self.trend,
+            "authors_7d": self.authors_7d,
+            "posts_last_day": self.posts_last_day,
+        }
+
+
+@dataclass(frozen=True)
+class Conversation:
+    key: str
+    posts: int
+    people: int
+    replies: int
+    engagement: int
+    first_id: str  # the earliest post of the thread we hold
+    shown: PostView | None = None  # the opening post when stored, else the earliest we hold
+
+    def as_json(self) -> dict[str, Any]:
+        post = self.shown
+        return {
+            "url": post.url if post else "",
+            "text": post.text if post else "",
+            "author": {"handle": post.author_handle, "name": post.author_name} if post else None,
+            "started_at": post.created_at if post else None,
+            "posts": self.posts,
+            "people": self.people,
+            "replies": self.replies,
+            "engagement": self.engagement,
+        }
+
+
+@dataclass(frozen=True)
+class RisingTag:
+    tag: str
+    posts_7d: int
+    posts_prev_7d: int
+    authors: int
+    on_topic: float  # share of the tag's posts that also carry the topic
+
+    @property
+    def trend(self) -> float:
+        return round((self.posts_7d - self.posts_prev_7d) / max(self.posts_prev_7d, 1), 2)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "posts_7d": self.posts_7d,
+            "posts_prev_7d": self.posts_prev_7d,
+            "trend": self.trend,
+            "new": self.posts_prev_7d == 0,
+            "authors": self.authors,
+            "on_topic": round(self.on_topic, 2),
+        }
+
+
+@dataclass(frozen=True)
+class Advocate:
+    author_id: str
+    handle: str
+    name: str
+    url: str
+    source: str
+    role: str
+    evidence: tuple[str, ...]
+    followers: int
+    tag_uses: dict[str, int]  # the topic's tags it used (display form) -> posts collected
+    last_active: date
+    score: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "handle": self.handle,
+            "name": self.name,
+            "role": self.role,
+            "evidence": list(self.evidence),
+            "url": self.url,
+            "source": self.source,
+            "followers": self.followers,
+            "tag_uses": self.tag_uses,
+            "last_active": self.last_active.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    name: str
+    kind: str  # awareness | conference
+    tags: tuple[str, ...]
+    window: Window
+    happening_now: bool
+    dates_confirmed: bool
+    source: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "tags": list(self.tags),
+            "window": self.window.as_json(),
+            "happening_now": self.happening_now,
+            "dates_confirmed": self.dates_confirmed,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class TopicDigest:
+    topic: str
+    condition: str | None
+    listened_tags: tuple[str, ...]
+    volume: Volume
+    conversations: tuple[Conversation, ...]
+    rising_hashtags: tuple[RisingTag, ...]
+    new_advocates: tuple[Advocate, ...]
+    upcoming: tuple[Upcoming, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The condition's name when the topic was read as one, else the words as tracked."""
+        return self.condition or self.topic
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "condition": self.condition,
+            "listened_tags": list(self.listened_tags),
+            "volume": self.volume.as_json(),
+            "conversations": [c.as_json() for c in self.conversations],
+            "rising_hashtags": [r.as_json() for r in self.rising_hashtags],
+            "new_advocates": [a.as_json() for a in self.new_advocates],
+            "upcoming": [u.as_json() for u in self.upcoming],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Digest:
+    generated_at: datetime
+    as_of: date
+    channel_id: str | None
+    topics: tuple[TopicDigest, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "generated_at": self.generated_at.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "channel": self.channel_id,
+            "topics": [t.as_json() for t in self.topics],
+            "notes": list(self.notes),
+        }
+
+
+def volume_of(posts: Iterable[TopicPost], today: date) -> Volume:
+    """Posts and people over the last 7 days against the 7 before, and on the last day."""
+    week_start = today - timedelta(days=VOLUME_DAYS - 1)
+    this_week = prev_week = last_day = 0
+    authors: set[str] = set()
+    for post in posts:
+        if post.day >= week_start:
+            this_week += 1
+            authors.add(post.author_id)
+            last_day += post.day == today
+        else:
+            prev_week += 1
+    return Volume(this_week, prev_week, len(authors), last_day)
+
+
+def conversations_of(posts: Iterable[TopicPost], now: datetime) -> list[Conversation]:
+    """Threads with the most going on in the last 48 hours: people, replies, then engagement."""
+    since = now - timedelta(hours=CONVERSATION_HOURS)
+    threads: dict[str, list[TopicPost]] = {}
+    for post in posts:
+        if since <= post.created_at <= now:
+            threads.setdefault(post.conversation_id or post.id, []).append(post)
+    ranked = []
+    for key, thread in threads.items():
+        people = len({p.author_id for p in thread})
+        replies = sum(p.is_reply for p in thread)
+        engagement = sum(p.engagement for p in thread)
+        first = min(thread, key=lambda p: (p.created_at, p.id)).id
+        conversation = Conversation(key, len(thread), people, replies, engagement, first)
+        if _liveliness(conversation) >= MIN_LIVELINESS:
+            ranked.append(conversation)
+    ranked.sort(key=lambda c: (-_liveliness(c), c.key))
+    return ranked
+
+
+def _liveliness(conversation: Conversation) -> float:
+    """More voices count more than more likes: a thread with replies is a conversation."""
+    return 10 * (conversation.people - 1) + 5 * conversation.replies + conversation.engagement
+
+
+def rising_tags(
+    activity: Mapping[str, TagActivity],
+    shared: Mapping[str, int],
+    *,
+    exclude: Iterable[str] = (),
+    curated_forms: Mapping[str, str] | None = None,
+) -> list[RisingTag]:
+    """Tags seen with the topic whose last 7 days clearly beat the 7 before, used by several people."""
+    skip = set(exclude)
+    rising = []
+    for key, seen in activity.items():
+        if key in skip or seen.posts_7d < MIN_RISING_POSTS or seen.authors < MIN_RISING_AUTHORS:
+            continue
+        if (
+            seen.posts_7d < seen.posts_prev_7d * (1 + MIN_RISE)
+            or seen.posts_7d == seen.posts_prev_7d
+        ):
+            continue
+        # Shared posts are summed over the topic's tags, so a post with two of them counts twice.
+        on_topic = min(1.0, shared.get(key, 0) / max(seen.posts, 1))
+        if on_topic < MIN_ON_TOPIC:
+            continue
+        form = display_form(seen.forms, (curated_forms or {}).get(key, key))
+        rising.append(RisingTag(form, seen.posts_7d, seen.posts_prev_7d, seen.authors, on_topic))
+    rising.sort(key=lambda r: (-(r.posts_7d - r.posts_prev_7d), r.tag.casefold()))
+    return rising[:MAX_RISING]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """An account active in the topic this week: how often it used the topic's tags, and when last."""
+
+    author_id: str
+    posts: int
+    tags: Mapping[str, int]  # tag key -> posts
+    last_day: date
+
+
+def voices_of(
+    posts: Iterable[TopicPost], tags_of: Mapping[str, Iterable[str]], today: date
+) -> list[Voice]:
+    """Accounts among these posts active in the last 7 days, busiest first (topics without tags)."""
+    since = today - timedelta(days=ADVOCATE_DAYS - 1)
+    counts: Counter[str] = Counter()
+    tags: dict[str, Counter[str]] = {}
+    last: dict[str, date] = {}
+    for post in posts:
+        counts[post.author_id] += 1
+        tags.setdefault(post.author_id, Counter()).update(tags_of.get(post.id, ()))
+        last[post.author_id] = max(post.day, last.get(post.author_id, post.day))
+    return [
+        Voice(author, n, tags[author], last[author])
+        for author, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if n >= MIN_ADVOCATE_POSTS and last[author] >= since
+    ]
+
+
+def advocates_of(
+    voices: Iterable[Voice], profiles: Mapping[str, Profile], forms: Mapping[str, str]
+) -> list[Advocate]:
+    """Voices worth introducing, each with its role from its own profile and the evidence."""
+    found = []
+    for voice in voices:
+        profile = profiles.get(voice.author_id)
+        if profile is None:
+            continue  # gone (opted out or deleted): never named
+        match = role_from_profile(profile.name, profile.description)
+        if match.role == "individual" and profile.followers < MIN_FOLLOWERS_UNSTATED:
+            continue
+        found.append(_advocate(voice, profile, match, forms))
+    found.sort(key=lambda a: (-a.score, a.handle.casefold()))
+    return found
+
+
+def _advocate(
+    voice: Voice, profile: Profile, match: RoleMatch, forms: Mapping[str, str]
+) -> Advocate:
+    top = sorted(voice.tags.items(), key=lambda item: (-item[1], item[0]))[:2]
+    uses = [f"#{forms.get(key, key)} in {n:,}" for key, n in top] or [f"{voice.posts:,}"]
+    evidence = [
+        match.evidence() or "States no role in their profile",
+        f"{' and '.join(uses)} posts, the latest on {voice.last_day.day} {voice.last_day:%b}",
+    ]
+    if profile.followers:
+        evidence.append(f"{profile.followers:,} followers")
+    score = (
+        ROLE_WEIGHT[match.role]
+        * (1 + math.log10(1 + profile.followers))
+        * math.log2(1 + voice.posts)
+    )
+    return Advocate(
+        author_id=profile.id,
+        handle=profile.handle,
+        name=profile.name,
+        url=profile.url,
+        source=profile.source,
+        role=match.role,
+        evidence=tuple(evidence),
+        followers=profile.followers,
+        tag_uses={forms.get(key, key): n for key, n in voice.tags.items()},
+        last_active=voice.last_day,
+        score=round(score, 4),
+    )
+
+
+def upcoming_for(kb: KnowledgeBase, condition: Condition | None, today: date) -> list[Upcoming]:
+    """Awareness events and meetings that serve the condition, on now or starting within 60 days."""
+    if condition is None:
+        return []
+    lineage = {c.id for c in kb.lineage(condition.id)}
+    horizon = today + timedelta(days=UPCOMING_DAYS)
+    found: list[Upcoming] = []
+    for event in kb.awareness:
+        if link_weight(event.conditions, event.areas, lineage, condition.area):
+            window = event.rule.current_or_next(today)
+            if window.start <= horizon:
+                region = "" if event.region == "global" else f" ({event.region})"
+                found.append(
+                    Upcoming(
+                        f"{event.name}{region}",
+                        "awareness",
+                        event.tags,
+                        window,
+                        window.contains(today),
+                        True,
+                        event.source,
+                    )
+                )
+    for meeting in kb.conferences:
+        if link_weight(meeting.conditions, meeting.areas, lineage, condition.area):
+            year, window = meeting.current_or_next(today)
+            confirmed = year in meeting.dates
+            if window.start <= horizon:
+                found.append(
+                    Upcoming(
+                        f"{meeting.name} {year}",
+                        "conference",
+                        (meeting.tag(year),),
+                        window,
+                        confirmed and window.contains(today),
+                        confirmed,
+                        meeting.source,
+                    )
+                )
+    found.sort(key=lambda u: (not u.happening_now, u.window.start, u.name))
+    return found[:MAX_UPCOMING]

@@ -1,0 +1,130 @@
+"""Block Kit for a channel's digest: one section per topic, split into messages of 50 blocks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.digest import (
+    ADVOCATE_DAYS,
+    CONVERSATION_HOURS,
+    Advocate,
+    Conversation,
+    Digest,
+    RisingTag,
+    TopicDigest,
+    Upcoming,
+    Volume,
+)
+from bot.domain.text import clean_text
+from bot.slack.blocks import MAX_BLOCKS, Block, Message, clip, context, escape, header, section
+
+EXCERPT = 160
+FOOTER = (
+    "Counts come from the posts hashtag-bot collected. An account's role is only what its own "
+    "profile says. `/hashtag untrack …` stops a topic here."
+)
+
+
+def digest_messages(digest: Digest) -> list[Message]:
+    """The digest as Slack messages: a header first, each topic whole, the footer last."""
+    title = f"Daily digest · {_day(digest.as_of)}"
+    if not digest.topics:
+        notes = " ".join(digest.notes) or "Nothing to digest."
+        return [{"text": f"{title}: {notes}", "blocks": [header(title), section(escape(notes))]}]
+    pages: list[list[Block]] = [[header(title)]]
+    for topic in digest.topics:
+        blocks = topic_blocks(topic)
+        if len(pages[-1]) + len(blocks) > MAX_BLOCKS - 1:
+            pages.append([])
+        pages[-1] += blocks[: MAX_BLOCKS - 1]
+    pages[-1].append(context(FOOTER, *(f"_{escape(n)}_" for n in digest.notes)))
+    names = ", ".join(t.title for t in digest.topics)
+    count = len(pages)
+    return [
+        {
+            "text": clip(f"{title}: {names}" + (f" ({n}/{count})" if count > 1 else ""), 3000),
+            "blocks": blocks,
+        }
+        for n, blocks in enumerate(pages, 1)
+    ]
+
+
+def topic_blocks(topic: TopicDigest) -> list[Block]:
+    blocks: list[Block] = [
+        {"type": "divider"},
+        section(f"*{escape(topic.title)}*\n{volume_line(topic.volume)}"),
+    ]
+    parts = [
+        (
+            f"Conversations taking off ({CONVERSATION_HOURS} h)",
+            [conversation_line(c) for c in topic.conversations],
+        ),
+        ("Rising hashtags (7 days)", [rising_line(r) for r in topic.rising_hashtags]),
+        (f"Newly spotted ({ADVOCATE_DAYS} days)", [advocate_line(a) for a in topic.new_advocates]),
+        ("Coming up", [upcoming_line(u) for u in topic.upcoming]),
+    ]
+    for title, lines in parts:
+        if lines:
+            blocks.append(section(f"*{title}*\n" + "\n".join(lines)))
+    if topic.listened_tags:
+        tags = " ".join(f"#{t}" for t in topic.listened_tags[:12])
+        blocks.append(context(f"Listening for {escape(tags)}"))
+    if topic.notes:
+        blocks.append(context(*(f"_{escape(n)}_" for n in topic.notes)))
+    return blocks
+
+
+def volume_line(volume: Volume) -> str:
+    if not volume.posts_7d and not volume.posts_prev_7d:
+        return "No posts collected in the last 14 days."
+    change = (
+        "new this week" if not volume.posts_prev_7d else f"{volume.trend:+.0%} on the week before"
+    )
+    return (
+        f"{volume.posts_7d:,} posts in 7 days ({change}) from {volume.authors_7d:,} accounts"
+        f" · {volume.posts_last_day:,} today"
+    )
+
+
+def conversation_line(conversation: Conversation) -> str:
+    post = conversation.shown
+    if post is None:
+        return f"• A thread of {conversation.posts} posts (its posts are no longer stored)"
+    excerpt = escape(clip(clean_text(post.text, limit=1000)[0], EXCERPT))
+    link = f"<{post.url}|“{excerpt}”>" if post.url.startswith("https://") else f"“{excerpt}”"
+    facts = [f"@{escape(post.author_handle)}"]
+    if conversation.people > 1:
+        facts.append(f"{conversation.people} people")
+    if conversation.replies:
+        facts.append(f"{conversation.replies} repl{'ies' if conversation.replies > 1 else 'y'}")
+    facts.append(f"{conversation.engagement:,} interactions")
+    return f"• {link} — " + " · ".join(facts)
+
+
+def rising_line(tag: RisingTag) -> str:
+    change = "new" if not tag.posts_prev_7d else f"{tag.trend:+.0%}"
+    return (
+        f"• *#{escape(tag.tag)}* {tag.posts_7d:,} posts ({change}) from {tag.authors:,} accounts,"
+        f" {tag.on_topic:.0%} of them on this topic"
+    )
+
+
+def advocate_line(advocate: Advocate) -> str:
+    shown = escape(advocate.name or advocate.handle)
+    who = f"<{advocate.url}|{shown}>" if advocate.url.startswith("https://") else shown
+    evidence = " · ".join(escape(e) for e in advocate.evidence)
+    return f"• {who} (@{escape(advocate.handle)}) · _{advocate.role}_ — {evidence}"
+
+
+def upcoming_line(event: Upcoming) -> str:
+    when = event.window.describe()
+    if event.happening_now:
+        when = f"on now ({when})"
+    elif not event.dates_confirmed:
+        when = f"usually {when}; check the meeting's own dates"
+    tags = " ".join(f"#{t}" for t in event.tags)
+    return f"• {escape(event.name)} — {when} · {escape(tags)}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"

@@ -1,0 +1,258 @@
+"""Reads a digest needs (a topic's recent posts, posts and profiles to show) and its delivery log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.domain.digest import (
+    ADVOCATE_DAYS,
+    VOLUME_DAYS,
+    PostView,
+    Profile,
+    TopicPost,
+    Voice,
+    Volume,
+)
+from bot.storage.connection import Connections
+from bot.storage.sql import chunks, marks
+from bot.storage.stats import fts_phrase_query
+from bot.storage.tag_ids import TagIds
+
+_POST_FIELDS = (
+    "p.id, p.author_id, p.day, p.created_at, p.conversation_id,"
+    " p.likes + p.reposts + p.replies + p.quotes, p.reply_to != ''"
+)
+
+
+def _topic_post(row: tuple[Any, ...]) -> TopicPost:
+    created = datetime.fromisoformat(row[3])
+    return TopicPost(
+        row[0],
+        row[1],
+        date.fromisoformat(row[2]),
+        created if created.tzinfo else created.replace(tzinfo=UTC),
+        row[4] or "",
+        int(row[5] or 0),
+        bool(row[6]),
+    )
+
+
+class DigestReader:
+    conns: Connections
+    tag_ids: TagIds
+
+    def posts_with_tags(
+        self, keys: Collection[str], since: datetime, until: datetime
+    ) -> tuple[list[TopicPost], dict[str, list[str]]]:
+        """Posts from `since` to `until` carrying any of these tags, and which of them each carries.
+
+        Found by day and then by post, the way both are indexed, so this reads each post of those
+        days once: callers ask once for every topic's tags (a day or two of posts, not weeks).
+        """
+        conn = self.conns.db().conn
+        ids = self.tag_ids.existing(conn, set(keys))
+        if not ids:
+            return [], {}
+        key_of = {tag_id: key for key, tag_id in ids.items()}
+        posts: dict[str, TopicPost] = {}
+        tags_of: dict[str, list[str]] = {}
+        first, last = since.astimezone(UTC), until.astimezone(UTC)
+        for row in conn.execute(
+            f"SELECT {_POST_FIELDS}, ph.tag_id FROM posts p"
+            " JOIN post_hashtags ph ON ph.post_id = p.id"
+            f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(key_of)})",
+            [first.date().isoformat(), last.date().isoformat(), *key_of],
+        ):
+            post_id = row[0]
+            if post_id not in posts:
+                post = _topic_post(row)
+                if not first <= post.created_at <= last:
+                    continue
+                posts[post_id] = post
+                tags_of[post_id] = []
+            tags_of[post_id].append(key_of[row[7]])
+        return list(posts.values()), tags_of
+
+    def topic_volume(self, keys: Collection[str], today: date) -> Volume:
+        """Posts carrying any of these tags over the last 7 days and the 7 before, from the daily
+        aggregates (a post with two of them counts once), and the accounts behind the last 7."""
+        conn = self.conns.db().conn
+        ids = sorted(self.tag_ids.existing(conn, set(keys)).values())
+        if not ids:
+            return Volume(0, 0, 0, 0)
+        end = today.toordinal()
+        d7, d14 = end - (VOLUME_DAYS - 1), end - (2 * VOLUME_DAYS - 1)
+        in_ids = marks(ids)
+        per_day = Counter(
+            dict(
+                conn.execute(
+                    f"SELECT day, SUM(posts) FROM hashtag_daily WHERE tag_id IN ({in_ids})"
+                    " AND day >= ? AND day <= ? GROUP BY day",
+                    [*ids, d14, end],
+                ).fetchall()
+            )
+        )
+        if len(ids) > 1:  # each pair is stored once a day: take the posts counted twice off
+            per_day.subtract(
+                dict(
+                    conn.execute(
+                        "SELECT day, SUM(posts) FROM cooccur_days WHERE day >= ? AND day <= ?"
+                        f" AND tag_id IN ({in_ids}) AND other_id IN ({in_ids}) GROUP BY day",
+                        [d14, end, *ids, *ids],
+                    ).fetchall()
+                )
+            )
+        authors = conn.execute(
+            "SELECT COUNT(DISTINCT author_id) FROM hashtag_authors"
+            f" WHERE tag_id IN ({in_ids}) AND last_day >= ?",
+            [*ids, d7],
+        ).fetchone()[0]
+        return Volume(
+            posts_7d=max(0, sum(n for day, n in per_day.items() if day >= d7)),
+            posts_prev_7d=max(0, sum(n for day, n in per_day.items() if day < d7)),
+            authors_7d=int(authors),
+            posts_last_day=max(0, per_day.get(end, 0)),
+        )
+
+    def topic_voices(
+        self, keys: Collection[str], today: date, *, limit: int, min_posts: int
+    ) -> list[Voice]:
+        """Accounts that used these tags in the last 7 days, most posts with them first."""
+        conn = self.conns.db().conn
+        ids = self.tag_ids.existing(conn, set(keys))
+        if not ids:
+            return []
+        key_of = {tag_id: key for key, tag_id in ids.items()}
+        in_ids = marks(key_of)
+        since = today.toordinal() - (ADVOCATE_DAYS - 1)
+        busiest = conn.execute(
+            "SELECT author_id, SUM(posts) AS n, MAX(last_day) FROM hashtag_authors"
+            f" WHERE tag_id IN ({in_ids}) AND last_day >= ? GROUP BY author_id"
+            " HAVING n >= ? ORDER BY n DESC, author_id LIMIT ?",
+            [*key_of, since, min_posts, limit],
+        ).fetchall()
+        tags: dict[str, dict[str, int]] = {author: {} for author, _, _ in busiest}
+        authors = list(tags)
+        for chunk in chunks(authors, 400):
+            for tag_id, author_id, posts in conn.execute(
+                "SELECT tag_id, author_id, posts FROM hashtag_authors"
+                f" WHERE tag_id IN ({in_ids}) AND author_id IN ({marks(chunk)})",
+                [*key_of, *chunk],
+            ):
+                tags[author_id][key_of[tag_id]] = int(posts)
+        return [
+            Voice(author, int(n), tags[author], date.fromordinal(last))
+            for author, n, last in busiest
+        ]
+
+    def posts_saying(
+        self, text: str, first: date, last: date, *, max_posts: int = 5_000
+    ) -> tuple[list[TopicPost], dict[str, list[str]]]:
+        """Recent posts whose text says these words (topics no condition matched), newest first."""
+        query = fts_phrase_query(text)
+        if query is None:
+            return [], {}
+        conn = self.conns.db().conn
+        rows = conn.execute(
+            f"SELECT {_POST_FIELDS} FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?) m JOIN posts p ON p.rowid = m.rowid"
+            " WHERE p.day >= ? AND p.day <= ?",
+            [query, max_posts, first.isoformat(), last.isoformat()],
+        ).fetchall()
+        posts = [_topic_post(row) for row in rows]
+        tags_of: dict[str, list[str]] = {post.id: [] for post in posts}
+        ids = list(tags_of)
+        for chunk in chunks(ids):
+            pairs = conn.execute(
+                "SELECT ph.post_id, t.key FROM post_hashtags ph JOIN tags t ON t.id = ph.tag_id"
+                f" WHERE ph.post_id IN ({marks(chunk)})",
+                chunk,
+            ).fetchall()
+            for post_id, key in pairs:
+                tags_of[post_id].append(key)
+        return posts, tags_of
+
+    def post_views(self, ids: Collection[str]) -> dict[str, PostView]:
+        """Posts to show, with their authors' handles; posts since deleted are simply absent."""
+        conn = self.conns.db().conn
+        found: dict[str, PostView] = {}
+        for chunk in chunks(sorted(set(ids))):
+            for row in conn.execute(
+                "SELECT p.id, p.url, p.text, p.created_at, a.handle, a.name FROM posts p"
+                f" JOIN authors a ON a.id = p.author_id WHERE p.id IN ({marks(chunk)})",
+                chunk,
+            ):
+                found[row[0]] = PostView(*(value or "" for value in row))
+        return found
+
+    def profiles(self, author_ids: Collection[str]) -> dict[str, Profile]:
+        """Stored public profiles; accounts that opted out are gone from the authors table."""
+        conn = self.conns.db().conn
+        found: dict[str, Profile] = {}
+        for chunk in chunks(sorted(set(author_ids))):
+            for row in conn.execute(
+                "SELECT id, source, handle, name, description, url, followers FROM authors"
+                f" WHERE id IN ({marks(chunk)})",
+                chunk,
+            ):
+                author_id, source, handle, name, description, url, followers = row
+                found[author_id] = Profile(
+                    author_id,
+                    source,
+                    handle or "",
+                    name or "",
+                    description or "",
+                    url or "",
+                    int(followers or 0),
+                )
+        return found
+
+    # What digests already said -------------------------------------------------------------
+    def introduced(self, channel_id: str, topic_key: str) -> set[str]:
+        """Accounts a digest has already introduced to this channel for this topic."""
+        rows = self.conns.db().conn.execute(
+            "SELECT author_id FROM digest_advocates WHERE channel_id=? AND topic_key=?",
+            (channel_id, topic_key),
+        )
+        return {row[0] for row in rows}
+
+    def digest_delivered(self, channel_id: str, day: date) -> bool:
+        row = (
+            self.conns.db()
+            .conn.execute(
+                "SELECT 1 FROM digest_deliveries WHERE channel_id=? AND day=?",
+                (channel_id, day.isoformat()),
+            )
+            .fetchone()
+        )
+        return row is not None
+
+    def record_digest(
+        self,
+        channel_id: str,
+        day: date,
+        introduced: Mapping[str, Iterable[str]],
+        *,
+        now: datetime,
+        message_ts: str | None = None,
+    ) -> None:
+        """Mark a digest delivered: the day's one digest, and the accounts it introduced."""
+        at = now.isoformat()
+        with self.conns.write() as db:
+            db.conn.execute(
+                "INSERT INTO digest_deliveries VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                " delivered_at=excluded.delivered_at, topics=excluded.topics,"
+                " message_ts=COALESCE(excluded.message_ts, message_ts)",
+                (channel_id, day.isoformat(), at, len(introduced), message_ts),
+            )
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO digest_advocates VALUES (?,?,?,?)",
+                [
+                    (channel_id, topic_key, author_id, at)
+                    for topic_key, authors in introduced.items()
+                    for author_id in authors
+                ],
+            )

@@ -1,0 +1,162 @@
+"""Digests reach the channels that track topics: once a day, over Slack's Web API, never twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from slack_standins import BOT_TOKEN, NOW, SlackStandIn
+
+from bot.app import create_web_client
+from bot.cli import main
+from bot.config import Settings
+from bot.delivery import deliver_due
+from bot.digests import Digester
+from bot.domain.knowledge import KnowledgeBase
+from bot.domain.posts import Author
+from bot.scheduling import create_scheduler, digest_job, first_digest_run
+from bot.storage import Store
+from tests.factories import post
+
+NURSE = Author("x:u1", "x", "user1", "User 1", "IBD nurse", "https://x.com/user1", 900)
+
+
+def seeded(store: Store, *channels: str) -> None:
+    posts = [post("#Crohns clinic day", at=NOW, days_ago=n, by=1, likes=9) for n in range(3)]
+    store.save_posts(posts, [NURSE], now=NOW)
+    for channel in channels:
+        store.track(channel, "Crohn's disease", condition_id="crohns", created_by="U1", now=NOW)
+
+
+def test_each_tracking_channel_gets_its_digest_once_a_day(
+    kb: KnowledgeBase, store: Store, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    seeded(store, "C1", "C2")
+    client = create_web_client(settings)
+    deliveries = deliver_due(store, Digester(kb, store), client, clock=lambda: NOW)
+    assert sorted(d.channel_id for d in deliveries if d.messages == 1) == ["C1", "C2"]
+    posted = slack_api.api_calls("chat.postMessage")
+    assert sorted(c.params["channel"] for c in posted) == ["C1", "C2"]
+    blocks = json.dumps(posted[0].params["blocks"], ensure_ascii=False)
+    assert "Crohn's disease" in blocks and "IBD nurse" in blocks
+    assert posted[0].params["unfurl_links"] in (False, "false", "0", 0)
+    again = deliver_due(store, Digester(kb, store), client, clock=lambda: NOW + timedelta(hours=2))
+    assert all(d.skipped for d in again) and len(slack_api.api_calls("chat.postMessage")) == 2
+    tomorrow = deliver_due(
+        store, Digester(kb, store), client, clock=lambda: NOW + timedelta(days=1)
+    )
+    assert all(d.messages for d in tomorrow)
+    blocks = json.dumps([c.params["blocks"] for c in slack_api.api_calls("chat.postMessage")[2:]])
+    assert "IBD nurse" not in blocks  # introduced yesterday: not "newly spotted" again
+
+
+def test_a_channel_the_bot_is_not_in_is_told_what_to_do_and_tried_again(
+    kb: KnowledgeBase, store: Store, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    seeded(store, "C1")
+    slack_api.fail("chat.postMessage", "not_in_channel")
+    [delivery] = deliver_due(
+        store, Digester(kb, store), create_web_client(settings), clock=lambda: NOW
+    )
+    assert delivery.messages == 0 and "/invite @hashtag-bot" in delivery.summary()
+    assert not store.digest_delivered("C1", NOW.date())
+    assert store.introduced("C1", "crohn's disease") == set()
+
+
+def test_the_scheduled_job_posts_and_logs_each_channel(
+    kb: KnowledgeBase,
+    store: Store,
+    settings: Settings,
+    slack_api: SlackStandIn,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seeded(store, "C1")
+    with caplog.at_level(logging.INFO, logger="bot.scheduling"):
+        digest_job(store, create_web_client(settings), lambda: NOW, knowledge=lambda: kb)
+    assert store.digest_delivered("C1", NOW.date())
+    assert "C1: posted 1 message covering 1 topic; 1 account introduced" in caplog.text
+
+
+def test_the_digest_runs_at_digest_hour_or_soon_after_a_late_start(
+    store: Store, settings: Settings
+) -> None:
+    morning, evening = NOW.replace(hour=6), NOW.replace(hour=20)
+    hour = Settings(digest_hour=13)
+    assert first_digest_run(hour, morning) == NOW.replace(hour=13, minute=0)
+    assert first_digest_run(hour, evening) == evening + timedelta(minutes=1)
+    scheduler = create_scheduler(settings, store, slack=create_web_client(settings))
+    assert scheduler.get_job("digest") is not None
+    assert create_scheduler(settings, store).get_job("digest") is None
+
+
+def cli_env(slack_api: SlackStandIn, db: str) -> dict[str, str]:
+    return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack_api.api_url, "HASHTAG_BOT_DB": db}
+
+
+def test_digest_command_previews_posts_and_records(store: Store, slack_api: SlackStandIn) -> None:
+    seeded(store, "C1")
+    env = cli_env(slack_api, store.path)
+    runner = CliRunner()
+    preview = runner.invoke(main, ["digest", "--channel", "C1", "--preview"], env=env)
+    assert preview.exit_code == 0, preview.output
+    assert "== Crohn's disease ==" in preview.output and "IBD nurse" in preview.output
+    assert slack_api.api_calls("chat.postMessage") == []
+    posted = runner.invoke(main, ["digest", "--channel", "C1"], env=env)
+    assert posted.exit_code == 0, posted.output
+    assert "C1: posted 1 message" in posted.output
+    assert len(slack_api.api_calls("chat.postMessage")) == 1
+    again = runner.invoke(main, ["digest", "--channel", "C1"], env=env)
+    assert "already had its digest" in again.output
+    assert len(slack_api.api_calls("chat.postMessage")) == 1
+
+
+def test_a_recorded_preview_is_not_repeated(store: Store, slack_api: SlackStandIn) -> None:
+    seeded(store, "C1")
+    env = cli_env(slack_api, store.path)
+    args = ["digest", "--channel", "C1", "--preview", "--json"]
+    first = CliRunner().invoke(main, [*args, "--record"], env=env)
+    assert first.exit_code == 0, first.output
+    handles = [a["handle"] for a in json.loads(first.stdout)["topics"][0]["new_advocates"]]
+    assert handles == ["user1"]
+    second = json.loads(CliRunner().invoke(main, args, env=env).stdout)
+    assert second["topics"][0]["new_advocates"] == []
+
+
+def test_digest_blocks_and_topics_without_a_channel(store: Store, slack_api: SlackStandIn) -> None:
+    seeded(store)
+    env = cli_env(slack_api, store.path)
+    result = CliRunner().invoke(
+        main, ["digest", "--topic", "crohn's", "--blocks", "--as-of", "2026-11-27"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    [payload] = json.loads(result.output)
+    assert payload["text"].startswith("Daily digest · 27 Nov 2026")
+    assert payload["blocks"][0]["type"] == "header"
+    assert slack_api.api_calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["digest"], "Give either --channel ID or --topic TEXT"),
+        (["digest", "--channel", "C1", "--topic", "ALS"], "Give either --channel ID or --topic"),
+        (["digest", "--topic", "ALS", "--json", "--blocks"], "Choose one of --json and --blocks"),
+        (["digest", "--topic", "ALS", "--record"], "--record goes with --channel ID --preview"),
+        (["digest", "--channel", "C1"], "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_digest_command_explains_what_is_missing(args: list[str], says: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and says in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_channel_that_tracks_nothing_posts_nothing(store: Store, slack_api: SlackStandIn) -> None:
+    result = CliRunner().invoke(
+        main, ["digest", "--channel", "C9"], env=cli_env(slack_api, store.path)
+    )
+    assert result.exit_code == 0 and "/hashtag track" in result.output
+    assert slack_api.api_calls("chat.postMessage") == []
