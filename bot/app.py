@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.digests import Digester
 from bot.slack import Services, register_all
 from bot.storage import Store
 from bot.suggestions import Suggester
@@ -74,7 +75,13 @@ def create_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"
         ),
     )
-    register_all(app, Services(settings=settings, store=store, suggester=suggester, clock=clock))
+    digester = Digester(suggester.kb, store, suggester.matcher)
+    register_all(
+        app,
+        Services(
+            settings=settings, store=store, suggester=suggester, digester=digester, clock=clock
+        ),
+    )
     return app
 
 

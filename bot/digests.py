@@ -68,10 +68,12 @@ def as_of_moment(day: date) -> datetime:
 class Digester:
     """`hashtag-bot digest` and the scheduled channel digests both build through here."""
 
-    def __init__(self, kb: KnowledgeBase, store: Store) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, store: Store, matcher: ConditionMatcher | None = None
+    ) -> None:
         self.kb = kb
         self.store = store
-        self.matcher = ConditionMatcher(kb)
+        self.matcher = matcher or ConditionMatcher(kb)
         self.forms = {key: form for key, (form, _kind, _about) in curated_index(kb).items()}
 
     def for_topics(

@@ -1,4 +1,5 @@
-"""`/hashtag TEXT`, `help`, `track`, `untrack` and `list`: ack at once, answer via response_url."""
+"""`/hashtag TEXT`, `help`, `track`, `untrack`, `list` and `digest`: ack at once, answer via
+response_url."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.digests import TopicSpec
 from bot.domain.text import clean_text
-from bot.slack.blocks import Message, answer, escape
+from bot.slack.blocks import Message, answer, context, escape
+from bot.slack.digest import digest_messages
 from bot.slack.errors import answering_safely
 from bot.slack.messages import channel_topics, notice, usage
 from bot.slack.services import Services
@@ -38,12 +41,12 @@ def as_typed(text: str) -> str:
 
 
 def parse(text: str) -> tuple[str, str]:
-    """('help' | 'list' | 'track' | 'untrack' | 'suggest', the rest of the text)."""
+    """('help' | 'list' | 'digest' | 'track' | 'untrack' | 'suggest', the rest of the text)."""
     words = text.split(maxsplit=1)
     if not words:
         return "help", ""
     first, rest = words[0].casefold(), (words[1] if len(words) > 1 else "")
-    if first in {"help", "list"} and not rest.strip():
+    if first in {"help", "list", "digest"} and not rest.strip():
         return first, ""
     if first in {"track", "untrack"}:
         return first, rest
@@ -112,6 +115,34 @@ def untrack_in_channel(services: Services, channel_id: str, text: str) -> Messag
     )
 
 
+def digest_preview(services: Services, channel_id: str) -> list[Message]:
+    """This channel's digest as it stands now, for the person who asked; nothing is recorded."""
+    topics = [TopicSpec(t.topic, t.condition_id) for t in services.store.topics(channel_id)]
+    digest = services.digester.for_topics(topics, now=services.now(), channel_id=channel_id)
+    messages = digest_messages(digest)
+    if digest.topics:
+        hour = services.settings.digest_hour
+        messages[0]["blocks"].insert(
+            1,
+            context(
+                f"_A preview only you can see. <#{channel_id}> gets its digest daily at"
+                f" {hour:02d}:00 UTC; accounts are introduced once, when it is posted._"
+            ),
+        )
+    return messages
+
+
+def replies_to(services: Services, body: dict[str, Any]) -> list[Message]:
+    """Every message the command answers with: one, or a digest long enough to need several."""
+    text = as_typed(str(body.get("text") or ""))
+    channel, name = str(body.get("channel_id") or ""), str(body.get("channel_name") or "")
+    if parse(text)[0] == "digest":
+        if is_private_conversation(channel, name):
+            return [notice(PEOPLE_ONLY.format(what="The digest"))]
+        return digest_preview(services, channel)
+    return [reply_to(services, body)]
+
+
 def reply_to(services: Services, body: dict[str, Any]) -> Message:
     """The whole command as a recipe: parse, call the service, render."""
     text = as_typed(str(body.get("text") or ""))
@@ -141,6 +172,7 @@ def acknowledge(ack: Ack) -> None:
 def register(app: App, services: Services) -> None:
     @answering_safely
     def answer_command(body: dict[str, Any], respond: Respond) -> None:
-        respond(**reply_to(services, body), response_type="ephemeral")
+        for reply in replies_to(services, body):
+            respond(**reply, response_type="ephemeral", replace_original=False)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -19,6 +19,7 @@ USAGE = (
     "• `/hashtag track lung cancer`: this channel tracks the condition (listening, daily digest).\n"
     "• `/hashtag untrack lung cancer`: stop tracking it here.\n"
     "• `/hashtag list`: what this channel tracks.\n"
+    "• `/hashtag digest`: a preview of this channel's daily digest.\n"
     "• `/hashtag help`: this message.\n"
     "Names, abbreviations (T1D), typos and hashtags (#LCSM) all work."
 )
@@ -26,7 +27,8 @@ USAGE = (
 
 def usage() -> Message:
     return message(
-        "How to use /hashtag: /hashtag lung cancer, track, untrack, list, help", [section(USAGE)]
+        "How to use /hashtag: /hashtag lung cancer, track, untrack, list, digest, help",
+        [section(USAGE)],
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.config import Settings
+from bot.digests import Digester
 from bot.storage import Store
 from bot.suggestions import Suggester
 
@@ -18,6 +19,7 @@ class Services:
     settings: Settings
     store: Store
     suggester: Suggester
+    digester: Digester
     clock: Callable[[], datetime]
 
     def now(self) -> datetime:

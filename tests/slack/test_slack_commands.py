@@ -7,7 +7,7 @@ import json
 import pytest
 from slack_messages import assert_valid_message, block_text, buttons
 from slack_payloads import Bot
-from slack_standins import CHANNEL, TEAM, USER
+from slack_standins import CHANNEL, NOW, TEAM, USER
 
 from bot.storage import Store
 
@@ -18,7 +18,13 @@ def test_empty_text_and_help_explain_every_sub_command(bot: Bot, text: str) -> N
     assert reply["response_type"] == "ephemeral"
     assert_valid_message(reply)
     usage = block_text(reply)
-    for example in ("/hashtag lung cancer", "/hashtag track", "/hashtag untrack", "/hashtag list"):
+    for example in (
+        "/hashtag lung cancer",
+        "/hashtag track",
+        "/hashtag untrack",
+        "/hashtag list",
+        "/hashtag digest",
+    ):
         assert example in usage
 
 
@@ -107,3 +113,16 @@ def test_mentions_in_the_text_are_left_out_and_never_echoed(bot: Bot) -> None:
     reply = bot.ask("<!channel> <@U0BOB|bob> lung cancer &amp; <#C0OTHER|lcsm>")
     assert reply["blocks"][0]["text"]["text"] == "Hashtags for Lung cancer"
     assert "U0BOB" not in json.dumps(reply) and "bob" not in block_text(reply)
+
+
+def test_digest_previews_this_channels_digest_without_recording_it(bot: Bot, store: Store) -> None:
+    assert "tracks no topic yet" in block_text(bot.ask("digest", "r1"))
+    bot.ask("track lung cancer", "r2")
+    reply = bot.ask("digest", "r3")
+    assert_valid_message(reply)
+    text = block_text(reply)
+    assert "Daily digest · 27 Nov 2026" in text and "*Lung cancer*" in text
+    assert "A preview only you can see" in text and "Lung Cancer Awareness Month" in text
+    assert not store.digest_delivered(CHANNEL, NOW.date())
+    where = {"channel": "D0DIRECT", "channel_name": "directmessage"}
+    assert "never message people directly" in block_text(bot.ask("digest", "r4", **where))
