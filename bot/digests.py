@@ -20,6 +20,7 @@ from bot.domain.digest import (
     MIN_ADVOCATE_POSTS,
     VOLUME_DAYS,
     Advocate,
+    Conversation,
     Digest,
     RisingTag,
     TopicDigest,
@@ -39,7 +40,8 @@ from bot.storage import Store
 from bot.storage.state import topic_key
 
 MAX_TOPICS = 10  # sections in one channel's digest
-ADVOCATE_POOL = 40  # ranked once per topic; each channel takes the first it hasn't met
+ADVOCATE_POOL = 40  # ranked once per topic; each channel takes the first it hasn't met or muted
+CONVERSATION_POOL = 10
 PROFILES_READ = 300  # busiest accounts whose profiles are read per topic
 RISING_LOOKED_AT = 60  # co-occurring tags weighed for "rising", most shared first
 NO_TOPICS = (
@@ -95,11 +97,12 @@ class Digester:
         sections = self._sections(list(wanted.values()), now)
         digests = {}
         for channel_id, specs in channels.items():
+            muted = {h.casefold() for h in self.store.muted(channel_id)} if channel_id else set()
             topics = []
             for spec in list(specs)[:MAX_TOPICS]:
                 section = sections.get(spec.key)
                 if section is not None:
-                    topics.append(self._for_channel(section, channel_id, spec.key))
+                    topics.append(self._for_channel(section, channel_id, spec.key, muted))
             notes = [] if topics else [NO_TOPICS if channel_id else "Name a topic to digest."]
             if len(specs) > MAX_TOPICS:
                 notes.append(f"Only the first {MAX_TOPICS} of this channel's topics fit a digest.")
@@ -108,10 +111,26 @@ class Digester:
             )
         return digests
 
-    def _for_channel(self, section: _Section, channel_id: str, key: str) -> TopicDigest:
+    def _for_channel(
+        self, section: _Section, channel_id: str, key: str, muted: set[str]
+    ) -> TopicDigest:
+        """The topic as this channel sees it: nothing from muted handles, no account met before."""
         met = self.store.introduced(channel_id, key) if channel_id else set()
-        fresh = [a for a in section.advocates if a.author_id not in met][:MAX_ADVOCATES]
-        return replace(section.digest, new_advocates=tuple(fresh))
+        fresh = [
+            a
+            for a in section.advocates
+            if a.author_id not in met and a.handle.casefold() not in muted
+        ]
+        shown = [
+            c
+            for c in section.conversations
+            if c.shown is None or c.shown.author_handle.casefold() not in muted
+        ]
+        return replace(
+            section.digest,
+            conversations=tuple(shown[:MAX_CONVERSATIONS]),
+            new_advocates=tuple(fresh[:MAX_ADVOCATES]),
+        )
 
     def _sections(self, specs: list[TopicSpec], now: datetime) -> dict[str, _Section]:
         today = now.date()
@@ -166,7 +185,7 @@ class Digester:
         now: datetime,
     ) -> _Section:
         today = now.date()
-        threads = conversations_of(posts, now)[:MAX_CONVERSATIONS]
+        threads = conversations_of(posts, now)[:CONVERSATION_POOL]
         shown = self.store.post_views({t.key for t in threads} | {t.first_id for t in threads})
         conversations = tuple(
             replace(t, shown=shown.get(t.key) or shown.get(t.first_id)) for t in threads
@@ -184,13 +203,13 @@ class Digester:
             condition=plan.condition.name if plan.condition else None,
             listened_tags=plan.tags,
             volume=volume,
-            conversations=conversations,
+            conversations=(),
             rising_hashtags=tuple(self._rising(plan, today)),
             new_advocates=(),
             upcoming=tuple(upcoming_for(self.kb, plan.condition, today)),
             notes=tuple(notes),
         )
-        return _Section(digest, advocates)
+        return _Section(digest, list(conversations), advocates)
 
     def _rising(self, plan: _Plan, today: date) -> list[RisingTag]:
         if plan.tag_keys:
@@ -215,7 +234,10 @@ class _Plan:
 
 @dataclass(frozen=True)
 class _Section:
+    """A topic worked out once for every channel; each channel then takes what it may see."""
+
     digest: TopicDigest
+    conversations: list[Conversation]
     advocates: list[Advocate]
 
 

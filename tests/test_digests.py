@@ -213,3 +213,17 @@ def test_digest_json_has_the_documented_shape(kb: KnowledgeBase, store: Store) -
         "upcoming",
     } <= set(topic)
     assert topic["conversations"][0]["author"]["handle"] == "user1"
+
+
+def test_a_muted_handle_is_neither_introduced_nor_shown_in_that_channel(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    posts = [post("#LCSM big news", at=NOW, days_ago=n, by=1, likes=50) for n in range(3)]
+    posts += [post("#LCSM small news", at=NOW, by=2, likes=6)]
+    save(store, posts, [person(1, "Health reporter"), person(2)])
+    store.mute("C1", "USER1", created_by="U1", now=NOW)
+    digests = Digester(kb, store).for_channels({"C1": [LUNG], "C2": [LUNG]}, now=NOW)
+    muted, other = digests["C1"].topics[0], digests["C2"].topics[0]
+    assert muted.new_advocates == () and [a.handle for a in other.new_advocates] == ["user1"]
+    assert [c.shown.author_handle for c in muted.conversations if c.shown] == ["user2"]
+    assert other.conversations[0].shown and other.conversations[0].shown.author_handle == "user1"

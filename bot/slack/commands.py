@@ -1,5 +1,5 @@
-"""`/hashtag TEXT`, `help`, `track`, `untrack`, `list` and `digest`: ack at once, answer via
-response_url."""
+"""`/hashtag TEXT`, `help`, `track`, `untrack`, `list`, `digest`, `mute` and `unmute`: ack at
+once, answer via response_url."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ PEOPLE_ONLY = (
 
 
 _MENTION = re.compile(r"<([@#!])[^>|]*(?:\|([^>]*))?>")
+_HANDLE = re.compile(r"[\w][\w.\-]{0,99}(?:@[\w.\-]{1,100})?")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>")
 
 
@@ -41,14 +42,14 @@ def as_typed(text: str) -> str:
 
 
 def parse(text: str) -> tuple[str, str]:
-    """('help' | 'list' | 'digest' | 'track' | 'untrack' | 'suggest', the rest of the text)."""
+    """('help' | 'list' | 'digest' | 'track' | 'untrack' | 'mute' | 'unmute' | 'suggest', the rest)."""
     words = text.split(maxsplit=1)
     if not words:
         return "help", ""
     first, rest = words[0].casefold(), (words[1] if len(words) > 1 else "")
     if first in {"help", "list", "digest"} and not rest.strip():
         return first, ""
-    if first in {"track", "untrack"}:
+    if first in {"track", "untrack", "mute", "unmute"}:
         return first, rest
     return "suggest", text
 
@@ -143,6 +144,39 @@ def replies_to(services: Services, body: dict[str, Any]) -> list[Message]:
     return [reply_to(services, body)]
 
 
+def handle_in(text: str) -> str | None:
+    """The account handle typed after mute/unmute: @name, name, name.bsky.social or user@server."""
+    words = text.split()
+    if len(words) != 1:
+        return None
+    handle = words[0].lstrip("@＠")
+    return handle if _HANDLE.fullmatch(handle) else None
+
+
+def mute_in_channel(
+    services: Services, channel_id: str, text: str, *, user: str, mute: bool
+) -> Message:
+    """Digests in this channel stop (or start again) naming and showing an account."""
+    verb = "mute" if mute else "unmute"
+    handle = handle_in(text)
+    if handle is None:
+        return notice(
+            f"Say which account to {verb}, as its handle: `/hashtag {verb} @handle`. "
+            "`/hashtag list` shows who is muted here."
+        )
+    shown = f"*@{escape(handle)}*"
+    if not mute:
+        if services.store.unmute(channel_id, handle):
+            return notice(f"Digests in <#{channel_id}> may show {shown} again.")
+        return notice(f"{shown} isn't muted in <#{channel_id}>.")
+    if services.store.mute(channel_id, handle, created_by=user, now=services.now()):
+        return notice(
+            f"Digests in <#{channel_id}> won't name {shown} or show its posts. "
+            f"`/hashtag unmute @{escape(handle)}` undoes it."
+        )
+    return notice(f"{shown} is already muted in <#{channel_id}>.")
+
+
 def reply_to(services: Services, body: dict[str, Any]) -> Message:
     """The whole command as a recipe: parse, call the service, render."""
     text = as_typed(str(body.get("text") or ""))
@@ -153,9 +187,13 @@ def reply_to(services: Services, body: dict[str, Any]) -> Message:
     if sub == "help":
         return usage()
     if sub == "list":
-        return channel_topics(channel, services.store.topics(channel))
-    if sub in {"track", "untrack"} and private:
-        return notice(PEOPLE_ONLY.format(what="Tracking"))
+        return channel_topics(
+            channel, services.store.topics(channel), services.store.muted(channel)
+        )
+    if sub in {"track", "untrack", "mute", "unmute"} and private:
+        return notice(PEOPLE_ONLY.format(what="Tracking" if "track" in sub else "Muting"))
+    if sub in {"mute", "unmute"}:
+        return mute_in_channel(services, channel, rest, user=user, mute=sub == "mute")
     if sub == "track":
         return track_in_channel(services, channel, rest, user=user, team=team)
     if sub == "untrack":

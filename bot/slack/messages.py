@@ -20,6 +20,8 @@ USAGE = (
     "• `/hashtag untrack lung cancer`: stop tracking it here.\n"
     "• `/hashtag list`: what this channel tracks.\n"
     "• `/hashtag digest`: a preview of this channel's daily digest.\n"
+    "• `/hashtag mute @handle` / `unmute @handle`: this channel's digests stop (or resume) "
+    "naming an account or showing its posts.\n"
     "• `/hashtag help`: this message.\n"
     "Names, abbreviations (T1D), typos and hashtags (#LCSM) all work."
 )
@@ -27,7 +29,7 @@ USAGE = (
 
 def usage() -> Message:
     return message(
-        "How to use /hashtag: /hashtag lung cancer, track, untrack, list, digest, help",
+        "How to use /hashtag: /hashtag lung cancer, track, untrack, list, digest, mute, help",
         [section(USAGE)],
     )
 
@@ -41,17 +43,22 @@ def since(topic: Topic) -> str:
     return topic.created_at[:10]
 
 
-def channel_topics(channel_id: str, topics: list[Topic]) -> Message:
+def channel_topics(channel_id: str, topics: list[Topic], muted: list[str] | None = None) -> Message:
+    muted_line = (
+        "Muted in digests here: " + ", ".join(f"@{escape(h)}" for h in muted) if muted else ""
+    )
     if not topics:
-        return notice(
+        text = (
             "This channel tracks nothing yet. `/hashtag track lung cancer` starts listening "
             "and a daily digest here."
         )
+        return message(text, [section(text)] + ([context(muted_line)] if muted_line else []))
     lines = [
         f"• {escape(t.topic)}  _(since {since(t)}, added by <@{t.created_by}>)_" for t in topics
     ]
     text = f"<#{channel_id}> tracks {len(topics)} topic{'s' if len(topics) != 1 else ''}:"
-    return message(text, [section(text + "\n" + "\n".join(lines))])
+    blocks = [section(text + "\n" + "\n".join(lines))]
+    return message(text, blocks + ([context(muted_line)] if muted_line else []))
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,36 @@ class DigestReader:
                 )
         return found
 
+    # A channel's mute list ------------------------------------------------------------------
+    def mute(self, channel_id: str, handle: str, *, created_by: str, now: datetime) -> bool:
+        """Digests in this channel never name or show this handle; False when already muted."""
+        with self.conns.write() as db:
+            return (
+                db.conn.execute(
+                    "INSERT OR IGNORE INTO digest_mutes VALUES (?,?,?,?,?)",
+                    (channel_id, handle.casefold(), handle, created_by, now.isoformat()),
+                ).rowcount
+                == 1
+            )
+
+    def unmute(self, channel_id: str, handle: str) -> bool:
+        with self.conns.write() as db:
+            return (
+                db.conn.execute(
+                    "DELETE FROM digest_mutes WHERE channel_id=? AND handle_key=?",
+                    (channel_id, handle.casefold()),
+                ).rowcount
+                > 0
+            )
+
+    def muted(self, channel_id: str) -> list[str]:
+        """The handles this channel muted, as typed, oldest first."""
+        rows = self.conns.db().conn.execute(
+            "SELECT handle FROM digest_mutes WHERE channel_id=? ORDER BY created_at, handle",
+            (channel_id,),
+        )
+        return [row[0] for row in rows]
+
     # What digests already said -------------------------------------------------------------
     def introduced(self, channel_id: str, topic_key: str) -> set[str]:
         """Accounts a digest has already introduced to this channel for this topic."""

@@ -140,7 +140,8 @@ def digest_deliveries(db: Database) -> None:
     """What each channel's digests have already said: one digest a day, each account introduced once.
 
     Advocates are kept by channel and topic so a later digest names only accounts not yet
-    introduced there; an account that opts out is removed from here too.
+    introduced there; an account that opts out is removed from here too. A channel's mute list
+    holds handles its digests never name or show.
     """
     db.execute(
         """CREATE TABLE digest_deliveries (
@@ -151,4 +152,9 @@ def digest_deliveries(db: Database) -> None:
         """CREATE TABLE digest_advocates (
         channel_id TEXT NOT NULL, topic_key TEXT NOT NULL, author_id TEXT NOT NULL,
         delivered_at TEXT NOT NULL, PRIMARY KEY (channel_id, topic_key, author_id)) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE digest_mutes (
+        channel_id TEXT NOT NULL, handle_key TEXT NOT NULL, handle TEXT NOT NULL,
+        created_by TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (channel_id, handle_key))"""
     )

@@ -126,3 +126,17 @@ def test_digest_previews_this_channels_digest_without_recording_it(bot: Bot, sto
     assert not store.digest_delivered(CHANNEL, NOW.date())
     where = {"channel": "D0DIRECT", "channel_name": "directmessage"}
     assert "never message people directly" in block_text(bot.ask("digest", "r4", **where))
+
+
+def test_mute_keeps_an_account_out_of_this_channels_digests(bot: Bot, store: Store) -> None:
+    said = block_text(bot.ask("mute @Spammy_Acct", "r1"))
+    assert "won't name *@Spammy_Acct*" in said
+    assert store.muted(CHANNEL) == ["Spammy_Acct"]
+    assert "already muted" in block_text(bot.ask("mute spammy_acct", "r2"))
+    assert "Muted in digests here: @Spammy_Acct" in block_text(bot.ask("list", "r3"))
+    assert "Say which account to mute" in block_text(bot.ask("mute two words", "r4"))
+    assert "Say which account to mute" in block_text(bot.ask("mute <!channel>", "r5"))
+    assert "may show *@spammy_acct* again" in block_text(bot.ask("unmute @spammy_acct", "r6"))
+    assert store.muted(CHANNEL) == []
+    where = {"channel": "D0DIRECT", "channel_name": "directmessage"}
+    assert "never message people directly" in block_text(bot.ask("mute @x", "r7", **where))
