@@ -70,6 +70,13 @@ def digest_job(
     for delivery in deliveries:
         level = logging.WARNING if delivery.error else logging.INFO
         log.log(level, "digest %s", delivery.summary())
+    posted = [d for d in deliveries if d.messages]
+    failed = [d for d in deliveries if d.error and not d.messages]
+    if posted or failed:  # what doctor and the App Home show until the next run
+        said = f"posted to {len(posted)} channel{'s' * (len(posted) != 1)}"
+        if failed:
+            said += "; not posted to " + "; ".join(f"{d.channel_id}: {d.error}" for d in failed)
+        store.set_health("digests", not failed, said, now=clock())
     return deliveries
 
 
@@ -127,13 +134,13 @@ def create_scheduler(
     if slack is not None:
         scheduler.add_job(
             digest_job,
-            "cron",
-            hour=settings.digest_hour,
+            "cron",  # hourly until midnight: a channel Slack refused is tried again once fixed
+            hour=f"{settings.digest_hour}-23",
             minute=0,
             next_run_time=first_digest_run(settings, clock()),
             misfire_grace_time=3600,
             args=[store, slack, clock],
             id="digest",
-            name="post each tracking channel's digest at DIGEST_HOUR (UTC)",
+            name="post each tracking channel's digest from DIGEST_HOUR (UTC)",
         )
     return scheduler

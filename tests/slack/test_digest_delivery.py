@@ -78,6 +78,21 @@ def test_the_scheduled_job_posts_and_logs_each_channel(
         digest_job(store, create_web_client(settings), lambda: NOW, knowledge=lambda: kb)
     assert store.digest_delivered("C1", NOW.date())
     assert "C1: posted 1 message covering 1 topic; 1 account introduced" in caplog.text
+    assert store.health()["digests"][:2] == (True, "posted to 1 channel")
+
+
+def test_a_refused_digest_shows_in_health_and_is_retried_later_that_day(
+    kb: KnowledgeBase, store: Store, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    seeded(store, "C1")
+    slack_api.fail("chat.postMessage", "not_in_channel")
+    client = create_web_client(settings)
+    digest_job(store, client, lambda: NOW, knowledge=lambda: kb)
+    healthy, said, _ = store.health()["digests"]
+    assert not healthy and "C1" in said and "/invite @hashtag-bot" in said
+    del slack_api.canned["chat.postMessage"]  # someone invited the bot
+    digest_job(store, client, lambda: NOW + timedelta(hours=1), knowledge=lambda: kb)
+    assert store.digest_delivered("C1", NOW.date()) and store.health()["digests"][0]
 
 
 def test_the_digest_runs_at_digest_hour_or_soon_after_a_late_start(
@@ -88,7 +103,8 @@ def test_the_digest_runs_at_digest_hour_or_soon_after_a_late_start(
     assert first_digest_run(hour, morning) == NOW.replace(hour=13, minute=0)
     assert first_digest_run(hour, evening) == evening + timedelta(minutes=1)
     scheduler = create_scheduler(settings, store, slack=create_web_client(settings))
-    assert scheduler.get_job("digest") is not None
+    job = scheduler.get_job("digest")
+    assert job is not None and "hour='13-23'" in str(job.trigger)
     assert create_scheduler(settings, store).get_job("digest") is None
 
 
