@@ -278,7 +278,8 @@ def digest(
 ) -> None:
     """Build a digest for a channel's tracked topics (posting it) or for the topics given."""
     from bot.delivery import introduced_by, post_digest
-    from bot.digests import Digester, TopicSpec, as_of_moment
+    from bot.digests import MAX_TOPIC_CHARS, Digester, TopicSpec, as_of_moment
+    from bot.domain.text import clean_text
     from bot.slack.digest import digest_messages
 
     if bool(channel_id) == bool(topics):
@@ -306,7 +307,7 @@ def digest(
                 click.echo(f"{channel_id} already had its digest for {now.date()}; nothing posted.")
                 return
         else:
-            specs = [TopicSpec(" ".join(t.split())) for t in topics if t.strip()]
+            specs = [TopicSpec(clean_text(t, limit=MAX_TOPIC_CHARS)[0]) for t in topics]
         built = digester.for_topics(specs, now=now, channel_id=channel_id)
         if as_json:
             click.echo(json.dumps(built.as_json(), ensure_ascii=False, indent=2))

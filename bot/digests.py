@@ -40,6 +40,7 @@ from bot.storage import Store
 from bot.storage.state import topic_key
 
 MAX_TOPICS = 10  # sections in one channel's digest
+MAX_TOPIC_CHARS = 100  # a topic is a condition's name or a few words
 ADVOCATE_POOL = 40  # ranked once per topic; each channel takes the first it hasn't met or muted
 CONVERSATION_POOL = 10
 PROFILES_READ = 300  # busiest accounts whose profiles are read per topic

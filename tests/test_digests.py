@@ -196,6 +196,7 @@ def test_messages_stay_in_slacks_limits_and_escape_post_text(
         assert 0 < len(message["blocks"]) <= 50 and message["text"]
     text = json.dumps([m["blocks"] for m in messages], ensure_ascii=False)
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    assert "<!here>" not in text and "masto.example" not in text
     assert "Daily digest · 27 Nov 2026" in text
 
 
@@ -227,3 +228,14 @@ def test_a_muted_handle_is_neither_introduced_nor_shown_in_that_channel(
     assert muted.new_advocates == () and [a.handle for a in other.new_advocates] == ["user1"]
     assert [c.shown.author_handle for c in muted.conversations if c.shown] == ["user2"]
     assert other.conversations[0].shown and other.conversations[0].shown.author_handle == "user1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['" OR 1=1; DROP TABLE posts; --', 'text:* AND "unbalanced NEAR(', "x" * 5000, "\x00\u202e🫁"],
+)
+def test_odd_topics_get_a_digest_not_an_error(kb: KnowledgeBase, store: Store, text: str) -> None:
+    save(store, [post("#LCSM hello", at=NOW, by=1, likes=9)], [person(1)])
+    digest = Digester(kb, store).for_topics([TopicSpec(text)], now=NOW)
+    assert len(digest.topics) == 1 and digest.topics[0].volume.posts_7d == 0
+    assert store.counts()["posts"] == 1

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.digests import TopicSpec
+from bot.digests import MAX_TOPIC_CHARS, TopicSpec
 from bot.domain.text import clean_text
 from bot.slack.blocks import Message, answer, context, escape
 from bot.slack.digest import digest_messages
@@ -17,7 +17,6 @@ from bot.slack.messages import channel_topics, notice, usage
 from bot.slack.services import Services
 
 COMMAND = "/hashtag"
-MAX_TOPIC_CHARS = 100
 PEOPLE_ONLY = (
     "{what} works in channels, not in direct messages: I never message people directly. "
     "Run it in the channel that should see it."

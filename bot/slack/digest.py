@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.domain.digest import (
@@ -19,6 +20,7 @@ from bot.domain.text import clean_text
 from bot.slack.blocks import MAX_BLOCKS, Block, Message, clip, context, escape, header, section
 
 EXCERPT = 160
+_SAFE_URL = re.compile(r"https://[^\s<>|&\"]{1,500}")
 FOOTER = (
     "Counts come from the posts hashtag-bot collected. An account's role is only what its own "
     "profile says. `/hashtag untrack …` stops a topic here."
@@ -91,7 +93,7 @@ def conversation_line(conversation: Conversation) -> str:
     if post is None:
         return f"• A thread of {conversation.posts} posts (its posts are no longer stored)"
     excerpt = escape(clip(clean_text(post.text, limit=1000)[0], EXCERPT))
-    link = f"<{post.url}|“{excerpt}”>" if post.url.startswith("https://") else f"“{excerpt}”"
+    link = f"<{post.url}|“{excerpt}”>" if _linkable(post.url) else f"“{excerpt}”"
     facts = [f"@{escape(post.author_handle)}"]
     if conversation.people > 1:
         facts.append(f"{conversation.people} people")
@@ -111,7 +113,7 @@ def rising_line(tag: RisingTag) -> str:
 
 def advocate_line(advocate: Advocate) -> str:
     shown = escape(advocate.name or advocate.handle)
-    who = f"<{advocate.url}|{shown}>" if advocate.url.startswith("https://") else shown
+    who = f"<{advocate.url}|{shown}>" if _linkable(advocate.url) else shown
     evidence = " · ".join(escape(e) for e in advocate.evidence)
     return f"• {who} (@{escape(advocate.handle)}) · _{advocate.role}_ — {evidence}"
 
@@ -124,6 +126,11 @@ def upcoming_line(event: Upcoming) -> str:
         when = f"usually {when}; check the meeting's own dates"
     tags = " ".join(f"#{t}" for t in event.tags)
     return f"• {escape(event.name)} — {when} · {escape(tags)}"
+
+
+def _linkable(url: str) -> bool:
+    """Links come from the platforms; one that could break out of Slack's <url|text> is not shown."""
+    return bool(_SAFE_URL.fullmatch(url))
 
 
 def _day(day: date) -> str:
