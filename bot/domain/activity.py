@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 WINDOW_DAYS = 30  # "recent" everywhere: activity, co-occurrence, evidence counts, the Slack context
 
 
+def week_on_week(this_week: int, week_before: int) -> float:
+    """Change of the last 7 days on the 7 before: 0.25 is +25% (from nothing, the count itself)."""
+    return round((this_week - week_before) / max(week_before, 1), 2)
+
+
 @dataclass(frozen=True)
 class TagActivity:
     """One tag's use in the last 30 days (posts, people, engagement) and its two recent weeks."""
@@ -21,8 +26,7 @@ class TagActivity:
 
     @property
     def trend(self) -> float:
-        """Change of the last 7 days on the 7 before: 0.25 is +25%."""
-        return round((self.posts_7d - self.posts_prev_7d) / max(self.posts_prev_7d, 1), 2)
+        return week_on_week(self.posts_7d, self.posts_prev_7d)
 
 
 @dataclass(frozen=True)

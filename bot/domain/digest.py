@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.domain.activity import TagActivity
+from bot.domain.activity import TagActivity, week_on_week
 from bot.domain.advocates import RoleMatch, role_from_profile
 from bot.domain.calendar import Window
 from bot.domain.candidates import link_weight
@@ -88,7 +88,7 @@ class Volume:
 
     @property
     def trend(self) -> float:
-        return round((self.posts_7d - self.posts_prev_7d) / max(self.posts_prev_7d, 1), 2)
+        return week_on_week(self.posts_7d, self.posts_prev_7d)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -134,7 +134,7 @@ class RisingTag:
 
     @property
     def trend(self) -> float:
-        return round((self.posts_7d - self.posts_prev_7d) / max(self.posts_prev_7d, 1), 2)
+        return week_on_week(self.posts_7d, self.posts_prev_7d)
 
     def as_json(self) -> dict[str, Any]:
         return {

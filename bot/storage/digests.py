@@ -17,7 +17,7 @@ from bot.domain.digest import (
     Volume,
 )
 from bot.storage.connection import Connections
-from bot.storage.sql import chunks, marks
+from bot.storage.sql import chunks, marks, rows_in
 from bot.storage.stats import fts_phrase_query
 from bot.storage.tag_ids import TagIds
 
@@ -37,6 +37,13 @@ def _topic_post(row: tuple[Any, ...]) -> TopicPost:
         row[4] or "",
         int(row[5] or 0),
         bool(row[6]),
+    )
+
+
+def _profile(row: tuple[Any, ...]) -> Profile:
+    author_id, source, handle, name, description, url, followers = row
+    return Profile(
+        author_id, source, handle or "", name or "", description or "", url or "", followers or 0
     )
 
 
@@ -164,51 +171,34 @@ class DigestReader:
         ).fetchall()
         posts = [_topic_post(row) for row in rows]
         tags_of: dict[str, list[str]] = {post.id: [] for post in posts}
-        ids = list(tags_of)
-        for chunk in chunks(ids):
-            pairs = conn.execute(
-                "SELECT ph.post_id, t.key FROM post_hashtags ph JOIN tags t ON t.id = ph.tag_id"
-                f" WHERE ph.post_id IN ({marks(chunk)})",
-                chunk,
-            ).fetchall()
-            for post_id, key in pairs:
-                tags_of[post_id].append(key)
+        for post_id, key in rows_in(
+            conn,
+            "SELECT ph.post_id, t.key FROM post_hashtags ph JOIN tags t ON t.id = ph.tag_id"
+            " WHERE ph.post_id IN ({in_list})",
+            tags_of,
+        ):
+            tags_of[post_id].append(key)
         return posts, tags_of
 
     def post_views(self, ids: Collection[str]) -> dict[str, PostView]:
         """Posts to show, with their authors' handles; posts since deleted are simply absent."""
-        conn = self.conns.db().conn
-        found: dict[str, PostView] = {}
-        for chunk in chunks(sorted(set(ids))):
-            for row in conn.execute(
-                "SELECT p.id, p.url, p.text, p.created_at, a.handle, a.name FROM posts p"
-                f" JOIN authors a ON a.id = p.author_id WHERE p.id IN ({marks(chunk)})",
-                chunk,
-            ):
-                found[row[0]] = PostView(*(value or "" for value in row))
-        return found
+        rows = rows_in(
+            self.conns.db().conn,
+            "SELECT p.id, p.url, p.text, p.created_at, a.handle, a.name FROM posts p"
+            " JOIN authors a ON a.id = p.author_id WHERE p.id IN ({in_list})",
+            ids,
+        )
+        return {row[0]: PostView(*(value or "" for value in row)) for row in rows}
 
     def profiles(self, author_ids: Collection[str]) -> dict[str, Profile]:
         """Stored public profiles; accounts that opted out are gone from the authors table."""
-        conn = self.conns.db().conn
-        found: dict[str, Profile] = {}
-        for chunk in chunks(sorted(set(author_ids))):
-            for row in conn.execute(
-                "SELECT id, source, handle, name, description, url, followers FROM authors"
-                f" WHERE id IN ({marks(chunk)})",
-                chunk,
-            ):
-                author_id, source, handle, name, description, url, followers = row
-                found[author_id] = Profile(
-                    author_id,
-                    source,
-                    handle or "",
-                    name or "",
-                    description or "",
-                    url or "",
-                    int(followers or 0),
-                )
-        return found
+        rows = rows_in(
+            self.conns.db().conn,
+            "SELECT id, source, handle, name, description, url, followers FROM authors"
+            " WHERE id IN ({in_list})",
+            author_ids,
+        )
+        return {row[0]: _profile(row) for row in rows}
 
     # A channel's mute list ------------------------------------------------------------------
     def mute(self, channel_id: str, handle: str, *, created_by: str, now: datetime) -> bool:

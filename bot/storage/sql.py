@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 CHUNK = 500  # well under SQLite's limit on bound parameters
@@ -18,6 +18,14 @@ def marks(items: Collection[object]) -> str:
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def rows_in(
+    conn: sqlite3.Connection, sql: str, values: Collection[object]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `sql` for every value, its `{in}` an IN list filled a chunk at a time."""
+    for chunk in chunks(sorted(set(values))):  # type: ignore[type-var]
+        yield from conn.execute(sql.format(in_list=marks(chunk)), chunk)
 
 
 def present(conn: sqlite3.Connection, table: str, column: str, values: Collection[str]) -> set[str]:
