@@ -26,6 +26,8 @@ def home_facts(services: Services, team_id: str) -> HomeFacts:
         sources=store.health(),
         x_spend_usd=spend.usd if shows_spend else None,
         x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
+        digest_hour=settings.digest_hour,
+        last_digests=store.last_digests(),
     )
 
 

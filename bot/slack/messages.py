@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.slack.blocks import Block, Message, context, escape, header, message, section
@@ -70,6 +71,8 @@ class HomeFacts:
     sources: dict[str, tuple[bool, str, str]] = field(default_factory=dict)
     x_spend_usd: float | None = None
     x_budget_usd: float | None = None
+    digest_hour: int = 13
+    last_digests: dict[str, date] = field(default_factory=dict)
 
 
 def home_view(facts: HomeFacts) -> dict[str, object]:
@@ -85,9 +88,18 @@ def home_view(facts: HomeFacts) -> dict[str, object]:
         )
     for channel_id, topics in list(by_channel.items())[:MAX_HOME_CHANNELS]:
         names = ", ".join(escape(t.topic) for t in topics)
-        blocks.append(section(f"<#{channel_id}>: {names}"))
+        last = facts.last_digests.get(channel_id)
+        when = f"  _(last digest {last.day} {last:%b})_" if last else "  _(no digest yet)_"
+        blocks.append(section(f"<#{channel_id}>: {names}{when}"))
     if len(by_channel) > MAX_HOME_CHANNELS:
         blocks.append(context(f"…and {len(by_channel) - MAX_HOME_CHANNELS} more channels."))
+    if by_channel:
+        blocks.append(
+            context(
+                f"Each of these channels gets a digest daily at {facts.digest_hour:02d}:00 UTC;"
+                " `/hashtag digest` in a channel previews it."
+            )
+        )
     blocks += [{"type": "divider"}, header("Data")]
     lines = []
     if facts.posts_30d is not None:

@@ -239,6 +239,13 @@ class DigestReader:
         )
         return {row[0] for row in rows}
 
+    def last_digests(self) -> dict[str, date]:
+        """The day each channel last had its digest."""
+        rows = self.conns.db().conn.execute(
+            "SELECT channel_id, MAX(day) FROM digest_deliveries GROUP BY channel_id"
+        )
+        return {channel: date.fromisoformat(day) for channel, day in rows}
+
     def digest_delivered(self, channel_id: str, day: date) -> bool:
         row = (
             self.conns.db()

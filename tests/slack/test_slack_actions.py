@@ -102,6 +102,8 @@ def test_share_in_a_direct_message_is_refused(bot: Bot) -> None:
 def test_opening_app_home_publishes_the_tracked_topics_and_usage(bot: Bot, store: Store) -> None:
     store.track(CHANNEL, "Lung cancer", condition_id="lung-cancer", created_by=USER, now=NOW)
     store.track(CHANNEL, "Crohn's disease", condition_id="crohns-disease", created_by=USER, now=NOW)
+    store.record_digest("C0OTHER", NOW.date(), {}, now=NOW)
+    store.track("C0OTHER", "ALS", condition_id=None, created_by=USER, now=NOW)
     status, _, seconds = bot.open_home()
     assert status == 200 and seconds < 1.0
     published = bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))[0].params
@@ -110,7 +112,9 @@ def test_opening_app_home_publishes_the_tracked_topics_and_usage(bot: Bot, store
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     assert_valid_message({"text": "home", "blocks": view["blocks"]})
     shown = block_text(view)
-    assert f"<#{CHANNEL}>: Lung cancer, Crohn's disease" in shown
+    assert f"<#{CHANNEL}>: Lung cancer, Crohn's disease  _(no digest yet)_" in shown
+    assert "<#C0OTHER>: ALS  _(last digest 27 Nov)_" in shown
+    assert "digest daily at 13:00 UTC" in shown
     assert "/hashtag track lung cancer" in shown and "posts stored from the last 30 days" in shown
 
 
