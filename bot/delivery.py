@@ -78,7 +78,7 @@ def post_digest(digest: Digest, client: WebClient, store: Store, *, now: datetim
                 unfurl_links=False,  # a digest with three link previews buries its own content
                 unfurl_media=False,
             )
-        except SlackClientError as err:
+        except (SlackClientError, OSError) as err:  # OSError: Slack unreachable (URLError)
             delivery.error = _slack_problem(err, channel)
             log.warning("digest for %s: %s", channel, delivery.error)
             break
@@ -112,7 +112,7 @@ def deliver_due(
     return done
 
 
-def _slack_problem(err: SlackClientError, channel: str) -> str:
+def _slack_problem(err: Exception, channel: str) -> str:
     if not isinstance(err, SlackApiError):
         return f"Slack could not be reached ({err}); the next run tries again."
     code = error_code(err)

@@ -116,7 +116,9 @@ def test_digest_command_previews_posts_and_records(store: Store, slack_api: Slac
     seeded(store, "C1")
     env = cli_env(slack_api, store.path)
     runner = CliRunner()
-    preview = runner.invoke(main, ["digest", "--channel", "C1", "--preview"], env=env)
+    preview = runner.invoke(
+        main, ["digest", "--channel", "C1", "--preview", "--as-of", "2026-11-27"], env=env
+    )
     assert preview.exit_code == 0, preview.output
     assert "== Crohn's disease ==" in preview.output and "IBD nurse" in preview.output
     assert slack_api.api_calls("chat.postMessage") == []
@@ -132,7 +134,7 @@ def test_digest_command_previews_posts_and_records(store: Store, slack_api: Slac
 def test_a_recorded_preview_is_not_repeated(store: Store, slack_api: SlackStandIn) -> None:
     seeded(store, "C1")
     env = cli_env(slack_api, store.path)
-    args = ["digest", "--channel", "C1", "--preview", "--json"]
+    args = ["digest", "--channel", "C1", "--preview", "--json", "--as-of", "2026-11-27"]
     first = CliRunner().invoke(main, [*args, "--record"], env=env)
     assert first.exit_code == 0, first.output
     handles = [a["handle"] for a in json.loads(first.stdout)["topics"][0]["new_advocates"]]
@@ -176,3 +178,14 @@ def test_a_channel_that_tracks_nothing_posts_nothing(store: Store, slack_api: Sl
     )
     assert result.exit_code == 0 and "/hashtag track" in result.output
     assert slack_api.api_calls("chat.postMessage") == []
+
+
+def test_an_unreachable_slack_is_said_plainly_and_nothing_recorded(store: Store) -> None:
+    seeded(store, "C1")
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": "http://127.0.0.1:9/api"}
+    result = CliRunner().invoke(
+        main, ["digest", "--channel", "C1"], env={**env, "HASHTAG_BOT_DB": store.path}
+    )
+    assert result.exit_code == 1 and "Slack could not be reached" in result.output
+    assert "Traceback" not in result.output
+    assert not store.digest_delivered("C1", NOW.date())
