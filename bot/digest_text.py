@@ -6,8 +6,9 @@ from datetime import date
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from bot.domain.digest import ADVOCATE_DAYS, CONVERSATION_HOURS, Digest
+from bot.domain.digest import CONVERSATION_HOURS, Digest
 from bot.domain.text import clean_text
+from bot.domain.voices import ADVOCATE_DAYS
 
 EXCERPT = 160
 

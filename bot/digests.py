@@ -17,24 +17,21 @@ from bot.domain.digest import (
     CONVERSATION_HOURS,
     MAX_ADVOCATES,
     MAX_CONVERSATIONS,
-    MIN_ADVOCATE_POSTS,
     VOLUME_DAYS,
-    Advocate,
     Conversation,
     Digest,
     RisingTag,
     TopicDigest,
     TopicPost,
-    Voice,
     Volume,
-    advocates_of,
     conversations_of,
     rising_tags,
-    upcoming_for,
     voices_of,
     volume_of,
 )
 from bot.domain.knowledge import Condition, KnowledgeBase
+from bot.domain.upcoming import upcoming_for
+from bot.domain.voices import MIN_ADVOCATE_POSTS, Advocate, Voice, advocates_of
 from bot.ingest import topic_query
 from bot.storage import Store
 from bot.storage.state import topic_key

@@ -1,13 +1,12 @@
 """A topic's daily digest: volume, conversations taking off, rising tags, new voices, what's next.
 
 Pure: the digest service reads the Store and passes rows in; every function takes `today` or
-`now`. Accounts are described only by their own profile words (bot.domain.advocates) and by
-what they posted in public; nothing here guesses anything about a person's health.
+`now`. Accounts are described only by their own profile words (bot.domain.voices) and by what
+they posted in public; nothing here guesses anything about a person's health.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,30 +14,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.activity import TagActivity, week_on_week
-from bot.domain.advocates import RoleMatch, role_from_profile
-from bot.domain.calendar import Window
-from bot.domain.candidates import link_weight
 from bot.domain.hashtags import display_form
-from bot.domain.knowledge import Condition, KnowledgeBase
+from bot.domain.upcoming import Upcoming
+from bot.domain.voices import ADVOCATE_DAYS, MIN_ADVOCATE_POSTS, Advocate, Voice
 
 VOLUME_DAYS = 7  # volume compares the last 7 days with the 7 before
 CONVERSATION_HOURS = 48
-ADVOCATE_DAYS = 7
-UPCOMING_DAYS = 60
-MAX_CONVERSATIONS, MAX_RISING, MAX_ADVOCATES, MAX_UPCOMING = 3, 5, 5, 4
+MAX_CONVERSATIONS, MAX_RISING, MAX_ADVOCATES = 3, 5, 5
 MIN_RISING_POSTS, MIN_RISING_AUTHORS, MIN_RISE, MIN_ON_TOPIC = 5, 3, 0.25, 0.1
 MIN_LIVELINESS = 5  # a reply from someone, or five interactions: a post nobody answered isn't one
-MIN_ADVOCATE_POSTS = 2  # one post is a passer-by, not a voice in the community
-MIN_FOLLOWERS_UNSTATED = 1_000  # accounts that state no role are named only when widely followed
-ROLE_WEIGHT = {
-    "organization": 1.0,
-    "clinician": 1.0,
-    "researcher": 0.9,
-    "advocate": 0.9,
-    "media": 0.7,
-    "industry": 0.5,
-    "individual": 0.4,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +48,6 @@ class PostView:
     created_at: str
     author_handle: str
     author_name: str
-
-
-@dataclass(frozen=True)
-class Profile:
-    """An account's public profile as stored."""
-
-    id: str
-    source: str
-    handle: str
-    name: str
-    description: str
-    url: str
-    followers: int
 
 
 @dataclass(frozen=True)
@@ -145,56 +116,6 @@ class RisingTag:
             "new": self.posts_prev_7d == 0,
             "authors": self.authors,
             "on_topic": round(self.on_topic, 2),
-        }
-
-
-@dataclass(frozen=True)
-class Advocate:
-    author_id: str
-    handle: str
-    name: str
-    url: str
-    source: str
-    role: str
-    evidence: tuple[str, ...]
-    followers: int
-    tag_uses: dict[str, int]  # the topic's tags it used (display form) -> posts collected
-    last_active: date
-    score: float
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "handle": self.handle,
-            "name": self.name,
-            "role": self.role,
-            "evidence": list(self.evidence),
-            "url": self.url,
-            "source": self.source,
-            "followers": self.followers,
-            "tag_uses": self.tag_uses,
-            "last_active": self.last_active.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class Upcoming:
-    name: str
-    kind: str  # awareness | conference
-    tags: tuple[str, ...]
-    window: Window
-    happening_now: bool
-    dates_confirmed: bool
-    source: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "tags": list(self.tags),
-            "window": self.window.as_json(),
-            "happening_now": self.happening_now,
-            "dates_confirmed": self.dates_confirmed,
-            "source": self.source,
         }
 
 
@@ -315,16 +236,6 @@ def rising_tags(
     return rising[:MAX_RISING]
 
 
-@dataclass(frozen=True)
-class Voice:
-    """An account active in the topic this week: how often it used the topic's tags, and when last."""
-
-    author_id: str
-    posts: int
-    tags: Mapping[str, int]  # tag key -> posts
-    last_day: date
-
-
 def voices_of(
     posts: Iterable[TopicPost], tags_of: Mapping[str, Iterable[str]], today: date
 ) -> list[Voice]:
@@ -342,94 +253,3 @@ def voices_of(
         for author, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         if n >= MIN_ADVOCATE_POSTS and last[author] >= since
     ]
-
-
-def advocates_of(
-    voices: Iterable[Voice], profiles: Mapping[str, Profile], forms: Mapping[str, str]
-) -> list[Advocate]:
-    """Voices worth introducing, each with its role from its own profile and the evidence."""
-    found = []
-    for voice in voices:
-        profile = profiles.get(voice.author_id)
-        if profile is None:
-            continue  # gone (opted out or deleted): never named
-        match = role_from_profile(profile.name, profile.description)
-        if match.role == "individual" and profile.followers < MIN_FOLLOWERS_UNSTATED:
-            continue
-        found.append(_advocate(voice, profile, match, forms))
-    found.sort(key=lambda a: (-a.score, a.handle.casefold()))
-    return found
-
-
-def _advocate(
-    voice: Voice, profile: Profile, match: RoleMatch, forms: Mapping[str, str]
-) -> Advocate:
-    top = sorted(voice.tags.items(), key=lambda item: (-item[1], item[0]))[:2]
-    uses = [f"#{forms.get(key, key)} in {n:,}" for key, n in top] or [f"{voice.posts:,}"]
-    evidence = [
-        match.evidence() or "States no role in their profile",
-        f"{' and '.join(uses)} posts, the latest on {voice.last_day.day} {voice.last_day:%b}",
-    ]
-    if profile.followers:
-        evidence.append(f"{profile.followers:,} followers")
-    score = (
-        ROLE_WEIGHT[match.role]
-        * (1 + math.log10(1 + profile.followers))
-        * math.log2(1 + voice.posts)
-    )
-    return Advocate(
-        author_id=profile.id,
-        handle=profile.handle,
-        name=profile.name,
-        url=profile.url,
-        source=profile.source,
-        role=match.role,
-        evidence=tuple(evidence),
-        followers=profile.followers,
-        tag_uses={forms.get(key, key): n for key, n in voice.tags.items()},
-        last_active=voice.last_day,
-        score=round(score, 4),
-    )
-
-
-def upcoming_for(kb: KnowledgeBase, condition: Condition | None, today: date) -> list[Upcoming]:
-    """Awareness events and meetings that serve the condition, on now or starting within 60 days."""
-    if condition is None:
-        return []
-    lineage = {c.id for c in kb.lineage(condition.id)}
-    horizon = today + timedelta(days=UPCOMING_DAYS)
-    found: list[Upcoming] = []
-    for event in kb.awareness:
-        if link_weight(event.conditions, event.areas, lineage, condition.area):
-            window = event.rule.current_or_next(today)
-            if window.start <= horizon:
-                region = "" if event.region == "global" else f" ({event.region})"
-                found.append(
-                    Upcoming(
-                        f"{event.name}{region}",
-                        "awareness",
-                        event.tags,
-                        window,
-                        window.contains(today),
-                        True,
-                        event.source,
-                    )
-                )
-    for meeting in kb.conferences:
-        if link_weight(meeting.conditions, meeting.areas, lineage, condition.area):
-            year, window = meeting.current_or_next(today)
-            confirmed = year in meeting.dates
-            if window.start <= horizon:
-                found.append(
-                    Upcoming(
-                        f"{meeting.name} {year}",
-                        "conference",
-                        (meeting.tag(year),),
-                        window,
-                        confirmed and window.contains(today),
-                        confirmed,
-                        meeting.source,
-                    )
-                )
-    found.sort(key=lambda u: (not u.happening_now, u.window.start, u.name))
-    return found[:MAX_UPCOMING]

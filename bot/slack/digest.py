@@ -6,17 +6,16 @@ import re
 from datetime import date
 
 from bot.domain.digest import (
-    ADVOCATE_DAYS,
     CONVERSATION_HOURS,
-    Advocate,
     Conversation,
     Digest,
     RisingTag,
     TopicDigest,
-    Upcoming,
     Volume,
 )
 from bot.domain.text import clean_text
+from bot.domain.upcoming import Upcoming
+from bot.domain.voices import ADVOCATE_DAYS, Advocate
 from bot.slack.blocks import MAX_BLOCKS, Block, Message, clip, context, escape, header, section
 
 EXCERPT = 160

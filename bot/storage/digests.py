@@ -7,15 +7,8 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.domain.digest import (
-    ADVOCATE_DAYS,
-    VOLUME_DAYS,
-    PostView,
-    Profile,
-    TopicPost,
-    Voice,
-    Volume,
-)
+from bot.domain.digest import VOLUME_DAYS, PostView, TopicPost, Volume
+from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice
 from bot.storage.connection import Connections
 from bot.storage.sql import chunks, marks, rows_in
 from bot.storage.stats import fts_phrase_query

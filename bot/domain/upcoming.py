@@ -1,0 +1,79 @@
+"""What's coming up for a condition: awareness events and congresses on now or soon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.domain.calendar import Window
+from bot.domain.candidates import link_weight
+from bot.domain.knowledge import Condition, KnowledgeBase
+
+UPCOMING_DAYS = 60
+MAX_UPCOMING = 4
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    name: str
+    kind: str  # awareness | conference
+    tags: tuple[str, ...]
+    window: Window
+    happening_now: bool
+    dates_confirmed: bool
+    source: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "tags": list(self.tags),
+            "window": self.window.as_json(),
+            "happening_now": self.happening_now,
+            "dates_confirmed": self.dates_confirmed,
+            "source": self.source,
+        }
+
+
+def upcoming_for(kb: KnowledgeBase, condition: Condition | None, today: date) -> list[Upcoming]:
+    """Awareness events and meetings that serve the condition, on now or starting within 60 days."""
+    if condition is None:
+        return []
+    lineage = {c.id for c in kb.lineage(condition.id)}
+    horizon = today + timedelta(days=UPCOMING_DAYS)
+    found: list[Upcoming] = []
+    for event in kb.awareness:
+        if link_weight(event.conditions, event.areas, lineage, condition.area):
+            window = event.rule.current_or_next(today)
+            if window.start <= horizon:
+                region = "" if event.region == "global" else f" ({event.region})"
+                found.append(
+                    Upcoming(
+                        f"{event.name}{region}",
+                        "awareness",
+                        event.tags,
+                        window,
+                        window.contains(today),
+                        True,
+                        event.source,
+                    )
+                )
+    for meeting in kb.conferences:
+        if link_weight(meeting.conditions, meeting.areas, lineage, condition.area):
+            year, window = meeting.current_or_next(today)
+            confirmed = year in meeting.dates
+            if window.start <= horizon:
+                found.append(
+                    Upcoming(
+                        f"{meeting.name} {year}",
+                        "conference",
+                        (meeting.tag(year),),
+                        window,
+                        confirmed and window.contains(today),
+                        confirmed,
+                        meeting.source,
+                    )
+                )
+    found.sort(key=lambda u: (not u.happening_now, u.window.start, u.name))
+    return found[:MAX_UPCOMING]
