@@ -113,12 +113,12 @@ def _baseline(path: Path, db: Path) -> float:
 
 
 def import_rows(n_posts: int) -> list[dict[str, Any]]:
-    """Median of three runs each for ours and the baseline below 1M posts (a 0.3 s import
-    moves by a tenth from run to run on this machine); one run at 1M."""
+    """Median of five runs each for ours and the baseline at 10k posts and of three at 100k (a
+    0.4 s import moves by a tenth or more from run to run on this machine); one run at 1M."""
     path = _WORK / f"corpus-{n_posts}.jsonl"
     write_twarc2(path, n_posts, end=TODAY)
     ours, base = [], []
-    for run in range(3 if n_posts < 1_000_000 else 1):
+    for run in range(5 if n_posts <= 10_000 else 3 if n_posts < 1_000_000 else 1):
         ours_s, stored = _ours(path, _WORK / f"ours-{n_posts}-{run}.db")
         ours.append(stored / ours_s)
         base.append(stored / _baseline(path, _WORK / f"baseline-{n_posts}-{run}.db"))
