@@ -67,8 +67,14 @@ def digest_job(
         log.error("digest: the knowledge base can't be read, so no digest was built: %s", err)
         return []
     deliveries = deliver_due(store, digester, client, clock=clock)
-    for delivery in deliveries:
-        level = logging.WARNING if delivery.error else logging.INFO
+    for delivery in deliveries:  # hourly re-runs skip channels served already: no news there
+        level = (
+            logging.WARNING
+            if delivery.error
+            else logging.DEBUG
+            if delivery.skipped
+            else logging.INFO
+        )
         log.log(level, "digest %s", delivery.summary())
     posted = [d for d in deliveries if d.messages]
     failed = [d for d in deliveries if d.error and not d.messages]
