@@ -159,9 +159,10 @@ class _Reader:
         except ValueError as err:
             self.problem(where, str(err))
             rule = AnnualRule(month=1)
+        if "tags" not in entry:
+            self.problem(where, "needs `tags` (an empty list when no tag is verified)")
+        # An event with no verified tag still belongs in the calendar (digests' "Coming up").
         tags = tuple(self.tag(where, t) for t in self.strings(where, entry, "tags"))
-        if not tags:
-            self.problem(where, "needs at least one tag")
         self.awareness.append(
             Awareness(
                 id=self.text(where, entry, "id"),

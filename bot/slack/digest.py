@@ -123,7 +123,7 @@ def upcoming_line(event: Upcoming) -> str:
         when = f"on now ({when})"
     elif not event.dates_confirmed:
         when = f"usually {when}; check the meeting's own dates"
-    tags = " ".join(f"#{t}" for t in event.tags)
+    tags = " ".join(f"#{t}" for t in event.tags) or "no hashtag verified for it yet"
     return f"• {escape(event.name)} — {when} · {escape(tags)}"
 
 

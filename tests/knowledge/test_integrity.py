@@ -56,3 +56,14 @@ def test_no_note_or_source_is_cut_short_by_an_unquoted_yaml_comment() -> None:
     for path in DATA_DIR.glob("*.yaml"):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             assert not cut.match(line), f"{path.name}:{number} needs quotes: {line.strip()}"
+
+
+def test_an_event_without_a_verified_tag_stays_in_the_calendar_and_suggests_nothing(
+    kb: KnowledgeBase,
+) -> None:
+    from bot.domain.upcoming import upcoming_for
+
+    epilepsy = next(e for e in kb.awareness if e.id == "epilepsy-awareness-month")
+    assert epilepsy.tags == () and "no hashtag" in epilepsy.source
+    coming = upcoming_for(kb, kb.conditions["epilepsy"], date(2026, 11, 2))
+    assert any(u.name.startswith("National Epilepsy Awareness Month") for u in coming)
