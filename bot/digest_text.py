@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from bot.domain.calendar import day_label
 from bot.domain.digest import CONVERSATION_HOURS, Digest
 from bot.domain.text import clean_text
 from bot.domain.voices import ADVOCATE_DAYS
@@ -19,7 +18,7 @@ _env = Environment(
     lstrip_blocks=True,
     undefined=StrictUndefined,
 )
-_env.filters["day"] = lambda day: f"{day.day} {day:%b %Y}" if isinstance(day, date) else day
+_env.filters["day"] = day_label
 _env.filters["excerpt"] = lambda text: clean_text(text, limit=EXCERPT)[0]
 _env.filters["tagged"] = lambda tag: f"#{tag}"
 

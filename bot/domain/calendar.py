@@ -9,6 +9,11 @@ from datetime import date, timedelta
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+def day_label(day: date, *, year: bool = True) -> str:
+    """'27 Nov 2026' (or '27 Nov'): a date as people read it at a glance."""
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
+
+
 @dataclass(frozen=True)
 class Window:
     start: date
@@ -23,7 +28,7 @@ class Window:
     def describe(self) -> str:
         """'1–30 Nov 2026' style text a person reads at a glance."""
         if self.start == self.end:
-            return f"{self.start.day} {self.start:%b %Y}"
+            return day_label(self.start)
         if (self.start.year, self.start.month) == (self.end.year, self.end.month):
             return f"{self.start.day}–{self.end.day} {self.end:%b %Y}"
         return f"{self.start.day} {self.start:%b} – {self.end.day} {self.end:%b %Y}"

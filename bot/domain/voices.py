@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.advocates import RoleMatch, role_from_profile
+from bot.domain.calendar import day_label
 
 ADVOCATE_DAYS = 7  # active in the topic within this many days
 MIN_ADVOCATE_POSTS = 2  # one post is a passer-by, not a voice in the community
@@ -103,7 +104,7 @@ def _advocate(
     uses = [f"#{forms.get(key, key)} in {n:,}" for key, n in top] or [f"{voice.posts:,}"]
     evidence = [
         match.evidence() or "States no role in their profile",
-        f"{' and '.join(uses)} posts, the latest on {voice.last_day.day} {voice.last_day:%b}",
+        f"{' and '.join(uses)} posts, the latest on {day_label(voice.last_day, year=False)}",
     ]
     if profile.followers:
         evidence.append(f"{profile.followers:,} followers")

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.domain.calendar import day_label
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef, Message, answer, escape
 from bot.slack.commands import PEOPLE_ONLY, is_private_conversation, track_in_channel
 from bot.slack.errors import answering_safely, explain
@@ -36,7 +37,7 @@ def stale(ref: AnswerRef, services: Services) -> Message | None:
     age = (services.today() - ref.as_of).days
     if age <= MAX_ANSWER_AGE_DAYS:
         return None
-    day = f"{ref.as_of.day} {ref.as_of:%b %Y}"
+    day = day_label(ref.as_of)
     return notice(
         f"That answer is from {day}, and hashtags change with awareness months and conferences. "
         f"Ask again for today's: `/hashtag {escape(ref.query)}`"

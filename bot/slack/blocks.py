@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS
+from bot.domain.calendar import day_label
 from bot.domain.suggest import Suggestion, SuggestionResult
 from bot.domain.text import clean_text
 
@@ -127,7 +128,7 @@ def understood(result: SuggestionResult) -> str:
         f"“{escape(m.matched)}” as *{escape(m.condition.name)}*"
         for m in result.understanding.matches
     ]
-    day = f"{result.as_of.day} {result.as_of:%b %Y}"
+    day = day_label(result.as_of)
     return (f"Read {', '.join(read)} · " if read else "") + f"as of {day}"
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from bot.domain.calendar import day_label
 from bot.domain.digest import (
     CONVERSATION_HOURS,
     Conversation,
@@ -28,7 +28,7 @@ FOOTER = (
 
 def digest_messages(digest: Digest) -> list[Message]:
     """The digest as Slack messages: a header first, each topic whole, the footer last."""
-    title = f"Daily digest · {_day(digest.as_of)}"
+    title = f"Daily digest · {day_label(digest.as_of)}"
     if not digest.topics:
         notes = " ".join(digest.notes) or "Nothing to digest."
         return [{"text": f"{title}: {notes}", "blocks": [header(title), section(escape(notes))]}]
@@ -130,7 +130,3 @@ def upcoming_line(event: Upcoming) -> str:
 def _linkable(url: str) -> bool:
     """Links come from the platforms; one that could break out of Slack's <url|text> is not shown."""
     return bool(_SAFE_URL.fullmatch(url))
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"

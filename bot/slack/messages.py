@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.activity import WINDOW_DAYS
+from bot.domain.calendar import day_label
 from bot.slack.blocks import Block, Message, context, escape, header, message, section
 from bot.storage.state import Topic
 
@@ -89,7 +90,7 @@ def home_view(facts: HomeFacts) -> dict[str, object]:
     for channel_id, topics in list(by_channel.items())[:MAX_HOME_CHANNELS]:
         names = ", ".join(escape(t.topic) for t in topics)
         last = facts.last_digests.get(channel_id)
-        when = f"  _(last digest {last.day} {last:%b})_" if last else "  _(no digest yet)_"
+        when = f"  _(last digest {day_label(last, year=False)})_" if last else "  _(no digest yet)_"
         blocks.append(section(f"<#{channel_id}>: {names}{when}"))
     if len(by_channel) > MAX_HOME_CHANNELS:
         blocks.append(context(f"…and {len(by_channel) - MAX_HOME_CHANNELS} more channels."))
