@@ -11,7 +11,7 @@ from bot.domain.digest import VOLUME_DAYS, PostView, TopicPost, Volume
 from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice
 from bot.storage.connection import Connections
 from bot.storage.sql import chunks, marks, rows_in
-from bot.storage.stats import fts_phrase_query
+from bot.storage.stats import rows_saying
 from bot.storage.tag_ids import TagIds
 
 _POST_FIELDS = (
@@ -152,16 +152,8 @@ class DigestReader:
         self, text: str, first: date, last: date, *, max_posts: int = 5_000
     ) -> tuple[list[TopicPost], dict[str, list[str]]]:
         """Recent posts whose text says these words (topics no condition matched), newest first."""
-        query = fts_phrase_query(text)
-        if query is None:
-            return [], {}
         conn = self.conns.db().conn
-        rows = conn.execute(
-            f"SELECT {_POST_FIELDS} FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
-            " ORDER BY rowid DESC LIMIT ?) m JOIN posts p ON p.rowid = m.rowid"
-            " WHERE p.day >= ? AND p.day <= ?",
-            [query, max_posts, first.isoformat(), last.isoformat()],
-        ).fetchall()
+        rows = rows_saying(conn, text, first, last, columns=_POST_FIELDS, max_posts=max_posts)
         posts = [_topic_post(row) for row in rows]
         tags_of: dict[str, list[str]] = {post.id: [] for post in posts}
         for post_id, key in rows_in(

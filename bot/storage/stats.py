@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Collection
 from datetime import date, timedelta
+from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS, TagActivity
 from bot.storage.connection import Connections
@@ -21,6 +23,22 @@ def fts_phrase_query(text: str, *, max_terms: int = 12) -> str | None:
     if not words:
         return None
     return " ".join(f'"{w}"' for w in words)
+
+
+def rows_saying(
+    conn: sqlite3.Connection, text: str, first: date, last: date, *, columns: str, max_posts: int
+) -> list[tuple[Any, ...]]:
+    """`columns` of posts `p` from `first` to `last` whose text says these words, among the
+    newest `max_posts` that do; none when the text has no words."""
+    query = fts_phrase_query(text)
+    if query is None:
+        return []
+    return conn.execute(
+        f"SELECT {columns} FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
+        " ORDER BY rowid DESC LIMIT ?) m JOIN posts p ON p.rowid = m.rowid"
+        " WHERE p.day >= ? AND p.day <= ?",
+        [query, max_posts, first.isoformat(), last.isoformat()],
+    ).fetchall()
 
 
 class StatsReader(CooccurWindow):
@@ -133,17 +151,9 @@ class StatsReader(CooccurWindow):
         self, text: str, today: date, *, max_posts: int = 2000
     ) -> tuple[int, dict[str, int]]:
         """For text no condition matches: recent posts that say it, and the tags they carry."""
-        query = fts_phrase_query(text)
-        if query is None:
-            return 0, {}
-        since = (today - timedelta(days=WINDOW_DAYS - 1)).isoformat()
+        since = today - timedelta(days=WINDOW_DAYS - 1)
         conn = self.conns.db().conn
-        matched = conn.execute(
-            "SELECT p.id FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
-            " ORDER BY rowid DESC LIMIT ?) m JOIN posts p ON p.rowid = m.rowid"
-            " WHERE p.day >= ? AND p.day <= ?",
-            [query, max_posts, since, today.isoformat()],
-        ).fetchall()
+        matched = rows_saying(conn, text, since, today, columns="p.id", max_posts=max_posts)
         if not matched:
             return 0, {}
         ids = [row[0] for row in matched]
