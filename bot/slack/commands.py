@@ -132,17 +132,6 @@ def digest_preview(services: Services, channel_id: str) -> list[Message]:
     return messages
 
 
-def replies_to(services: Services, body: dict[str, Any]) -> list[Message]:
-    """Every message the command answers with: one, or a digest long enough to need several."""
-    text = as_typed(str(body.get("text") or ""))
-    channel, name = str(body.get("channel_id") or ""), str(body.get("channel_name") or "")
-    if parse(text)[0] == "digest":
-        if is_private_conversation(channel, name):
-            return [notice(PEOPLE_ONLY.format(what="The digest"))]
-        return digest_preview(services, channel)
-    return [reply_to(services, body)]
-
-
 def handle_in(text: str) -> str | None:
     """The account handle typed after mute/unmute: @name, name, name.bsky.social or user@server."""
     words = text.split()
@@ -176,29 +165,34 @@ def mute_in_channel(
     return notice(f"{shown} is already muted in <#{channel_id}>.")
 
 
-def reply_to(services: Services, body: dict[str, Any]) -> Message:
-    """The whole command as a recipe: parse, call the service, render."""
+def replies_to(services: Services, body: dict[str, Any]) -> list[Message]:
+    """The whole command as a recipe: parse, call the service, render. One message, or a digest
+    long enough to need several."""
     text = as_typed(str(body.get("text") or ""))
     channel, name = str(body.get("channel_id") or ""), str(body.get("channel_name") or "")
     user, team = str(body.get("user_id") or ""), str(body.get("team_id") or "")
     sub, rest = parse(text)
     private = is_private_conversation(channel, name)
     if sub == "help":
-        return usage()
+        return [usage()]
     if sub == "list":
-        return channel_topics(
-            channel, services.store.topics(channel), services.store.muted(channel)
-        )
+        return [
+            channel_topics(channel, services.store.topics(channel), services.store.muted(channel))
+        ]
+    if sub == "digest":
+        if private:
+            return [notice(PEOPLE_ONLY.format(what="The digest"))]
+        return digest_preview(services, channel)
     if sub in {"track", "untrack", "mute", "unmute"} and private:
-        return notice(PEOPLE_ONLY.format(what="Tracking" if "track" in sub else "Muting"))
+        return [notice(PEOPLE_ONLY.format(what="Tracking" if "track" in sub else "Muting"))]
     if sub in {"mute", "unmute"}:
-        return mute_in_channel(services, channel, rest, user=user, mute=sub == "mute")
+        return [mute_in_channel(services, channel, rest, user=user, mute=sub == "mute")]
     if sub == "track":
-        return track_in_channel(services, channel, rest, user=user, team=team)
+        return [track_in_channel(services, channel, rest, user=user, team=team)]
     if sub == "untrack":
-        return untrack_in_channel(services, channel, rest)
+        return [untrack_in_channel(services, channel, rest)]
     result = services.suggester.suggest(text, today=services.today())
-    return answer(result, can_share=not private, can_track=not private)
+    return [answer(result, can_share=not private, can_track=not private)]
 
 
 def acknowledge(ack: Ack) -> None:
