@@ -141,10 +141,11 @@ class SlackStandIn:
                     if self.path.startswith("/respond/")
                     else standin._answer(call.method, params)
                 )
-                send_json(self, canned.status, canned.body, canned.headers)
+                # Recorded before answering: once a client has its answer, the call is listed.
                 with standin.changed:
                     standin.calls.append(call)
                     standin.changed.notify_all()
+                send_json(self, canned.status, canned.body, canned.headers)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
