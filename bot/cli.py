@@ -203,6 +203,38 @@ def ingest(source_name: str, topics: tuple[str, ...]) -> None:
     sys.exit(1 if report.failed else 0)
 
 
+@main.command()
+@click.option("--wait", is_flag=True, help="Keep checking until X has answered, then apply it.")
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to ask X while waiting.",
+)
+@friendly_errors
+def compliance(wait: bool, every: float) -> None:
+    """Check stored X posts and accounts with X; remove what was deleted, protected or suspended.
+
+    `run` does this by itself once a day. Each call does the next step: ask X to check the
+    stored ids, or apply X's answer once it is ready.
+    """
+    import time
+
+    from bot.compliance import compliance_step
+
+    settings = Settings.from_env()
+    with opened_store(settings) as store:
+        report = compliance_step(settings, store)
+        click.echo(report.summary())
+        while wait and report.waiting:
+            time.sleep(every)
+            report = compliance_step(settings, store)
+            click.echo(report.summary())
+    sys.exit(1 if report.error else 0)
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--include-retweets", is_flag=True, help="Keep retweets (skipped by default).")

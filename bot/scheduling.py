@@ -1,4 +1,5 @@
-"""APScheduler 3.x jobs that run beside the bot: ingest cycles, daily digests and retention."""
+"""APScheduler 3.x jobs that run beside the bot: ingest cycles, daily digests, retention and
+X compliance checks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
+from bot.compliance import ComplianceReport, compliance_step
 from bot.config import Settings
 from bot.delivery import Delivery, deliver_due
 from bot.digests import Digester
@@ -26,6 +28,17 @@ def retention_job(store: Store, settings: Settings, clock: Callable[[], datetime
     removed = store.expire_posts(before=cutoff)
     log.info("retention: removed %d posts from before %s", removed, cutoff.date())
     return removed
+
+
+def compliance_job(
+    settings: Settings, store: Store, clock: Callable[[], datetime]
+) -> ComplianceReport:
+    """The next piece of the daily X compliance check (start a job, or apply X's answer)."""
+    report = compliance_step(settings, store, clock=clock)
+    level = logging.WARNING if report.error else logging.INFO
+    if report.error or any(k.done for k in report.kinds):
+        log.log(level, "%s", report.summary().replace("\n", " · "))
+    return report
 
 
 def window_job(store: Store, clock: Callable[[], datetime]) -> bool:
@@ -137,6 +150,16 @@ def create_scheduler(
         id="ingest",
         name="collect posts every INGEST_EVERY_MINUTES",
     )
+    if settings.x_bearer_token:
+        scheduler.add_job(
+            compliance_job,
+            "interval",
+            hours=1,
+            next_run_time=clock() + timedelta(minutes=5),
+            args=[settings, store, clock],
+            id="x-compliance",
+            name="check stored X posts and accounts with X's batch compliance jobs, daily",
+        )
     if slack is not None:
         scheduler.add_job(
             digest_job,

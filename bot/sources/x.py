@@ -211,16 +211,18 @@ class XSource:
                 ) from None
             except tweepy.Forbidden as err:
                 raise SourceAuthError(
-                    f"X refused recent search (403 Forbidden{_detail(err)}): check in the X developer "
+                    f"X refused recent search (403 Forbidden{error_detail(err)}): check in the X developer "
                     "portal that the app belongs to a project with recent-search access."
                 ) from None
             except tweepy.BadRequest as err:
-                raise SourceError(f"X rejected the query {query!r} (400{_detail(err)}).") from None
+                raise SourceError(
+                    f"X rejected the query {query!r} (400{error_detail(err)})."
+                ) from None
             except (tweepy.TwitterServerError, requests.RequestException, ValueError) as err:
                 failures += 1
                 if failures > RETRIES:
                     raise SourceError(
-                        f"X API unavailable ({_describe(err)}) after {failures} tries; "
+                        f"X API unavailable ({describe_error(err)}) after {failures} tries; "
                         "the next cycle resumes from the stored position."
                     ) from None
                 self.sleep(2.0**failures)
@@ -229,14 +231,14 @@ class XSource:
                 hint = (
                     " X says the account has no credits left; add credits." if status == 402 else ""
                 )
-                raise SourceError(f"X API answered {status}{_detail(err)}.{hint}") from None
+                raise SourceError(f"X API answered {status}{error_detail(err)}.{hint}") from None
 
 
-def _detail(err: tweepy.HTTPException) -> str:
+def error_detail(err: tweepy.HTTPException) -> str:
     return f": {'; '.join(err.api_messages)}" if err.api_messages else ""
 
 
-def _describe(err: Exception) -> str:
+def describe_error(err: Exception) -> str:
     if isinstance(err, tweepy.HTTPException):
         return f"HTTP {getattr(err.response, 'status_code', '?')}"
     if isinstance(err, requests.Timeout):

@@ -72,7 +72,7 @@ class PostWriter(CooccurWindow):
         s = SCHEMA
         skipped = 0
         for author_id, posts, at in conn.execute(f"SELECT * FROM {s}.opted_out").fetchall():
-            self._forget_author(conn, author_id, "profile opts out", at)
+            self._forget_authors(conn, [(author_id, "profile opts out")], at)
             skipped += posts
         blocked = "(SELECT author_id FROM main.opt_outs)"
         skipped += conn.execute(f"DELETE FROM {s}.posts WHERE author_id IN {blocked}").rowcount
@@ -154,28 +154,45 @@ class PostWriter(CooccurWindow):
         self._add_to_window(conn, pairs, self.window_day(conn))
 
     @staticmethod
-    def _forget_author(conn: sqlite3.Connection, author_id: str, reason: str, when: str) -> None:
-        if not conn.execute(
-            "INSERT OR IGNORE INTO opt_outs (author_id, reason, created_at) VALUES (?,?,?)",
-            (author_id, reason, when),
-        ).rowcount:
-            return  # forgotten before, and nothing of theirs stored since
-        # No index by author (imports would pay for it on every post): one scan finds the posts.
-        posts = [
-            row[0] for row in conn.execute("SELECT id FROM posts WHERE author_id=?", (author_id,))
-        ]
-        for chunk in chunks(posts):
-            in_list = marks(chunk)
-            conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
-            conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk)
-        conn.execute("DELETE FROM authors WHERE id=?", (author_id,))
-        conn.execute("DELETE FROM hashtag_authors WHERE author_id=?", (author_id,))
-        conn.execute("DELETE FROM digest_advocates WHERE author_id=?", (author_id,))
+    def _forget_authors(
+        conn: sqlite3.Connection, reasons: Sequence[tuple[str, str]], when: str
+    ) -> int:
+        """Record each (account, reason) as opted out and delete what it posted; how many were new."""
+        forgotten = [
+            author_id
+            for author_id, reason in reasons
+            if conn.execute(
+                "INSERT OR IGNORE INTO opt_outs (author_id, reason, created_at) VALUES (?,?,?)",
+                (author_id, reason, when),
+            ).rowcount
+        ]  # forgotten before: nothing of theirs has been stored since
+        for group in chunks(forgotten):
+            # No index by author (imports would pay for it on every post): one scan per group.
+            who = marks(group)
+            posts = [
+                row[0]
+                for row in conn.execute(f"SELECT id FROM posts WHERE author_id IN ({who})", group)
+            ]
+            for chunk in chunks(posts):
+                in_list = marks(chunk)
+                conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
+                conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk)
+            for table, column in (
+                ("authors", "id"),
+                ("hashtag_authors", "author_id"),
+                ("digest_advocates", "author_id"),
+            ):
+                conn.execute(f"DELETE FROM {table} WHERE {column} IN ({who})", group)
+        return len(forgotten)
 
     def opt_out(self, author_id: str, reason: str, *, now: datetime) -> None:
         """Forget an account and everything it posted, and never store it again."""
+        self.forget_authors([(author_id, reason)], now=now)
+
+    def forget_authors(self, reasons: Sequence[tuple[str, str]], *, now: datetime) -> int:
+        """`opt_out` for many accounts in one transaction; how many had not been forgotten yet."""
         with self.conns.write() as db:
-            self._forget_author(db.conn, author_id, reason, now.isoformat())
+            return self._forget_authors(db.conn, reasons, now.isoformat())
 
     def delete_posts(self, post_ids: Sequence[str]) -> int:
         """Honour deletions at the source: the post and its hashtag rows go."""

@@ -19,3 +19,12 @@ class SourcesState:
         """How many posts each source has stored: `ingest` and `doctor` report it."""
         rows = self.conns.db().conn.execute("SELECT source, COUNT(*) FROM posts GROUP BY source")
         return {source: int(count) for source, count in rows}
+
+    def platform_ids(self, source: str, kind: str) -> list[str]:
+        """The platform's own ids (no "x:" prefix) of stored posts or accounts from `source`, as
+        its compliance checks want them. `kind`: "posts" or "authors"."""
+        table = {"posts": "posts", "authors": "authors"}[kind]
+        rows = self.conns.db().conn.execute(
+            f"SELECT substr(id, ?) FROM {table} WHERE source = ?", (len(source) + 2, source)
+        )
+        return [row[0] for row in rows]

@@ -61,6 +61,9 @@ class HttpStandIn:
             def do_POST(self) -> None:
                 standin._serve(self, "POST")
 
+            def do_PUT(self) -> None:
+                standin._serve(self, "PUT")
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)

@@ -1,7 +1,10 @@
-"""A loopback X API v2: GET /2/tweets/search/recent with since_id, until_id and next_token."""
+"""A loopback X API v2: GET /2/tweets/search/recent with since_id, until_id and next_token, and
+the batch compliance jobs (POST/GET /2/compliance/jobs, the upload and download URLs they give)."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,15 +62,26 @@ class XStandIn(HttpStandIn):
     def __init__(self, tweets: list[dict[str, Any]] | None = None) -> None:
         self.tweets = list(tweets or [])
         self.users: dict[str, dict[str, Any]] = {}
+        # Batch compliance: what X would say of an id (reason), and the jobs made so far.
+        self.compliance: dict[str, dict[str, str]] = {"tweets": {}, "users": {}}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.job_ids = itertools.count(1_500_000_000_000_000_000)
+        self.uploads: dict[str, Asked] = {}
+        self.checks_until_complete = 1  # status checks after the upload before a job completes
+        self.extra_result_lines: list[bytes] = []
         super().__init__()
 
     @property
     def searches(self) -> list[dict[str, str]]:
         return [a.params for a in self.asked if a.path == "/2/tweets/search/recent"]
 
+    def uploaded_ids(self, job_id: str) -> list[str]:
+        return self.uploads[job_id].body.decode().split()
+
     def answer(self, asked: Asked) -> Answer:
-        if asked.path != "/2/tweets/search/recent":
-            return Answer(404, {"title": "Not Found Error", "status": 404})
+        parts = asked.path.strip("/").split("/")
+        if parts[0] in ("upload", "download"):  # signed storage URLs: no X token
+            return self._storage(asked, parts[0], parts[-1])
         if asked.headers.get("Authorization") != f"Bearer {GOOD_TOKEN}":
             return Answer(
                 401,
@@ -78,6 +92,10 @@ class XStandIn(HttpStandIn):
                     "detail": "Unauthorized",
                 },
             )
+        if parts[:2] == ["2", "compliance"]:
+            return self._job(asked, parts[3] if len(parts) > 3 else None)
+        if asked.path != "/2/tweets/search/recent":
+            return Answer(404, {"title": "Not Found Error", "status": 404})
         query = asked.params.get("query", "")
         if len(query) > 512:
             return Answer(
@@ -102,6 +120,50 @@ class XStandIn(HttpStandIn):
         authors = dict.fromkeys(t["author_id"] for t in page)
         users = [self.users.get(a) or x_user(int(a) - 100) for a in authors]
         return Answer(200, {"data": page, "includes": {"users": users}, "meta": meta})
+
+    def _job(self, asked: Asked, job_id: str | None) -> Answer:
+        if asked.method == "POST" and job_id is None:
+            kind = json.loads(asked.body)["type"]
+            job_id = str(next(self.job_ids))
+            self.jobs[job_id] = {
+                "id": job_id,
+                "type": kind,
+                "name": json.loads(asked.body).get("name", ""),
+                "status": "created",
+                "resumable": False,
+                "upload_url": f"{self.url}/upload/{job_id}?X-Goog-Signature=abc",
+                "download_url": f"{self.url}/download/{job_id}?X-Goog-Signature=def",
+                "created_at": "2026-11-27T12:00:00.000Z",
+                "checks": 0,
+            }
+        elif asked.method != "GET" or job_id not in self.jobs:
+            return Answer(404, {"title": "Not Found Error", "status": 404})
+        job = self.jobs[job_id]
+        if asked.method == "GET" and job["status"] == "in_progress":
+            job["checks"] += 1
+            if job["checks"] >= self.checks_until_complete:
+                job["status"] = "complete"
+        return Answer(200, {"data": {k: v for k, v in job.items() if k != "checks"}})
+
+    def _storage(self, asked: Asked, what: str, job_id: str) -> Answer:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return Answer(403, b"<Error><Code>AccessDenied</Code></Error>")
+        if what == "upload" and asked.method == "PUT":
+            self.uploads[job_id] = asked
+            job["status"] = "in_progress"
+            return Answer(200, b"")
+        if what == "download" and asked.method == "GET" and job["status"] == "complete":
+            said = self.compliance[job["type"]]
+            lines = [
+                json.dumps({"id": i, "action": "delete", "reason": said[i],
+                            "created_at": "2026-11-20T10:00:00.000Z",
+                            "redacted_at": "2026-11-26T10:00:00.000Z"}).encode()
+                for i in self.uploaded_ids(job_id)
+                if i in said
+            ]  # fmt: skip
+            return Answer(200, b"\n".join(lines + self.extra_result_lines) + b"\n")
+        return Answer(404, b"<Error><Code>NoSuchKey</Code></Error>")
 
 
 def _matches(tweet: dict[str, Any], query: str, params: dict[str, str]) -> bool:
