@@ -78,6 +78,7 @@ class SourceReport:
     updated_posts: int = 0
     new_authors: int = 0
     deleted: int = 0
+    edited: int = 0  # earlier versions replaced by the edited post
     opted_out: int = 0
     reposts_skipped: int = 0
     pages: int = 0
@@ -96,6 +97,8 @@ class SourceReport:
         parts.append(f"{self.new_authors:,} new authors")
         if self.deleted:
             parts.append(f"{self.deleted:,} deleted at the source")
+        if self.edited:
+            parts.append(f"{self.edited:,} replaced by their edited version")
         if self.opted_out:
             parts.append(f"{self.opted_out:,} accounts opted out and forgotten")
         if self.reposts_skipped:
@@ -128,6 +131,8 @@ def apply_page(
     report.opted_out += len(page.opt_outs)
     if page.deleted:
         report.deleted += store.delete_posts(page.deleted)
+    if page.superseded:
+        report.edited += store.delete_posts(page.superseded)
     if page.posts or page.authors:
         saved = store.save_posts(page.posts, page.authors, now=now)
         report.new_posts += saved.new_posts

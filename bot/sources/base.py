@@ -65,6 +65,7 @@ class Page:
     posts: tuple[Post, ...] = ()
     authors: tuple[Author, ...] = ()
     deleted: tuple[str, ...] = ()  # post ids deleted at the source
+    superseded: tuple[str, ...] = ()  # earlier versions of edited posts in this page
     opt_outs: tuple[tuple[str, str], ...] = ()  # (author_id, reason)
     cursors: tuple[tuple[str, str], ...] = ()  # (query_key, position), set after the page is saved
     reads: Reads | None = None

@@ -147,6 +147,7 @@ class XSource:
                 cursors=tuple((t.key, state.dumps()) for t in batch.terms),
                 reads=self._reads(response),
                 skipped_reposts=content.reposts,
+                superseded=tuple(content.superseded),
             )
             if not state.in_gap:
                 return

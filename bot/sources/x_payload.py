@@ -37,6 +37,7 @@ class PageContent:
     authors: list[Author] = field(default_factory=list)
     reposts: int = 0  # retweets: no new text, excluded by default
     incomplete: int = 0  # tweets without an id, text or created_at
+    superseded: list[str] = field(default_factory=list)  # earlier versions of edited posts
 
 
 def is_response_page(obj: object) -> bool:
@@ -111,8 +112,14 @@ def _read(
         post = to_post(tweet, refs, handles)
         if post is None:
             content.incomplete += 1
-        else:
-            content.posts.append(post)
+            continue
+        content.posts.append(post)
+        history = tweet.get("edit_history_tweet_ids")
+        if isinstance(history, list) and len(history) > 1:  # oldest first, this one last
+            content.superseded += [f"x:{i}" for i in history if f"x:{i}" != post.id]
+    if content.superseded:  # X answers with the latest version; an earlier one is never kept
+        earlier = set(content.superseded)
+        content.posts = [p for p in content.posts if p.id not in earlier]
     return content
 
 

@@ -240,3 +240,18 @@ def test_a_stale_since_id_is_dropped_rather_than_rejected() -> None:
     terms = terms_for([LCSM])
     batches, _ = plan(terms, {t.key: TermState(since_id=old) for t in terms}, now=NOW)
     assert [b.state.since_id for b in batches] == [None]
+
+
+def test_an_edited_post_replaces_its_earlier_version(
+    store: Store, x_api: XStandIn, x_settings: Settings
+) -> None:
+    x_api.tweets = [tweet(1, "Join tonight's #LCSM chat at 8pm")]
+    x_cycle(store, x_settings)
+    edited = tweet(2, "Join tonight's #LCSM chat at 9pm ET")
+    edited["edit_history_tweet_ids"] = [str(FIRST_ID + 1), str(FIRST_ID + 2)]
+    x_api.tweets = [edited]  # X answers with the latest version only
+    report = x_cycle(store, x_settings)
+    assert report.new_posts == 1 and report.edited == 1
+    assert "1 replaced by their edited version" in report.summary()
+    rows = store.conns.db().conn.execute("SELECT id, text FROM posts").fetchall()
+    assert rows == [(f"x:{FIRST_ID + 2}", "Join tonight's #LCSM chat at 9pm ET")]
