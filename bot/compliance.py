@@ -17,7 +17,13 @@ from typing import Any
 
 from bot.config import Settings
 from bot.sources.base import SourceError
-from bot.sources.x_compliance import FINISHED_BADLY, WAITING, ComplianceJob, XCompliance
+from bot.sources.x_compliance import (
+    FINISHED_BADLY,
+    WAITING,
+    ComplianceJob,
+    XCompliance,
+    id_file,
+)
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -71,6 +77,19 @@ def _state(store: Store, kind: str) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
+def _when(value: object) -> datetime | None:
+    """A time the record holds; None when it holds none (or something that is not one)."""
+    try:
+        when = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
 def _save(store: Store, kind: str, state: dict[str, Any], now: datetime) -> None:
     store.set_cursor(STATE, kind, json.dumps(state, sort_keys=True), now=now)
 
@@ -109,15 +128,15 @@ def _step(store: Store, service: XCompliance, kind: str, now: datetime, report: 
     state = _state(store, kind)
     if state.get("job"):
         job = service.job(str(state["job"]), kind)
-        started = datetime.fromisoformat(str(state.get("started") or now.isoformat()))
+        started = _when(state.get("started")) or now
         unsent = job.status == "created" and not state.get("uploaded")  # its upload failed
         if job.status in WAITING and now - started < GIVE_UP_AFTER and not unsent:
             report.waiting = True
-            report.done = f"X is still checking {_noun(kind, int(state.get('ids', 0)))}"
+            report.done = f"X is still checking {_noun(kind, _count(state.get('ids')))}"
             return
         if job.status == "complete":
             url = job.download_url or str(state.get("download_url", ""))
-            _apply(store, service, kind, job, url, int(state.get("ids", 0)), now, report)
+            _apply(store, service, kind, job, url, _count(state.get("ids")), now, report)
             return
         why = (
             job.status
@@ -128,16 +147,17 @@ def _step(store: Store, service: XCompliance, kind: str, now: datetime, report: 
         )
         log.warning("x compliance: the %s job %s ended %s; starting another", kind, job.id, why)
         state = {}
-    checked = state.get("checked")
-    if checked and now - datetime.fromisoformat(str(checked)) < EVERY:
+    checked = _when(state.get("checked"))
+    if checked and now - checked < EVERY:
         return  # checked within the day
-    ids = store.platform_ids("x", KINDS[kind])
-    if not ids:
-        return  # nothing from X stored: nothing to check
-    job = service.create(kind)
-    state = {"job": job.id, "download_url": job.download_url, "started": now.isoformat()}
-    _save(store, kind, state, now)  # known before the upload: X runs one job of a kind at a time
-    sent = service.upload(job, ids)
+    with id_file(store.platform_ids("x", KINDS[kind])) as ids:
+        if not ids.count:
+            return  # nothing from X stored: nothing to check
+        job = service.create(kind)
+        state = {"job": job.id, "download_url": job.download_url, "started": now.isoformat()}
+        _save(store, kind, state, now)  # known before the upload: X runs one job of a kind at once
+        service.upload(job, ids)
+    sent = ids.count
     _save(store, kind, {**state, "ids": sent, "uploaded": True}, now)
     report.waiting = True
     report.done = f"asked X to check {_noun(kind, sent)}"

@@ -206,10 +206,7 @@ class XSource:
                     f"X rate limit reached (resets {resets}); the next cycle resumes where this one stopped."
                 ) from None
             except tweepy.Unauthorized:
-                raise SourceAuthError(
-                    "X refused X_BEARER_TOKEN (401 Unauthorized): set it to "
-                    f"{HOW_TO_GET['X_BEARER_TOKEN']}, then run `hashtag-bot doctor`."
-                ) from None
+                raise token_refused() from None
             except tweepy.Forbidden as err:
                 raise SourceAuthError(
                     f"X refused recent search (403 Forbidden{error_detail(err)}): check in the X developer "
@@ -233,6 +230,13 @@ class XSource:
                     " X says the account has no credits left; add credits." if status == 402 else ""
                 )
                 raise SourceError(f"X API answered {status}{error_detail(err)}.{hint}") from None
+
+
+def token_refused() -> SourceAuthError:
+    return SourceAuthError(
+        "X refused X_BEARER_TOKEN (401 Unauthorized): set it to "
+        f"{HOW_TO_GET['X_BEARER_TOKEN']}, then run `hashtag-bot doctor`."
+    )
 
 
 def error_detail(err: tweepy.HTTPException) -> str:

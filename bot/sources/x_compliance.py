@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import requests
 import tweepy
 
-from bot.config import HOW_TO_GET, Settings
+from bot.config import Settings
 from bot.sources.base import SourceAuthError, SourceError
-from bot.sources.x import describe_error, error_detail, make_client
+from bot.sources.x import describe_error, error_detail, make_client, token_refused
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,25 @@ class ComplianceEvent:
     def removes(self) -> bool:
         """Everything but a geo scrub means the stored copy goes; the bot keeps no geo data."""
         return self.action != "scrub_geo" and self.reason != "scrub_geo"
+
+
+@dataclass(frozen=True)
+class IdFile:
+    file: BinaryIO
+    count: int
+
+
+@contextmanager
+def id_file(ids: Iterable[str]) -> Iterator[IdFile]:
+    """The ids as X wants them, one per line, in a temporary file: a million ids stay on disk,
+    not in the bot's memory, and the upload streams from there."""
+    with tempfile.TemporaryFile() as file:
+        count = 0
+        for i in ids:
+            if i.isdigit():
+                file.write(i.encode() + b"\n")
+                count += 1
+        yield IdFile(file, count)
 
 
 @dataclass
@@ -103,12 +124,10 @@ class XCompliance:
             return ComplianceJob(job_id, kind, "lost")
         return _job(response.get("data"), kind)
 
-    def upload(self, job: ComplianceJob, ids: Iterable[str]) -> int:
-        """The ids, one per line, to the job's upload_url (it expires 15 minutes after creation)."""
-        lines = [i for i in ids if i.isdigit()]
-        body = ("\n".join(lines) + "\n").encode() if lines else b""
-        self._transfer("upload", "PUT", job.upload_url, data=body)
-        return len(lines)
+    def upload(self, job: ComplianceJob, ids: IdFile) -> None:
+        """The ids to the job's upload_url (it expires 15 minutes after the job is created)."""
+        ids.file.seek(0)
+        self._transfer("upload", "PUT", job.upload_url, data=ids.file)
 
     def results(self, job: ComplianceJob) -> Results:
         response = self._transfer("download", "GET", job.download_url)
@@ -138,10 +157,7 @@ class XCompliance:
         try:
             response = request()
         except tweepy.Unauthorized:
-            raise SourceAuthError(
-                "X refused X_BEARER_TOKEN (401 Unauthorized): set it to "
-                f"{HOW_TO_GET['X_BEARER_TOKEN']}, then run `hashtag-bot doctor`."
-            ) from None
+            raise token_refused() from None
         except tweepy.Forbidden as err:
             raise SourceAuthError(
                 f"X refused batch compliance (403 Forbidden{error_detail(err)}): check in the X "

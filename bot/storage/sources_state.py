@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from bot.storage.connection import Connections
 from bot.storage.sql import present
@@ -20,11 +20,11 @@ class SourcesState:
         rows = self.conns.db().conn.execute("SELECT source, COUNT(*) FROM posts GROUP BY source")
         return {source: int(count) for source, count in rows}
 
-    def platform_ids(self, source: str, kind: str) -> list[str]:
+    def platform_ids(self, source: str, kind: str) -> Iterator[str]:
         """The platform's own ids (no "x:" prefix) of stored posts or accounts from `source`, as
-        its compliance checks want them. `kind`: "posts" or "authors"."""
+        its compliance checks want them, read as they are used. `kind`: "posts" or "authors"."""
         table = {"posts": "posts", "authors": "authors"}[kind]
         rows = self.conns.db().conn.execute(
             f"SELECT substr(id, ?) FROM {table} WHERE source = ?", (len(source) + 2, source)
         )
-        return [row[0] for row in rows]
+        return (row[0] for row in rows)

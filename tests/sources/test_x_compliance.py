@@ -214,3 +214,14 @@ def test_run_checks_with_x_hourly_only_when_x_is_configured(
     job = create_scheduler(x_settings, store, clock=lambda: NOW).get_job("x-compliance")
     assert job is not None and job.trigger.interval == timedelta(hours=1)
     assert create_scheduler(Settings(), store).get_job("x-compliance") is None
+
+
+def test_a_damaged_record_of_the_last_check_starts_a_fresh_one(
+    store: Store, x_settings: Settings, x_api: XStandIn
+) -> None:
+    collected(store, x_settings, x_api)
+    store.set_cursor("x compliance", "tweets", '{"checked": "yesterday", "ids": "many"}', now=NOW)
+    store.set_cursor("x compliance", "users", "not json", now=NOW)
+    report = compliance_step(x_settings, store, clock=lambda: NOW)
+    assert not report.error and "asked X to check 4 posts" in report.summary()
+    assert "asked X to check 3 accounts" in report.summary()
