@@ -184,7 +184,7 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
     checks = []
     for source, (healthy, message, when) in sorted(health.items()):
         if healthy and source == "x compliance":  # worth seeing when all is well, too
-            checks.append(Check(source, "ok", f"{message} ({when[:16]})"))
+            checks.append(Check("X compliance", "ok", f"{message} ({when[:16]})"))
         elif not healthy:
             checks.append(
                 Check(

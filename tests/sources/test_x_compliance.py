@@ -205,7 +205,7 @@ def test_the_cli_waits_for_x_and_doctor_shows_the_last_check(
     finally:
         store.close()
     shown = report(recorded_checks(Settings.from_env(env), NOW.date()))
-    assert "x compliance" in shown and "1 account forgotten" in shown
+    assert "X compliance" in shown and "1 account forgotten" in shown
 
 
 def test_run_checks_with_x_hourly_only_when_x_is_configured(
