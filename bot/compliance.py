@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 STATE = "x compliance"  # cursors key space and health row
 EVERY = timedelta(hours=24)  # a new check once a day
 GIVE_UP_AFTER = timedelta(days=6)  # X keeps results a week from a job's creation
-# X's job type, what the bot stores of it, and the reason an account is forgotten.
+# X's job types (post ids, account ids) and the table the bot keeps them in.
 KINDS = {"tweets": "posts", "users": "authors"}
 
 
@@ -41,7 +41,6 @@ class KindReport:
     done: str = ""  # what happened, for people
     checked: int = 0
     removed: int = 0
-    unreadable: int = 0
     waiting: bool = False
 
 
@@ -135,8 +134,9 @@ def _step(store: Store, service: XCompliance, kind: str, now: datetime, report: 
             report.done = f"X is still checking {_noun(kind, _count(state.get('ids')))}"
             return
         if job.status == "complete":
-            url = job.download_url or str(state.get("download_url", ""))
-            _apply(store, service, kind, job, url, _count(state.get("ids")), now, report)
+            if not job.download_url:  # X gave it when the job was made
+                job = replace(job, download_url=str(state.get("download_url", "")))
+            _apply(store, service, job, _count(state.get("ids")), now, report)
             return
         why = (
             job.status
@@ -166,14 +166,13 @@ def _step(store: Store, service: XCompliance, kind: str, now: datetime, report: 
 def _apply(
     store: Store,
     service: XCompliance,
-    kind: str,
     job: ComplianceJob,
-    url: str,
     sent: int,
     now: datetime,
     report: KindReport,
 ) -> None:
-    results = service.results(ComplianceJob(job.id, kind, job.status, download_url=url))
+    kind = job.kind
+    results = service.results(job)
     gone = [e for e in results.events if e.removes]
     if kind == "tweets":
         report.removed = store.delete_posts([f"x:{e.id}" for e in gone])
@@ -182,7 +181,7 @@ def _apply(
         reasons = [(f"x:{e.id}", f"account {e.reason or 'gone'} on X") for e in gone]
         report.removed = store.forget_authors(reasons, now=now)
         what = "forgotten, with their posts"
-    report.checked, report.unreadable = sent, results.unreadable
+    report.checked = sent
     report.done = f"X checked {_noun(kind, sent)}: {_noun(kind, report.removed)} {what}"
     if results.unreadable:
         report.done += f"; {results.unreadable:,} unreadable result lines skipped"

@@ -8,12 +8,11 @@ only for ids that need action. They return ids and reasons, never posts.
 from __future__ import annotations
 
 import json
-import logging
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 import requests
 import tweepy
@@ -22,14 +21,9 @@ from bot.config import Settings
 from bot.sources.base import SourceAuthError, SourceError
 from bot.sources.x import describe_error, error_detail, make_client, token_refused
 
-log = logging.getLogger(__name__)
-
-KINDS = ("tweets", "users")  # X's job types: post ids, account ids
 WAITING = ("created", "in_progress")
 FINISHED_BADLY = ("failed", "expired")
 TRANSFER_TIMEOUT_S = 120.0
-
-T = TypeVar("T")
 
 
 class JobLost(SourceError):

@@ -169,14 +169,8 @@ class PostWriter(CooccurWindow):
         for group in chunks(forgotten):
             # No index by author (imports would pay for it on every post): one scan per group.
             who = marks(group)
-            posts = [
-                row[0]
-                for row in conn.execute(f"SELECT id FROM posts WHERE author_id IN ({who})", group)
-            ]
-            for chunk in chunks(posts):
-                in_list = marks(chunk)
-                conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
-                conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk)
+            posts = conn.execute(f"SELECT id FROM posts WHERE author_id IN ({who})", group)
+            _delete_posts(conn, [row[0] for row in posts])
             for table, column in (
                 ("authors", "id"),
                 ("hashtag_authors", "author_id"),
@@ -196,15 +190,8 @@ class PostWriter(CooccurWindow):
 
     def delete_posts(self, post_ids: Sequence[str]) -> int:
         """Honour deletions at the source: the post and its hashtag rows go."""
-        deleted = 0
         with self.conns.write() as db:
-            for chunk in chunks(list(post_ids)):
-                in_list = marks(chunk)
-                db.conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
-                deleted += db.conn.execute(
-                    f"DELETE FROM posts WHERE id IN ({in_list})", chunk
-                ).rowcount
-        return deleted
+            return _delete_posts(db.conn, post_ids)
 
     def expire_posts(self, *, before: datetime) -> int:
         """Retention: drop posts (not aggregates) created before the cut-off."""
@@ -215,3 +202,13 @@ class PostWriter(CooccurWindow):
                 (cutoff,),
             )
             return int(db.conn.execute("DELETE FROM posts WHERE day < ?", (cutoff,)).rowcount)
+
+
+def _delete_posts(conn: sqlite3.Connection, post_ids: Sequence[str]) -> int:
+    """Posts and their hashtag rows (the full-text rows go by trigger); how many posts went."""
+    deleted = 0
+    for chunk in chunks(list(post_ids)):
+        in_list = marks(chunk)
+        conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
+        deleted += conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk).rowcount
+    return deleted
