@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.domain.posts import Author, Post
 from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
+from bot.storage.removal import delete_posts
 from bot.storage.sql import chunks, marks
 from bot.storage.staging import AUTHOR_COLUMNS, POST_COLUMNS, SCHEMA, stage, summarize
 
@@ -153,9 +154,8 @@ class PostWriter(CooccurWindow):
         )
         self._add_to_window(conn, pairs, self.window_day(conn))
 
-    @staticmethod
     def _forget_authors(
-        conn: sqlite3.Connection, reasons: Sequence[tuple[str, str]], when: str
+        self, conn: sqlite3.Connection, reasons: Sequence[tuple[str, str]], when: str
     ) -> int:
         """Record each (account, reason) as opted out and delete what it posted; how many were new."""
         forgotten = [
@@ -170,7 +170,7 @@ class PostWriter(CooccurWindow):
             # No index by author (imports would pay for it on every post): one scan per group.
             who = marks(group)
             posts = conn.execute(f"SELECT id FROM posts WHERE author_id IN ({who})", group)
-            _delete_posts(conn, [row[0] for row in posts])
+            delete_posts(conn, [row[0] for row in posts], self.window_day(conn))
             for table, column in (
                 ("authors", "id"),
                 ("hashtag_authors", "author_id"),
@@ -189,9 +189,9 @@ class PostWriter(CooccurWindow):
             return self._forget_authors(db.conn, reasons, now.isoformat())
 
     def delete_posts(self, post_ids: Sequence[str]) -> int:
-        """Honour deletions at the source: the post and its hashtag rows go."""
+        """Honour deletions at the source: the posts go, and their part of every aggregate."""
         with self.conns.write() as db:
-            return _delete_posts(db.conn, post_ids)
+            return delete_posts(db.conn, post_ids, self.window_day(db.conn))
 
     def expire_posts(self, *, before: datetime) -> int:
         """Retention: drop posts (not aggregates) created before the cut-off."""
@@ -202,13 +202,3 @@ class PostWriter(CooccurWindow):
                 (cutoff,),
             )
             return int(db.conn.execute("DELETE FROM posts WHERE day < ?", (cutoff,)).rowcount)
-
-
-def _delete_posts(conn: sqlite3.Connection, post_ids: Sequence[str]) -> int:
-    """Posts and their hashtag rows (the full-text rows go by trigger); how many posts went."""
-    deleted = 0
-    for chunk in chunks(list(post_ids)):
-        in_list = marks(chunk)
-        conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
-        deleted += conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk).rowcount
-    return deleted

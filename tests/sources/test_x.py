@@ -255,3 +255,4 @@ def test_an_edited_post_replaces_its_earlier_version(
     assert "1 replaced by their edited version" in report.summary()
     rows = store.conns.db().conn.execute("SELECT id, text FROM posts").fetchall()
     assert rows == [(f"x:{FIRST_ID + 2}", "Join tonight's #LCSM chat at 9pm ET")]
+    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 1  # counted once

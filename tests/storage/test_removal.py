@@ -1,0 +1,84 @@
+"""A post deleted at the source, replaced by an edit or forgotten with its account stops counting:
+posts, people, spellings and tags seen together read as if it had never been stored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.storage import Store
+from tests.conftest import NOW, TODAY
+from tests.factories import author, post
+
+TAGS = [f"#Tag{n}" for n in range(12)]
+
+
+@pytest.fixture
+def lcsm(store: Store) -> list[str]:
+    """Three #LCSM posts by two people, one of them also #LungCancer; their ids."""
+    posts = [
+        post("Our #LCSM chat tonight", at=NOW, by=1, likes=4),
+        post("Screening saves lives #LungCancer #lcsm", at=NOW, by=2, likes=10, days_ago=1),
+        post("Scan day again #LCSM", at=NOW, by=2, likes=1, days_ago=8),
+    ]
+    store.save_posts(posts, [author(1), author(2)], now=NOW)
+    return [p.id for p in posts]
+
+
+def test_a_deleted_post_stops_counting_for_posts_people_spellings_and_pairs(
+    store: Store, lcsm: list[str]
+) -> None:
+    store.rebuild_cooccur_window(TODAY)  # answers for today read the 30-day window
+    before = store.tag_activity(["lcsm", "lungcancer"], TODAY)
+    assert (before["lcsm"].posts, before["lcsm"].authors, before["lcsm"].engagement) == (3, 2, 15)
+    assert before["lcsm"].forms == {"LCSM": 2, "lcsm": 1}
+    assert store.cooccurring(["lcsm"], TODAY) == {"lungcancer": 1}
+
+    assert store.delete_posts([lcsm[1]]) == 1
+    after = store.tag_activity(["lcsm", "lungcancer"], TODAY)
+    assert (after["lcsm"].posts, after["lcsm"].authors, after["lcsm"].engagement) == (2, 2, 5)
+    assert (after["lcsm"].posts_7d, after["lcsm"].posts_prev_7d) == (1, 1)
+    assert after["lcsm"].forms == {"LCSM": 2}
+    assert (after["lungcancer"].posts, after["lungcancer"].authors) == (0, 0)
+    assert store.cooccurring(["lcsm"], TODAY) == {}
+    assert store.cooccurring(["lcsm"], TODAY - timedelta(days=1)) == {}  # summed from the days
+
+    store.delete_posts([lcsm[2]])  # the second person's last #LCSM post
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 1
+
+
+def test_deleting_a_post_twice_or_one_never_stored_changes_nothing(
+    store: Store, lcsm: list[str]
+) -> None:
+    store.delete_posts([lcsm[0]])
+    once = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert store.delete_posts([lcsm[0], "x:never-stored"]) == 0
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"] == once
+
+
+def test_a_forgotten_account_leaves_the_counts_with_its_posts(
+    store: Store, lcsm: list[str]
+) -> None:
+    store.opt_out("x:u2", "profile opts out", now=NOW)
+    activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert (activity.posts, activity.authors, activity.engagement) == (1, 1, 4)
+
+
+def test_retention_keeps_the_counts_behind_trends(store: Store, lcsm: list[str]) -> None:
+    before = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert store.expire_posts(before=NOW - timedelta(days=5)) == 1
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"] == before
+
+
+def test_a_post_with_more_tags_than_are_paired_leaves_exactly_the_pairs_it_made(
+    store: Store,
+) -> None:
+    stuffed = post(" ".join(TAGS), at=NOW, by=1)
+    kept = post("#Tag0 #Tag1", at=NOW, by=2)
+    store.save_posts([stuffed, kept], [], now=NOW)
+    store.rebuild_cooccur_window(TODAY)
+    assert store.cooccurring(["tag0"], TODAY)["tag1"] == 2
+    store.delete_posts([stuffed.id])
+    assert store.cooccurring(["tag0"], TODAY) == {"tag1": 1}
+    assert store.cooccurring(["tag11"], TODAY) == {}
