@@ -57,7 +57,7 @@ def test_the_lung_cancer_answer_names_subtype_and_congress_tags(suggester: Sugge
         ("prostate cancer", "pcsm"),
         ("colorectal cancer", "crcsm"),
         ("pancreatic cancer", "pancsm"),
-        ("head and neck cancer", "hncsm"),
+        ("head and neck cancer", "headandneckcancer"),
         ("ovarian cancer", "gyncsm"),
         ("type 1 diabetes", "t1d"),
         ("crohn's", "ibd"),
