@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.domain.hashtags import extract_hashtags, tag_key
-from bot.storage.sql import chunks, marks
+from bot.storage.sql import chunks, marks, rows_in
 from bot.storage.staging import Totals
 
 
@@ -39,7 +39,7 @@ def _subtract(conn: sqlite3.Connection, post_ids: Sequence[str], window_day: int
     if not uses:
         return
     tag_ids = sorted({t for tags in uses.values() for t in tags})  # a tag's kid is its index
-    key_of = dict(conn.execute(f"SELECT id, key FROM tags WHERE id IN ({marks(tag_ids)})", tag_ids))
+    key_of = dict(rows_in(conn, "SELECT id, key FROM tags WHERE id IN ({in_list})", tag_ids))
     kid_of = {tag_id: kid for kid, tag_id in enumerate(tag_ids)}
     totals = Totals([key_of[t] for t in tag_ids])
     for post_id, author, day, engagement, text in conn.execute(
