@@ -39,7 +39,6 @@ KINDS = {"tweets": "posts", "users": "authors"}
 class KindReport:
     kind: str  # "tweets" or "users"
     done: str = ""  # what happened, for people
-    checked: int = 0
     removed: int = 0
     waiting: bool = False
 
@@ -117,7 +116,7 @@ def compliance_step(
     finally:
         if owned:
             service.close()
-    if report.error or any(k.removed or k.checked or k.waiting for k in report.kinds):
+    if report.error or any(k.done for k in report.kinds):  # a step that did something
         said = report.error or "; ".join(k.done for k in report.kinds if k.done)
         store.set_health(STATE, not report.error, said, now=clock())
     return report
@@ -181,7 +180,6 @@ def _apply(
         reasons = [(f"x:{e.id}", f"account {e.reason or 'gone'} on X") for e in gone]
         report.removed = store.forget_authors(reasons, now=now)
         what = "forgotten, with their posts"
-    report.checked = sent
     report.done = f"X checked {_noun(kind, sent)}: {_noun(kind, report.removed)} {what}"
     if results.unreadable:
         report.done += f"; {results.unreadable:,} unreadable result lines skipped"
