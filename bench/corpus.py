@@ -12,6 +12,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 PAGE_SIZE = 100
 FIRST_ID = 1_850_000_000_000_000_000
@@ -96,7 +97,7 @@ def write_twarc2(
                 tweet = _tweet(rng, FIRST_ID + n * 4096, user, tags, tag_weights, end_at, span)
                 if rng.random() < 0.02:
                     tweet["referenced_tweets"] = [{"type": "retweeted", "id": str(FIRST_ID + n)}]
-                    tweet["text"] = f"RT @user{user}: " + tweet["text"]
+                    tweet["text"] = f"RT @user{user}: {tweet['text']}"
                     reposts += 1
                 elif rng.random() < 0.1 and n:
                     tweet["referenced_tweets"] = [
@@ -104,7 +105,7 @@ def write_twarc2(
                     ]
                 data.append(tweet)
             users = [_user(u, end_at) for u in sorted(set(authors))]
-            ids = [t["id"] for t in data]
+            ids = [str(t["id"]) for t in data]
             page = {
                 "data": data,
                 "includes": {"users": users},
@@ -126,7 +127,7 @@ def _tweet(
     tag_weights: list[float],
     end_at: datetime,
     span: int,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     chosen = list(
         dict.fromkeys(rng.choices(tags, cum_weights=tag_weights, k=rng.choice((1, 1, 2, 2, 3, 4))))
     )

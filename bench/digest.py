@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.suggest import database
-from bot.digests import Digester, TopicSpec
 from bot.knowledge import load_knowledge
+from bot.services.digests import Digester, TopicSpec
 from bot.slack.digest import digest_messages
 from bot.storage import Store
 

@@ -1,6 +1,6 @@
 """Listening figures: archive import throughput, and what X reads cost per stored post.
 
-(a) Import a seeded twarc2 corpus (bench.corpus) through `bot.importer.import_archive`,
+(a) Import a seeded twarc2 corpus (bench.corpus) through `bot.services.archive_import.import_archive`,
     against a plain sqlite3 baseline that parses the same lines and stores the same posts,
     hashtags and authors in one transaction with no aggregates, no full-text index and no checks.
 (b) Ten ingest cycles against the loopback X stand-in, topics overlapping (a condition and its
@@ -25,10 +25,10 @@ from typing import Any
 
 from bench.corpus import write_twarc2
 from bot.config import Settings
-from bot.importer import import_archive
-from bot.ingest import queries_for, run_cycle
 from bot.knowledge import load_knowledge
-from bot.spend import x_spend
+from bot.services.archive_import import import_archive
+from bot.services.collection import queries_for, run_cycle
+from bot.services.x_spend import x_spend
 from bot.storage import Store
 
 TODAY = date(2026, 11, 27)

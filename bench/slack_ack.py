@@ -18,7 +18,6 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from typing import Any
@@ -28,10 +27,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import close_app, create_app
 from bot.config import Settings
-from bot.knowledge import load_knowledge
 from bot.server import EVENTS_PATH, HttpServer, health_of, wsgi_app
+from bot.services import build_services
 from bot.storage import Store
-from bot.suggestions import Suggester
 
 SECRET = "bench-signing-secret"
 QUERIES = [
@@ -111,7 +109,8 @@ def command(url: str, slack: FakeSlack, n: int) -> tuple[str, float, float]:
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
             timestamp=stamp, body=body
-        ),
+        )
+        or "",
     }
     request = urllib.request.Request(url + EVENTS_PATH, data=body.encode(), headers=headers)
     sent = time.perf_counter()
@@ -197,12 +196,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=slack_url + "/api"
     )
     store = Store(database(n_posts))
-    app = create_app(
-        settings,
-        store=store,
-        suggester=Suggester(load_knowledge(), store),
-        clock=lambda: datetime.now(UTC),
-    )
+    app = create_app(build_services(settings, store))
     server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0)
     try:
         with server.running():

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import write_twarc2
-from bot.importer import import_archive
 from bot.knowledge import load_knowledge
+from bot.services.archive_import import import_archive
+from bot.services.suggestions import Suggester
 from bot.storage import Store
-from bot.suggestions import Suggester
 
 TODAY = date(2026, 11, 27)
 NOW = datetime(2026, 11, 27, 23, 59, tzinfo=UTC)

@@ -1,11 +1,9 @@
-"""create_app: the one place that wires settings, Store, suggestion service and listeners."""
+"""create_app: the Bolt app over the services `build_services` made, with every listener registered."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -16,10 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
-from bot.digests import Digester
 from bot.slack import Services, register_all
-from bot.storage import Store
-from bot.suggestions import Suggester
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +24,6 @@ log = logging.getLogger(__name__)
 # capacity.
 LISTENER_THREADS = 3
 API_TIMEOUT_S = 15
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -50,13 +41,7 @@ def create_web_client(settings: Settings, token: str | None = None) -> WebClient
 
 
 def create_app(
-    settings: Settings,
-    *,
-    store: Store,
-    suggester: Suggester,
-    client: WebClient | None = None,
-    clock: Callable[[], datetime] = utc_now,
-    verify_token: bool = False,
+    services: Services, *, client: WebClient | None = None, verify_token: bool = False
 ) -> App:
     """The Bolt app. `verify_token=True` calls auth.test now (the runner does; tests need not).
 
@@ -66,8 +51,8 @@ def create_app(
     """
     app = App(
         name="hashtag-bot",
-        client=client or create_web_client(settings),
-        signing_secret=settings.slack_signing_secret,
+        client=client or create_web_client(services.settings),
+        signing_secret=services.settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         request_verification_enabled=True,
         process_before_response=True,
@@ -75,13 +60,7 @@ def create_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"
         ),
     )
-    digester = Digester(suggester.kb, store, suggester.matcher)
-    register_all(
-        app,
-        Services(
-            settings=settings, store=store, suggester=suggester, digester=digester, clock=clock
-        ),
-    )
+    register_all(app, services)
     return app
 
 

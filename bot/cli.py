@@ -9,18 +9,20 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from bot.clock import utc_now, utc_today
 from bot.config import ConfigError, Settings
-from bot.domain.suggest import SuggestionResult
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.render.text import suggestion_text
+from bot.services import build_services
+from bot.services.suggestions import DEFAULT_LIMIT, MAX_LIMIT
 from bot.storage import Store, StoreError
-from bot.suggestions import DEFAULT_LIMIT, MAX_LIMIT, Suggester
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,10 +56,6 @@ def opened_store(settings: Settings) -> Iterator[Store]:
         yield store
     finally:
         store.close()
-
-
-def today_utc() -> date:
-    return datetime.now(UTC).date()
 
 
 def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -96,42 +94,12 @@ def suggest(text: tuple[str, ...], as_json: bool, limit: int, as_of: date | None
     """Suggest hashtags for TEXT: exactly the answer `/hashtag TEXT` gives."""
     settings = Settings.from_env()
     with opened_store(settings) as store:
-        result = Suggester(load_knowledge(), store).suggest(
-            " ".join(text), today=as_of or today_utc(), limit=limit
-        )
+        services = build_services(settings, store)
+        result = services.suggester.suggest(" ".join(text), today=as_of or utc_today(), limit=limit)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_result(result))
-
-
-def format_result(result: SuggestionResult) -> str:
-    """The answer as a person reads it in a terminal."""
-    matches = result.understanding.matches
-    if matches:
-        names = ", ".join(f"{m.condition.name} (from “{m.matched}”)" for m in matches)
-        head = f"Hashtags for {names}"
-    else:
-        head = (
-            f"Hashtags for “{result.understanding.text}”"
-            if result.understanding.text
-            else "hashtag-bot"
-        )
-    lines = [
-        head,
-        f"as of {result.as_of.isoformat()} · knowledge base {result.knowledge_version}",
-        "",
-    ]
-    for n, suggestion in enumerate(result.suggestions, 1):
-        lines.append(
-            f"{n:>2}. #{suggestion.tag}  [{suggestion.kind}]  score {suggestion.score:.2f}"
-        )
-        lines += [f"      {reason}" for reason in suggestion.reasons]
-    if result.suggestions:
-        lines += ["", "Copy: " + " ".join(f"#{s.tag}" for s in result.suggestions[:5])]
-    if result.notes:
-        lines += [""] + [f"Note: {note}" for note in result.notes]
-    return "\n".join(lines)
+        click.echo(suggestion_text(result))
 
 
 @main.command()
@@ -183,7 +151,7 @@ def doctor() -> None:
 @friendly_errors
 def ingest(source_name: str, topics: tuple[str, ...]) -> None:
     """Run one collection cycle for the given or tracked topics."""
-    from bot.ingest import SOURCE_NAMES, queries_for, run_cycle, tracked_queries
+    from bot.services.collection import SOURCE_NAMES, queries_for, run_cycle, tracked_queries
 
     settings = Settings.from_env()
     kb = load_knowledge()
@@ -222,7 +190,7 @@ def compliance(wait: bool, every: float) -> None:
     """
     import time
 
-    from bot.compliance import compliance_step
+    from bot.services.compliance import compliance_step
 
     settings = Settings.from_env()
     with opened_store(settings) as store:
@@ -241,7 +209,7 @@ def compliance(wait: bool, every: float) -> None:
 @friendly_errors
 def import_archives(paths: tuple[Path, ...], include_retweets: bool) -> None:
     """Load twarc2 JSONL or X API v2 JSON archives; importing a file twice stores nothing new."""
-    from bot.importer import import_archive
+    from bot.services.archive_import import import_archive
 
     settings = Settings.from_env()
     failed = False
@@ -254,7 +222,7 @@ def import_archives(paths: tuple[Path, ...], include_retweets: bool) -> None:
             failed = failed or bool(report.error)
             if report.interrupted:
                 sys.exit(130)  # the usual exit status after Ctrl-C
-        store.rebuild_cooccur_window(today_utc())  # answers read the new posts' pairs at once
+        store.rebuild_cooccur_window(utc_today())  # answers read the new posts' pairs at once
     sys.exit(1 if failed else 0)
 
 
@@ -309,10 +277,10 @@ def digest(
     record: bool,
 ) -> None:
     """Build a digest for a channel's tracked topics (posting it) or for the topics given."""
-    from bot.delivery import introduced_by, post_digest
-    from bot.digests import MAX_TOPIC_CHARS, Digester, TopicSpec, as_of_moment
     from bot.domain.text import clean_text
-    from bot.slack.digest import digest_messages
+    from bot.render.text import digest_text
+    from bot.services.delivery import deliver_digests, introduced_by
+    from bot.services.digests import MAX_TOPIC_CHARS, TopicSpec, as_of_moment, tracked_topics
 
     if bool(channel_id) == bool(topics):
         raise click.UsageError(
@@ -325,44 +293,48 @@ def digest(
             "--record goes with --channel ID --preview: it marks that preview as delivered."
         )
     settings = Settings.from_env()
-    now = datetime.now(UTC)
+    now = utc_now()
     if as_of is not None and as_of != now.date():
         now = as_of_moment(as_of)
     posting = bool(channel_id) and not preview
     if posting:
         settings.require("SLACK_BOT_TOKEN")
     with opened_store(settings) as store:
-        digester = Digester(load_knowledge(), store)
-        if channel_id:
-            specs = [TopicSpec(t.topic, t.condition_id) for t in store.topics(channel_id)]
-            if posting and store.digest_delivered(channel_id, now.date()):
-                click.echo(f"{channel_id} already had its digest for {now.date()}; nothing posted.")
-                return
-        else:
-            specs = [TopicSpec(clean_text(t, limit=MAX_TOPIC_CHARS)[0]) for t in topics]
-        built = digester.for_topics(specs, now=now, channel_id=channel_id)
-        if as_json:
-            click.echo(json.dumps(built.as_json(), ensure_ascii=False, indent=2))
-        elif as_blocks:
-            payloads = [
-                ({"channel": channel_id} if channel_id else {}) | payload
-                for payload in digest_messages(built)
-            ]
-            click.echo(json.dumps(payloads, ensure_ascii=False, indent=2))
-        elif not posting:
-            from bot.digest_text import digest_text
-
-            click.echo(digest_text(built))
-        if channel_id and not built.topics:  # nothing to post or record
-            if posting:
-                click.echo(" ".join(built.notes))
-            return
-        if record and channel_id:
-            store.record_digest(channel_id, built.as_of, introduced_by(built), now=now)
-            click.echo(f"Recorded as {channel_id}'s digest for {built.as_of}.", err=True)
+        services = build_services(settings, store, clock=lambda: now)
         if posting and channel_id:
             from bot.app import create_web_client
 
-            delivery = post_digest(built, create_web_client(settings), store, now=now)
+            (delivery,) = deliver_digests(
+                store,
+                services.digester,
+                create_web_client(settings),
+                now=now,
+                channels=[channel_id],
+            )
+            if delivery.digest is not None and (as_json or as_blocks):
+                click.echo(_digest_output(delivery.digest, as_json=as_json))
             click.echo(delivery.summary(), err=bool(as_json or as_blocks))
             sys.exit(1 if delivery.error else 0)
+        if channel_id:
+            specs = tracked_topics(store, channel_id).get(channel_id, [])
+        else:
+            specs = [TopicSpec(clean_text(t, limit=MAX_TOPIC_CHARS)[0]) for t in topics]
+        built = services.digester.for_topics(specs, now=now, channel_id=channel_id)
+        if as_json or as_blocks:
+            click.echo(_digest_output(built, as_json=as_json))
+        else:
+            click.echo(digest_text(built))
+        if record and channel_id and built.topics:
+            store.record_digest(channel_id, built.as_of, introduced_by(built), now=now)
+            click.echo(f"Recorded as {channel_id}'s digest for {built.as_of}.", err=True)
+
+
+def _digest_output(built: Any, *, as_json: bool) -> str:
+    """A digest as JSON, or as the Slack message payloads a channel would get."""
+    from bot.slack.digest import digest_messages
+
+    if as_json:
+        return json.dumps(built.as_json(), ensure_ascii=False, indent=2)
+    channel = {"channel": built.channel_id} if built.channel_id else {}
+    payloads = [channel | payload for payload in digest_messages(built)]
+    return json.dumps(payloads, ensure_ascii=False, indent=2)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import create_web_client
+from bot.clock import utc_today
 from bot.config import HOW_TO_GET, ConfigError, Settings
-from bot.spend import x_spend
+from bot.services.x_spend import x_spend
 from bot.storage import Store, StoreError
 
 NEEDED_SCOPES = ("commands", "chat:write")  # /hashtag; answers and Share. Home needs no scope.
@@ -236,7 +237,7 @@ def run_checks(
         checks += slack_checks(settings, client_for(settings))
     checks.append(mode_check(settings))
     checks.append(database_check(settings))
-    return checks + source_checks(settings) + recorded_checks(settings, datetime.now(UTC).date())
+    return checks + source_checks(settings) + recorded_checks(settings, utc_today())
 
 
 def report(checks: list[Check]) -> str:

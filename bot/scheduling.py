@@ -1,85 +1,64 @@
 """APScheduler 3.x jobs that run beside the bot: ingest cycles, daily digests, retention and
-X compliance checks."""
+X compliance checks. Every job takes the one `Services` the bot built."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
-from bot.compliance import ComplianceReport, compliance_step
 from bot.config import Settings
-from bot.delivery import Delivery, deliver_due
-from bot.digests import Digester
-from bot.domain.knowledge import KnowledgeBase
-from bot.ingest import SOURCE_NAMES, CycleReport, run_cycle, tracked_queries
-from bot.knowledge import KnowledgeError, load_knowledge
-from bot.storage import Store
+from bot.services import Services
+from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle, tracked_queries
+from bot.services.compliance import ComplianceReport, compliance_step
+from bot.services.delivery import Delivery, deliver_digests
 
 log = logging.getLogger(__name__)
 
 
-def retention_job(store: Store, settings: Settings, clock: Callable[[], datetime]) -> int:
+def retention_job(services: Services) -> int:
     """Delete posts older than RETENTION_DAYS; aggregates stay, so trends survive."""
-    cutoff = clock() - timedelta(days=settings.retention_days)
-    removed = store.expire_posts(before=cutoff)
+    cutoff = services.now() - timedelta(days=services.settings.retention_days)
+    removed = services.store.expire_posts(before=cutoff)
     log.info("retention: removed %d posts from before %s", removed, cutoff.date())
     return removed
 
 
-def compliance_job(
-    settings: Settings, store: Store, clock: Callable[[], datetime]
-) -> ComplianceReport:
+def compliance_job(services: Services) -> ComplianceReport:
     """The next piece of the daily X compliance check (start a job, or apply X's answer)."""
-    report = compliance_step(settings, store, clock=clock)
+    report = compliance_step(services.settings, services.store, clock=services.clock)
     level = logging.WARNING if report.error else logging.INFO
     if report.error or any(k.done for k in report.kinds):
         log.log(level, "%s", report.summary().replace("\n", " · "))
     return report
 
 
-def window_job(store: Store, clock: Callable[[], datetime]) -> bool:
+def window_job(services: Services) -> bool:
     """Roll the 30-day co-occurrence window on once the UTC day turns, before anyone asks."""
-    rolled = store.rebuild_cooccur_window(clock().date())
+    today = services.today()
+    rolled = services.store.rebuild_cooccur_window(today)
     if rolled:
-        log.info("co-occurrence window now ends %s", clock().date())
+        log.info("co-occurrence window now ends %s", today)
     return rolled
 
 
-def ingest_job(
-    settings: Settings,
-    store: Store,
-    clock: Callable[[], datetime],
-    knowledge: Callable[[], KnowledgeBase] = load_knowledge,
-    names: Sequence[str] = SOURCE_NAMES,
-) -> CycleReport | None:
+def ingest_job(services: Services, names: Sequence[str] = SOURCE_NAMES) -> CycleReport:
     """One collection cycle over the tracked topics; each source's outcome logged once."""
-    try:
-        queries = tracked_queries(store, knowledge())
-    except KnowledgeError as err:
-        log.error("ingest: the knowledge base can't be read, so nothing was collected: %s", err)
-        return None
-    report = run_cycle(settings, store, queries, names=names, clock=clock)
+    queries = tracked_queries(services.store, services.kb)
+    report = run_cycle(
+        services.settings, services.store, queries, names=names, clock=services.clock
+    )
     report.log()
     return report
 
 
-def digest_job(
-    store: Store,
-    client: WebClient,
-    clock: Callable[[], datetime],
-    knowledge: Callable[[], KnowledgeBase] = load_knowledge,
-) -> list[Delivery]:
+def digest_job(services: Services, client: WebClient) -> list[Delivery]:
     """Today's digest to every channel that tracks a topic and hasn't had it yet."""
-    try:
-        digester = Digester(knowledge(), store)
-    except KnowledgeError as err:
-        log.error("digest: the knowledge base can't be read, so no digest was built: %s", err)
-        return []
-    deliveries = deliver_due(store, digester, client, clock=clock)
+    store = services.store
+    deliveries = deliver_digests(store, services.digester, client, now=services.now())
     for delivery in deliveries:  # hourly re-runs skip channels served already: no news there
         level = (
             logging.WARNING
@@ -95,7 +74,7 @@ def digest_job(
         said = f"posted to {len(posted)} channel{'s' * (len(posted) != 1)}"
         if failed:
             said += "; not posted to " + "; ".join(f"{d.channel_id}: {d.error}" for d in failed)
-        store.set_health("digests", not failed, said, now=clock())
+        store.set_health("digests", not failed, said, now=services.now())
     return deliveries
 
 
@@ -107,10 +86,8 @@ def first_digest_run(settings: Settings, now: datetime) -> datetime:
 
 
 def create_scheduler(
-    settings: Settings,
-    store: Store,
+    services: Services,
     *,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     sources: Sequence[str] = SOURCE_NAMES,
     slack: WebClient | None = None,
 ) -> BackgroundScheduler:
@@ -119,6 +96,7 @@ def create_scheduler(
     `sources`: what the collection cycles read (`run` leaves Bluesky to its listener).
     `slack`: where digests are posted; without it there is no digest job.
     """
+    settings, clock = services.settings, services.clock
     scheduler = BackgroundScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -127,7 +105,7 @@ def create_scheduler(
         "cron",
         hour=3,
         minute=17,
-        args=[store, settings, clock],
+        args=[services],
         id="retention",
         name="delete posts past RETENTION_DAYS",
     )
@@ -136,7 +114,7 @@ def create_scheduler(
         "cron",
         hour=0,
         minute=5,
-        args=[store, clock],
+        args=[services],
         id="cooccur-window",
         name="roll the 30-day co-occurrence window",
     )
@@ -145,7 +123,7 @@ def create_scheduler(
         "interval",
         minutes=settings.ingest_every_minutes,
         next_run_time=clock() + timedelta(minutes=1),  # soon after start, not an interval later
-        args=[settings, store, clock],
+        args=[services],
         kwargs={"names": tuple(sources)},
         id="ingest",
         name="collect posts every INGEST_EVERY_MINUTES",
@@ -156,7 +134,7 @@ def create_scheduler(
             "interval",
             hours=1,
             next_run_time=clock() + timedelta(minutes=5),
-            args=[settings, store, clock],
+            args=[services],
             id="x-compliance",
             name="check stored X posts and accounts with X's batch compliance jobs, daily",
         )
@@ -168,7 +146,7 @@ def create_scheduler(
             minute=0,
             next_run_time=first_digest_run(settings, clock()),
             misfire_grace_time=3600,
-            args=[store, slack, clock],
+            args=[services, slack],
             id="digest",
             name="post each tracking channel's digest from DIGEST_HOUR (UTC)",
         )

@@ -22,12 +22,11 @@ from waitress import wasyncore
 
 from bot.app import close_app, create_app, create_web_client
 from bot.config import ConfigError, Settings
-from bot.ingest import SOURCE_NAMES
-from bot.knowledge import load_knowledge
-from bot.listening import BlueskyListener
 from bot.scheduling import create_scheduler
+from bot.services import build_services
+from bot.services.bluesky_stream import BlueskyListener
+from bot.services.collection import SOURCE_NAMES
 from bot.storage import Store, StoreError
-from bot.suggestions import Suggester
 
 log = logging.getLogger(__name__)
 
@@ -199,12 +198,11 @@ def run_bot(
     check_bot_token(settings)
     stop = stop or threading.Event()
     store = Store(settings.db_path)
-    app = create_app(
-        settings, store=store, suggester=Suggester(load_knowledge(), store), verify_token=True
-    )
-    listener = BlueskyListener(settings, store)  # Bluesky as it happens, not every cycle
+    services = build_services(settings, store)
+    app = create_app(services, verify_token=True)
+    listener = BlueskyListener(settings, store, kb=services.kb)  # as it happens, not per cycle
     scheduler = create_scheduler(
-        settings, store, sources=[n for n in SOURCE_NAMES if n != "bluesky"], slack=app.client
+        services, sources=[n for n in SOURCE_NAMES if n != "bluesky"], slack=app.client
     )
     handler: SocketModeHandler | None = None
     scheduler.start()

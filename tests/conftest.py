@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
 from bot.knowledge import load_knowledge
+from bot.services import Services, build_services
+from bot.services.suggestions import Suggester
 from bot.storage import Store
-from bot.suggestions import Suggester
-
-TODAY = date(2026, 11, 27)
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+from tests.factories import NOW
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +38,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def suggester(kb: KnowledgeBase, store: Store) -> Suggester:
     return Suggester(kb, store)
+
+
+@pytest.fixture
+def services(kb: KnowledgeBase, store: Store) -> Services:
+    """The bot's services over the test store, with the clock stopped at NOW."""
+    return build_services(Settings(), store, kb=kb, clock=lambda: NOW)

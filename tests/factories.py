@@ -1,12 +1,16 @@
-"""Small builders for posts and authors in tests."""
+"""The suite's fixed moment, and small builders for posts and authors."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from bot.domain.hashtags import extract_hashtags
 from bot.domain.posts import Author, Post
+
+# Every test that doesn't need the real clock lives on this day.
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
 
 _ids = count(1)
 

@@ -53,7 +53,7 @@ def test_a_broken_setting_ends_with_what_to_fix_not_a_traceback() -> None:
     assert "Traceback" not in result.output
 
 
-def test_an_unusable_database_path_is_explained(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unusable_database_path_is_explained(tmp_path) -> None:
     result = CliRunner().invoke(
         main, ["suggest", "lupus"], env={"HASHTAG_BOT_DB": str(tmp_path / "no" / "x.db")}
     )
@@ -65,7 +65,7 @@ def test_empty_text_gets_usage_not_an_error() -> None:
     assert result.exit_code == 0 and "Type a condition" in result.output
 
 
-def test_import_leaves_answers_reading_the_new_posts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_leaves_answers_reading_the_new_posts(tmp_path) -> None:
     from datetime import UTC, datetime
 
     today = datetime.now(UTC).strftime("%Y-%m-%dT10:00:00.000Z")

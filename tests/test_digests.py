@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.digests import Digester, TopicSpec, as_of_moment
 from bot.domain.advocates import ROLES
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author, Post
+from bot.services.digests import Digester, TopicSpec, as_of_moment
 from bot.slack.digest import digest_messages
 from bot.storage import Store
-from tests.conftest import NOW
-from tests.factories import post
+from tests.factories import NOW, post
 
 LUNG = TopicSpec("Lung cancer", "lung-cancer")
 
@@ -43,7 +42,7 @@ def save(store: Store, posts: list[Post], authors: list[Author]) -> None:
     store.rebuild_cooccur_window(NOW.date())
 
 
-def lung_digest(kb: KnowledgeBase, store: Store, channel: str | None = None):  # type: ignore[no-untyped-def]
+def lung_digest(kb: KnowledgeBase, store: Store, channel: str | None = None):
     digest = Digester(kb, store).for_topics([LUNG], now=NOW, channel_id=channel)
     return digest.topics[0]
 

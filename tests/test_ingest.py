@@ -11,12 +11,13 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
-from bot.importer import import_archive
-from bot.ingest import queries_for, run_cycle
 from bot.scheduling import create_scheduler, ingest_job, retention_job, window_job
+from bot.services import build_services
+from bot.services.archive_import import import_archive
+from bot.services.collection import queries_for, run_cycle
 from bot.storage import Store
 from tests.factories import author, post
-from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, NOW
+from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
 from tests.sources.standins_x import XStandIn, tweet, x_user
 
 
@@ -74,7 +75,9 @@ def test_ingest_then_suggest_shows_the_observed_hashtags(
     again = runner.invoke(main, ["ingest", "--source", "x", "--topic", "#LCSM"])
     assert "x: 0 new posts" in again.output
     assert x_api.searches[-1]["since_id"] == str(FIRST_ID + 30)
-    shown = runner.invoke(main, ["suggest", "#LCSM", "--json", "--as-of", NOW.date().isoformat()])
+    shown = runner.invoke(
+        main, ["suggest", "#LCSM", "--json", "--as-of", LIVE_NOW.date().isoformat()]
+    )
     stats = {s["tag"].casefold(): s["stats"] for s in json.loads(shown.output)["suggestions"]}
     assert stats["lcsm"]["posts"] == 30 and stats["lcsm"]["authors"] == 4
 
@@ -97,11 +100,15 @@ def test_a_post_imported_and_then_fetched_live_is_stored_once(
     archive.write_text(
         json.dumps({"data": tweets, "includes": {"users": [x_user(1)]}}) + "\n", encoding="utf-8"
     )
-    import_archive(store, archive, now=NOW)
+    import_archive(store, archive, now=LIVE_NOW)
     x_api.tweets = [*tweets, tweet(6, "#LCSM new")]
     settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
     report = run_cycle(
-        settings, store, queries_for([("lung cancer", None)], kb), names=("x",), clock=lambda: NOW
+        settings,
+        store,
+        queries_for([("lung cancer", None)], kb),
+        names=("x",),
+        clock=lambda: LIVE_NOW,
     )
     (x,) = report.sources
     assert (x.new_posts, x.updated_posts, store.counts()["posts"]) == (1, 5, 6)
@@ -116,30 +123,35 @@ def test_the_scheduler_collects_tracked_topics_and_keeps_retention(
         ingest_every_minutes=15,
         mastodon_instances=(),
     )
-    scheduler = create_scheduler(settings, store, clock=lambda: NOW)
+    services = build_services(settings, store, kb=kb, clock=lambda: LIVE_NOW)
+    scheduler = create_scheduler(services)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) >= {"ingest", "retention", "cooccur-window"}
     assert jobs["ingest"].trigger.interval == timedelta(minutes=15)
-    store.track("C1", "lung cancer", condition_id="lung-cancer", created_by="U1", now=NOW)
+    store.track("C1", "lung cancer", condition_id="lung-cancer", created_by="U1", now=LIVE_NOW)
     x_api.tweets = [tweet(1, "#LCSM tracked")]
-    report = ingest_job(settings, store, lambda: NOW, knowledge=lambda: kb, names=("x",))
+    report = ingest_job(services, names=("x",))
     assert report is not None and store.counts()["posts"] == 1
 
 
 def test_retention_deletes_old_posts_but_keeps_their_counts(store: Store) -> None:
-    old = [post("#LCSM old news", at=NOW, by=i, days_ago=20) for i in range(3)]
-    fresh = [post("#LCSM today", at=NOW, by=9)]
-    store.save_posts([*old, *fresh], [author(i) for i in (0, 1, 2, 9)], now=NOW)
-    removed = retention_job(store, Settings(retention_days=10), lambda: NOW)
+    old = [post("#LCSM old news", at=LIVE_NOW, by=i, days_ago=20) for i in range(3)]
+    fresh = [post("#LCSM today", at=LIVE_NOW, by=9)]
+    store.save_posts([*old, *fresh], [author(i) for i in (0, 1, 2, 9)], now=LIVE_NOW)
+    removed = retention_job(
+        build_services(Settings(retention_days=10), store, clock=lambda: LIVE_NOW)
+    )
     assert removed == 3 and store.counts()["posts"] == 1
-    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 4
+    assert store.tag_activity(["lcsm"], LIVE_NOW.date())["lcsm"].posts == 4
 
 
 def test_the_window_job_rolls_co_occurrence_on_when_the_day_turns(store: Store) -> None:
-    store.save_posts([post("#LCSM #LungCancer", at=NOW, days_ago=29)], [], now=NOW)
-    assert window_job(store, lambda: NOW)
-    assert store.cooccurring(["lcsm"], NOW.date()) == {"lungcancer": 1}
-    assert not window_job(store, lambda: NOW)  # same day: nothing to do
-    tomorrow = NOW + timedelta(days=1)
-    assert window_job(store, lambda: tomorrow)
+    store.save_posts([post("#LCSM #LungCancer", at=LIVE_NOW, days_ago=29)], [], now=LIVE_NOW)
+    assert window_job(build_services(Settings(), store, clock=lambda: LIVE_NOW))
+    assert store.cooccurring(["lcsm"], LIVE_NOW.date()) == {"lungcancer": 1}
+    assert not window_job(
+        build_services(Settings(), store, clock=lambda: LIVE_NOW)
+    )  # same day: nothing to do
+    tomorrow = LIVE_NOW + timedelta(days=1)
+    assert window_job(build_services(Settings(), store, clock=lambda: tomorrow))
     assert store.cooccurring(["lcsm"], tomorrow.date()) == {}

@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
-from bot.listening import BlueskyListener
+from bot.services.bluesky_stream import BlueskyListener
 from bot.sources.bluesky import BlueskySource
 from bot.sources.jetstream import Jetstream
 from bot.storage import Store
-from tests.sources.source_standins import NOW
+from tests.sources.source_standins import LIVE_NOW
 from tests.sources.standins_bluesky import JetstreamStandIn, commit
 
-T0 = int((NOW - timedelta(minutes=10)).timestamp() * 1_000_000)
+T0 = int((LIVE_NOW - timedelta(minutes=10)).timestamp() * 1_000_000)
 ALICE = "did:plc:alice"
 
 
@@ -25,11 +25,9 @@ def listener(store: Store, kb: KnowledgeBase, url: str, **options: float) -> Blu
         settings,
         known_authors=store.known_authors,
         jetstream=Jetstream(url, idle_s=0.1, sleep=lambda s: None, max_failures=1),
-        clock=lambda: NOW,
+        clock=lambda: LIVE_NOW,
     )
-    return BlueskyListener(
-        settings, store, knowledge=lambda: kb, source=source, clock=lambda: NOW, **options
-    )
+    return BlueskyListener(settings, store, kb=kb, source=source, clock=lambda: LIVE_NOW, **options)
 
 
 def eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -42,7 +40,7 @@ def eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
 
 
 def track_lung_cancer(store: Store) -> None:
-    store.track("C1", "#LCSM", condition_id=None, created_by="U1", now=NOW)
+    store.track("C1", "#LCSM", condition_id=None, created_by="U1", now=LIVE_NOW)
 
 
 def test_posts_are_stored_as_they_arrive_and_a_restart_resumes(

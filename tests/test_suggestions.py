@@ -4,13 +4,12 @@ from datetime import date
 
 import pytest
 
+from bot.services.suggestions import Suggester
 from bot.storage import Store
-from bot.suggestions import Suggester
-from tests.conftest import NOW, TODAY
-from tests.factories import author, post
+from tests.factories import NOW, TODAY, author, post
 
 
-def tags(result) -> list[str]:  # type: ignore[no-untyped-def]
+def tags(result) -> list[str]:
     return [s.tag.casefold() for s in result.suggestions]
 
 

@@ -20,6 +20,7 @@ from bot.domain.voices import ADVOCATE_DAYS, MIN_ADVOCATE_POSTS, Advocate, Voice
 
 VOLUME_DAYS = 7  # volume compares the last 7 days with the 7 before
 CONVERSATION_HOURS = 48
+EXCERPT_CHARS = 160  # how much of a post a digest quotes, in Slack and in the terminal
 MAX_CONVERSATIONS, MAX_RISING, MAX_ADVOCATES = 3, 5, 5
 MIN_RISING_POSTS, MIN_RISING_AUTHORS, MIN_RISE, MIN_ON_TOPIC = 5, 3, 0.25, 0.1
 MIN_LIVELINESS = 5  # a reply from someone, or five interactions: a post nobody answered isn't one

@@ -36,3 +36,8 @@ def normalize_words(text: str) -> list[str]:
 
 def normalize_term(text: str) -> str:
     return " ".join(normalize_words(text))
+
+
+def topic_key(text: str) -> str:
+    """A tracked topic's identity: "Lung  Cancer" and "lung cancer" are one topic."""
+    return " ".join(text.casefold().split())

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.services import Services
 from bot.slack import actions, commands, home
-from bot.slack.services import Services
 
-__all__ = ["Services", "register_all"]
+__all__ = ["register_all"]
 
 
 def register_all(app: App, services: Services) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.domain.calendar import day_label
+from bot.services import Services
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef, Message, answer, escape
-from bot.slack.commands import PEOPLE_ONLY, is_private_conversation, track_in_channel
-from bot.slack.errors import answering_safely, explain
+from bot.slack.channel import PEOPLE_ONLY, is_private_conversation, track_in_channel
+from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.messages import notice
-from bot.slack.services import Services
 
 MAX_ANSWER_AGE_DAYS = 1  # awareness months and conference tags turn over; share today's answer
 OLD_BUTTON = (
@@ -68,10 +68,6 @@ def track(services: Services, body: dict[str, Any]) -> Message:
     if is_private_conversation(channel, name):
         return notice(PEOPLE_ONLY.format(what="Tracking"))
     return track_in_channel(services, channel, ref.query, user=user, team=team)
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
 
 
 def register(app: App, services: Services) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.domain.calendar import day_label
-from bot.domain.suggest import Suggestion, SuggestionResult
+from bot.domain.ranking import Suggestion, SuggestionResult
 from bot.domain.text import clean_text
 
 # Slack's limits (docs.slack.dev/reference/block-kit): a message, a text, a button, a header.

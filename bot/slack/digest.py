@@ -7,6 +7,7 @@ import re
 from bot.domain.calendar import day_label
 from bot.domain.digest import (
     CONVERSATION_HOURS,
+    EXCERPT_CHARS,
     Conversation,
     Digest,
     RisingTag,
@@ -18,7 +19,6 @@ from bot.domain.upcoming import Upcoming
 from bot.domain.voices import ADVOCATE_DAYS, Advocate
 from bot.slack.blocks import MAX_BLOCKS, Block, Message, clip, context, escape, header, section
 
-EXCERPT = 160
 _SAFE_URL = re.compile(r"https://[^\s<>|&\"]{1,500}")
 FOOTER = (
     "Counts come from the posts hashtag-bot collected. An account's role is only what its own "
@@ -91,7 +91,7 @@ def conversation_line(conversation: Conversation) -> str:
     post = conversation.shown
     if post is None:
         return f"• A thread of {conversation.posts} posts (its posts are no longer stored)"
-    excerpt = escape(clip(clean_text(post.text, limit=1000)[0], EXCERPT))
+    excerpt = escape(clip(clean_text(post.text, limit=1000)[0], EXCERPT_CHARS))
     link = f"<{post.url}|“{excerpt}”>" if _linkable(post.url) else f"“{excerpt}”"
     facts = [f"@{escape(post.author_handle)}"]
     if conversation.people > 1:

@@ -1,4 +1,5 @@
-"""Slack API failures in people's words, and a last guard so no stack trace ever reaches Slack."""
+"""Every listener's ack, Slack API failures in people's words, and a last guard so no stack
+trace ever reaches Slack."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 log = logging.getLogger("bot.slack")
@@ -91,3 +93,8 @@ def answering_safely(listener: F) -> F:
                 log.exception("could not tell the person either")
 
     return guarded  # type: ignore[return-value]
+
+
+def acknowledge(ack: Ack) -> None:
+    """Slack wants an answer within 3 seconds; the real one follows through response_url."""
+    ack()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.slack.errors import answering_safely, explain
+from bot.services import Services
+from bot.services.x_spend import x_spend
+from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.messages import HomeFacts, home_view
-from bot.slack.services import Services
-from bot.spend import x_spend
 
 
 def home_facts(services: Services, team_id: str) -> HomeFacts:
@@ -29,10 +29,6 @@ def home_facts(services: Services, team_id: str) -> HomeFacts:
         digest_hour=settings.digest_hour,
         last_digests=store.last_digests(),
     )
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
 
 
 def register(app: App, services: Services) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 from bot.domain.activity import WINDOW_DAYS
 from bot.domain.calendar import day_label
 from bot.slack.blocks import Block, Message, context, escape, header, message, section
-from bot.storage.state import Topic
+from bot.storage import Topic
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
 MAX_HOME_CHANNELS = 40

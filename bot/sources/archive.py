@@ -2,7 +2,7 @@
 
 Read in batches so a million-post file streams through in bounded memory; a broken line is
 reported with its number and skipped, never allowed to stop the rest of the file. Storing the
-batches is `bot.importer`'s job.
+batches is `bot.services.archive_import`'s job.
 """
 
 from __future__ import annotations

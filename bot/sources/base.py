@@ -1,6 +1,6 @@
 """What every source shares: the pages it yields, the queries it answers, the faults it names.
 
-A source talks to one platform and yields `Page`s; `bot.ingest` stores each page and only then
+A source talks to one platform and yields `Page`s; `bot.services.collection` stores each page and only then
 moves the page's cursors, so a crash between the two re-reads a page instead of losing one.
 """
 

@@ -1,6 +1,6 @@
 """Bluesky: listen to Jetstream from the stored time cursor; search only to backfill a new tag.
 
-`hashtag-bot run` keeps one Jetstream connection open (`listen`, driven by bot.listening);
+`hashtag-bot run` keeps one Jetstream connection open (`listen`, driven by bot.services.bluesky_stream);
 `hashtag-bot ingest` replays the stream from the cursor to now (`collect`). Either way a tag
 tracked since last time is backfilled through searchPosts once, posts that carry a tracked tag
 are kept, and every deletion and deleted account seen on the stream is honoured.
@@ -13,11 +13,12 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from atproto_client.exceptions import AtProtocolError
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.hashtags import tag_key
 from bot.sources.base import Author, CursorLookup, Page, Post, Query, Reads, SourceError
@@ -73,7 +74,7 @@ class BlueskySource:
         known_authors: Callable[[Collection[str]], set[str]] = lambda ids: set(),
         jetstream: Jetstream | None = None,
         search: BlueskySearch | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         catch_up_max_s: float = CATCH_UP_MAX_S,
     ) -> None:
         self.settings = settings

@@ -17,6 +17,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 
+from bot.clock import Clock, utc_now
 from bot.config import HOW_TO_GET, Settings
 from bot.sources.base import (
     CursorLookup,
@@ -78,7 +79,7 @@ class XSource:
         *,
         spend: Spend = lambda: (0.0, float("inf")),
         client: tweepy.Client | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         max_wait_s: float = 60.0,
         include_retweets: bool = False,

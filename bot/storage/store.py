@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
-from bot.storage.digests import DigestReader
+from bot.storage.digest_reads import DigestReads
 from bot.storage.posts import PostWriter, SaveResult
-from bot.storage.sources_state import SourcesState
-from bot.storage.state import StateStore, Topic
+from bot.storage.source_state import SourceState
 from bot.storage.stats import StatsReader
 from bot.storage.tag_ids import TagIds
 
-__all__ = ["SaveResult", "Store", "StoreError", "Topic"]
+__all__ = ["SaveResult", "Store", "StoreError"]
 
 
-class Store(PostWriter, StatsReader, DigestReader, StateStore, SourcesState):
-    """Every read and write the bot makes; nothing outside storage/ writes SQL."""
+class Store(PostWriter, StatsReader, DigestReads, ChannelState, SourceState):
+    """Every read and write the bot makes; nothing outside storage/ writes SQL.
+
+    Where each part lives:
+    - posts.py `PostWriter`: saving posts and authors with their aggregates, deletions,
+      opt-outs, retention (removal.py undoes a post's share of the aggregates);
+    - stats.py `StatsReader`: what suggestions read: `tag_activity`, `cooccurring`,
+      `seed_pair_posts`, `tags_in_text_matches`, `recent_posts` (cooccur.py keeps the
+      30-day co-occurrence window they read);
+    - digest_reads.py `DigestReads`: what digests read: recent posts by tag, volume, voices,
+      posts and profiles to show;
+    - channels.py `ChannelState`: tracked topics, mutes, digests delivered and accounts introduced;
+    - source_state.py `SourceState`: cursors, read counts, source health, known authors.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.conns = Connections(path)

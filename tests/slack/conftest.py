@@ -4,14 +4,16 @@ from collections.abc import Iterator
 
 import pytest
 from slack_bolt import App
-from slack_payloads import Bot
-from slack_standins import BOT_TOKEN, NOW, SIGNING_SECRET, SlackStandIn
 
 from bot.app import close_app, create_app
 from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase
 from bot.server import HttpServer, health_of, wsgi_app
+from bot.services import build_services
 from bot.storage import Store
-from bot.suggestions import Suggester
+from tests.factories import NOW
+from tests.slack.slack_payloads import Bot
+from tests.slack.slack_standins import BOT_TOKEN, SIGNING_SECRET, SlackStandIn
 
 
 @pytest.fixture
@@ -31,8 +33,8 @@ def settings(slack_api: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, store: Store, suggester: Suggester) -> Iterator[App]:
-    bolt = create_app(settings, store=store, suggester=suggester, clock=lambda: NOW)
+def app(settings: Settings, store: Store, kb: KnowledgeBase) -> Iterator[App]:
+    bolt = create_app(build_services(settings, store, kb=kb, clock=lambda: NOW))
     yield bolt
     close_app(bolt)
 

@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
-from slack_standins import CHANNEL, FORM, SIGNING_SECRET, TEAM, USER, SlackStandIn
+
+from tests.slack.slack_standins import CHANNEL, FORM, SIGNING_SECRET, TEAM, USER, SlackStandIn
 
 
 def signed(
@@ -19,7 +20,7 @@ def signed(
 ) -> dict[str, str]:
     """Headers as Slack sends them: v0 HMAC-SHA256 of 'v0:timestamp:body' with the signing secret."""
     timestamp = str(int(time.time() if at is None else at))
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body) or ""
     return {
         "Content-Type": kind,
         "X-Slack-Request-Timestamp": timestamp,

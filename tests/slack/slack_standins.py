@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,7 +24,6 @@ BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 APP_TOKEN = "xapp-1-A0TEST-1234-abcdef"
 TEAM, CHANNEL, USER = "T0TRIALS", "C0RECRUIT", "U0ALICE"
 FORM = "application/x-www-form-urlencoded"
-NOW = datetime.fromisoformat("2026-11-27T12:00:00+00:00")
 
 
 @dataclass

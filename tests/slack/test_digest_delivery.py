@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from slack_standins import BOT_TOKEN, NOW, SlackStandIn
 
 from bot.app import create_web_client
 from bot.cli import main
 from bot.config import Settings
-from bot.delivery import deliver_due
-from bot.digests import Digester
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author
 from bot.scheduling import create_scheduler, digest_job, first_digest_run
+from bot.services import Services, build_services
+from bot.services.delivery import deliver_digests
+from bot.services.digests import Digester
 from bot.storage import Store
-from tests.factories import post
+from tests.factories import NOW, post
+from tests.slack.slack_standins import BOT_TOKEN, SlackStandIn
 
 NURSE = Author("x:u1", "x", "user1", "User 1", "IBD nurse", "https://x.com/user1", 900)
+
+
+def services_at(
+    kb: KnowledgeBase, store: Store, settings: Settings
+) -> Callable[[datetime], Services]:
+    """The bot's services with the clock stopped at a given moment."""
+    return lambda moment: build_services(settings, store, kb=kb, clock=lambda: moment)
 
 
 def seeded(store: Store, *channels: str) -> None:
@@ -36,18 +45,16 @@ def test_each_tracking_channel_gets_its_digest_once_a_day(
 ) -> None:
     seeded(store, "C1", "C2")
     client = create_web_client(settings)
-    deliveries = deliver_due(store, Digester(kb, store), client, clock=lambda: NOW)
+    deliveries = deliver_digests(store, Digester(kb, store), client, now=NOW)
     assert sorted(d.channel_id for d in deliveries if d.messages == 1) == ["C1", "C2"]
     posted = slack_api.api_calls("chat.postMessage")
     assert sorted(c.params["channel"] for c in posted) == ["C1", "C2"]
     blocks = json.dumps(posted[0].params["blocks"], ensure_ascii=False)
     assert "Crohn's disease" in blocks and "IBD nurse" in blocks
     assert posted[0].params["unfurl_links"] in (False, "false", "0", 0)
-    again = deliver_due(store, Digester(kb, store), client, clock=lambda: NOW + timedelta(hours=2))
+    again = deliver_digests(store, Digester(kb, store), client, now=NOW + timedelta(hours=2))
     assert all(d.skipped for d in again) and len(slack_api.api_calls("chat.postMessage")) == 2
-    tomorrow = deliver_due(
-        store, Digester(kb, store), client, clock=lambda: NOW + timedelta(days=1)
-    )
+    tomorrow = deliver_digests(store, Digester(kb, store), client, now=NOW + timedelta(days=1))
     assert all(d.messages for d in tomorrow)
     blocks = json.dumps([c.params["blocks"] for c in slack_api.api_calls("chat.postMessage")[2:]])
     assert "IBD nurse" not in blocks  # introduced yesterday: not "newly spotted" again
@@ -58,9 +65,7 @@ def test_a_channel_the_bot_is_not_in_is_told_what_to_do_and_tried_again(
 ) -> None:
     seeded(store, "C1")
     slack_api.fail("chat.postMessage", "not_in_channel")
-    [delivery] = deliver_due(
-        store, Digester(kb, store), create_web_client(settings), clock=lambda: NOW
-    )
+    [delivery] = deliver_digests(store, Digester(kb, store), create_web_client(settings), now=NOW)
     assert delivery.messages == 0 and "/invite @hashtag-bot" in delivery.summary()
     assert not store.digest_delivered("C1", NOW.date())
     assert store.introduced("C1", "crohn's disease") == set()
@@ -74,8 +79,9 @@ def test_the_scheduled_job_posts_and_logs_each_channel(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     seeded(store, "C1")
+    at = services_at(kb, store, settings)
     with caplog.at_level(logging.INFO, logger="bot.scheduling"):
-        digest_job(store, create_web_client(settings), lambda: NOW, knowledge=lambda: kb)
+        digest_job(at(NOW), create_web_client(settings))
     assert store.digest_delivered("C1", NOW.date())
     assert "C1: posted 1 message covering 1 topic; 1 account introduced" in caplog.text
     assert store.health()["digests"][:2] == (True, "posted to 1 channel")
@@ -87,25 +93,27 @@ def test_a_refused_digest_shows_in_health_and_is_retried_later_that_day(
     seeded(store, "C1")
     slack_api.fail("chat.postMessage", "not_in_channel")
     client = create_web_client(settings)
-    digest_job(store, client, lambda: NOW, knowledge=lambda: kb)
+    at = services_at(kb, store, settings)
+    digest_job(at(NOW), client)
     healthy, said, _ = store.health()["digests"]
     assert not healthy and "C1" in said and "/invite @hashtag-bot" in said
     del slack_api.canned["chat.postMessage"]  # someone invited the bot
-    digest_job(store, client, lambda: NOW + timedelta(hours=1), knowledge=lambda: kb)
+    digest_job(at(NOW + timedelta(hours=1)), client)
     assert store.digest_delivered("C1", NOW.date()) and store.health()["digests"][0]
 
 
 def test_the_digest_runs_at_digest_hour_or_soon_after_a_late_start(
-    store: Store, settings: Settings
+    kb: KnowledgeBase, store: Store, settings: Settings
 ) -> None:
+    client = create_web_client(settings)
     morning, evening = NOW.replace(hour=6), NOW.replace(hour=20)
     hour = Settings(digest_hour=13)
     assert first_digest_run(hour, morning) == NOW.replace(hour=13, minute=0)
     assert first_digest_run(hour, evening) == evening + timedelta(minutes=1)
-    scheduler = create_scheduler(settings, store, slack=create_web_client(settings))
+    scheduler = create_scheduler(build_services(settings, store, kb=kb), slack=client)
     job = scheduler.get_job("digest")
     assert job is not None and "hour='13-23'" in str(job.trigger)
-    assert create_scheduler(settings, store).get_job("digest") is None
+    assert create_scheduler(build_services(settings, store, kb=kb)).get_job("digest") is None
 
 
 def cli_env(slack_api: SlackStandIn, db: str) -> dict[str, str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner, Result
-from slack_standins import APP_TOKEN, BOT_TOKEN, SlackStandIn
 
 from bot.cli import main
+from tests.slack.slack_standins import APP_TOKEN, BOT_TOKEN, SlackStandIn
 
 
 @pytest.fixture

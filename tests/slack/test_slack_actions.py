@@ -7,12 +7,13 @@ import time
 from datetime import date
 
 import pytest
-from slack_messages import assert_valid_message, block_text, buttons
-from slack_payloads import Bot
-from slack_standins import BOT_TOKEN, CHANNEL, NOW, USER
 
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef
 from bot.storage import Store
+from tests.factories import NOW
+from tests.slack.slack_messages import assert_valid_message, block_text, buttons
+from tests.slack.slack_payloads import Bot
+from tests.slack.slack_standins import BOT_TOKEN, CHANNEL, USER
 
 
 def share_value(bot: Bot) -> str:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-
-from slack_messages import assert_valid_message, block_text, buttons
 
 from bot.domain.activity import TagActivity
+from bot.services.suggestions import MAX_LIMIT, Suggester
 from bot.slack.blocks import SHARE_ACTION, AnswerRef, answer, escape
-from bot.suggestions import MAX_LIMIT, Suggester
-
-TODAY = date(2026, 11, 27)
+from tests.factories import TODAY
+from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 
 
 def test_the_largest_answer_with_huge_reasons_and_notes_fits_slacks_limits(

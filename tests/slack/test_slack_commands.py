@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from slack_messages import assert_valid_message, block_text, buttons
-from slack_payloads import Bot
-from slack_standins import CHANNEL, NOW, TEAM, USER
 
 from bot.storage import Store
+from tests.factories import NOW
+from tests.slack.slack_messages import assert_valid_message, block_text, buttons
+from tests.slack.slack_payloads import Bot
+from tests.slack.slack_standins import CHANNEL, TEAM, USER
 
 
 @pytest.mark.parametrize("text", ["", "help", "  HELP  "])

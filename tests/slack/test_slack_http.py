@@ -6,11 +6,10 @@ import json
 import time
 import urllib.request
 
-from slack_messages import assert_valid_message, block_text, buttons
-from slack_payloads import Bot, post, signed, slash_body
-
 from bot.server import EVENTS_PATH
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION
+from tests.slack.slack_messages import assert_valid_message, block_text, buttons
+from tests.slack.slack_payloads import Bot, post, signed, slash_body
 
 SLACK_ACK_LIMIT_S = 3.0
 

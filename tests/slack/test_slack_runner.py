@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from slack_messages import assert_valid_message, block_text
-from slack_payloads import Bot, slash_payload
-from slack_standins import APP_TOKEN, CHANNEL, SlackStandIn, socket_mode_server
 
 from bot.cli import main
 from bot.config import ConfigError, Settings
 from bot.server import run_bot
 from bot.storage import Store
+from tests.slack.slack_messages import assert_valid_message, block_text
+from tests.slack.slack_payloads import Bot, slash_payload
+from tests.slack.slack_standins import APP_TOKEN, CHANNEL, SlackStandIn, socket_mode_server
 
 ENVELOPE_ID = "1d3c6f1e-5c28-4d6a-9c3e-cc5b0e2f4a11"
 

@@ -11,16 +11,17 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlparse
 
 from tests.wire import send_json
 
 GOOD_TOKEN = "AAAA-test-bearer"
-# The stand-ins' "now" is the real one: X ids are snowflakes (time-ordered), and a since_id older
-# than recent search's seven days is rightly dropped, which would turn resume tests into first runs.
-NOW = datetime.now(UTC).replace(microsecond=0)
-FIRST_ID = (int((NOW - timedelta(days=1)).timestamp() * 1000) - 1_288_834_974_657) << 22
+# LIVE_NOW is the real clock, unlike the suite's fixed NOW (tests/factories.py): X ids are
+# snowflakes (time-ordered), and a since_id older than recent search's seven days is rightly
+# dropped, which would turn resume tests into first runs.
+LIVE_NOW = datetime.now(UTC).replace(microsecond=0)
+FIRST_ID = (int((LIVE_NOW - timedelta(days=1)).timestamp() * 1000) - 1_288_834_974_657) << 22
 
 
 @dataclass
@@ -78,7 +79,7 @@ class HttpStandIn:
         self.server.server_close()
         self.thread.join(timeout=5)
 
-    def __enter__(self) -> HttpStandIn:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

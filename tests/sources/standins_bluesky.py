@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlparse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-from tests.sources.source_standins import NOW, Answer, Asked, HttpStandIn
+from tests.sources.source_standins import LIVE_NOW, Answer, Asked, HttpStandIn
 
 
-def bsky_record(text: str, *, at: datetime = NOW, facets: bool = True) -> dict[str, Any]:
+def bsky_record(text: str, *, at: datetime = LIVE_NOW, facets: bool = True) -> dict[str, Any]:
     """An app.bsky.feed.post record with a #tag facet for each hashtag (byte offsets, as clients write)."""
     record: dict[str, Any] = {
         "$type": "app.bsky.feed.post",
@@ -88,7 +88,7 @@ class XrpcStandIn(HttpStandIn):
                 if k in ("did", "handle", "displayName", "labels", "createdAt")
             },
             "record": bsky_record(text),
-            "indexedAt": NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "indexedAt": LIVE_NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "likeCount": counts.get("likes", 0),
             "repostCount": 0,
             "replyCount": 0,
@@ -99,8 +99,8 @@ class XrpcStandIn(HttpStandIn):
 
     def answer(self, asked: Asked) -> Answer:
         if asked.path == "/xrpc/com.atproto.server.createSession":
-            body = json.loads(asked.body)
-            if body.get("password") != self.password:
+            login = json.loads(asked.body)
+            if login.get("password") != self.password:
                 return Answer(
                     401,
                     {
@@ -113,7 +113,7 @@ class XrpcStandIn(HttpStandIn):
                 200,
                 {
                     "did": "did:plc:bot",
-                    "handle": body["identifier"],
+                    "handle": login["identifier"],
                     "active": True,
                     "accessJwt": _jwt(
                         {"scope": "com.atproto.appPass", "sub": "did:plc:bot", "exp": exp}

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from tests.sources.source_standins import NOW, Answer, Asked, HttpStandIn
+from tests.sources.source_standins import LIVE_NOW, Answer, Asked, HttpStandIn
 
 
 def status(
@@ -27,7 +27,9 @@ def status(
         "id": str(local_id),
         "uri": uri or f"https://example.social/users/{acct.split('@')[0]}/statuses/{local_id}",
         "url": f"https://example.social/@{acct}/{local_id}",
-        "created_at": (NOW - timedelta(minutes=local_id % 500)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "created_at": (LIVE_NOW - timedelta(minutes=local_id % 500)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z"
+        ),
         "content": html,
         "language": "en",
         "visibility": "public",

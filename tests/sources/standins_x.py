@@ -9,11 +9,11 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, NOW, Answer, Asked, HttpStandIn
+from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW, Answer, Asked, HttpStandIn
 
 
 def tweet(
-    n: int, text: str, *, user: int = 1, at: datetime = NOW, retweet: bool = False
+    n: int, text: str, *, user: int = 1, at: datetime = LIVE_NOW, retweet: bool = False
 ) -> dict[str, Any]:
     """A tweet as recent search returns it with the fields the bot asks for."""
     tags = [

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import importer
 from bot.cli import main
-from bot.importer import ImportReport, import_archive
+from bot.services import archive_import as importer
+from bot.services.archive_import import ImportReport, import_archive
 from bot.sources.x_payload import decode_page, read_page
 from bot.storage import Store
-from tests.sources.source_standins import FIRST_ID, NOW
+from tests.sources.source_standins import FIRST_ID, LIVE_NOW
 from tests.sources.standins_x import tweet, x_user
 
 
@@ -43,7 +43,7 @@ def twarc2_file(tmp_path: Path) -> Path:
 def test_a_broken_line_is_reported_by_number_and_the_rest_is_stored(
     store: Store, tmp_path: Path
 ) -> None:
-    report = import_archive(store, twarc2_file(tmp_path), now=NOW)
+    report = import_archive(store, twarc2_file(tmp_path), now=LIVE_NOW)
     assert (report.new_posts, report.reposts, report.problem_count) == (4, 1, 2)
     assert [p.line for p in report.problems] == [2, 4]
     assert "not valid JSON" in report.problems[0].message
@@ -57,7 +57,9 @@ def test_importing_the_same_file_again_stores_nothing_new(store: Store, tmp_path
     import_archive(store, path)
     again = import_archive(store, path)
     assert (again.new_posts, again.already_stored, again.new_authors) == (0, 4, 0)
-    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 3  # aggregates not doubled
+    assert (
+        store.tag_activity(["lcsm"], LIVE_NOW.date())["lcsm"].posts == 3
+    )  # aggregates not doubled
 
 
 def test_plain_x_api_json_and_flattened_tweets_are_read_too(store: Store, tmp_path: Path) -> None:
@@ -162,14 +164,18 @@ def test_readers_in_other_processes_store_what_one_reader_stores(tmp_path: Path)
     path = _numbered_archive(tmp_path)
     alone, shared = Store(tmp_path / "alone.db"), Store(tmp_path / "shared.db")
     try:
-        one = import_archive(alone, path, now=NOW, batch_posts=300, readers=0)
-        two = import_archive(shared, path, now=NOW, batch_posts=300, readers=2)
+        one = import_archive(alone, path, now=LIVE_NOW, batch_posts=300, readers=0)
+        two = import_archive(shared, path, now=LIVE_NOW, batch_posts=300, readers=2)
         assert one.new_posts == two.new_posts == 39 * 50
         assert [p.line for p in two.problems] == [p.line for p in one.problems] == [18]
         assert shared.counts() == alone.counts()
         tags = ["lcsm", *(f"topic{i}" for i in range(7))]
-        assert shared.tag_activity(tags, NOW.date()) == alone.tag_activity(tags, NOW.date())
-        assert shared.cooccurring(["lcsm"], NOW.date()) == alone.cooccurring(["lcsm"], NOW.date())
+        assert shared.tag_activity(tags, LIVE_NOW.date()) == alone.tag_activity(
+            tags, LIVE_NOW.date()
+        )
+        assert shared.cooccurring(["lcsm"], LIVE_NOW.date()) == alone.cooccurring(
+            ["lcsm"], LIVE_NOW.date()
+        )
     finally:
         alone.close()
         shared.close()
@@ -181,20 +187,20 @@ def test_a_reader_failing_part_way_keeps_what_was_stored_and_a_rerun_finishes(
     path = _numbered_archive(tmp_path)
     real_stage = importer.stage
 
-    def failing_stage(posts, authors, fetched_at):  # type: ignore[no-untyped-def]
+    def failing_stage(posts, authors, fetched_at):
         if any(p.id.endswith(str(FIRST_ID + 1000)) for p in posts):
             raise MemoryError("out of memory")
         return real_stage(posts, authors, fetched_at)
 
     monkeypatch.setattr(importer, "stage", failing_stage)  # forked readers inherit it
-    first = import_archive(store, path, now=NOW, batch_posts=300, readers=2)
+    first = import_archive(store, path, now=LIVE_NOW, batch_posts=300, readers=2)
     assert "can't read it" in first.error and "out of memory" in first.error
     assert 0 < first.new_posts < 39 * 50 and store.counts()["posts"] == first.new_posts
     monkeypatch.setattr(importer, "stage", real_stage)
-    second = import_archive(store, path, now=NOW, batch_posts=300, readers=2)
+    second = import_archive(store, path, now=LIVE_NOW, batch_posts=300, readers=2)
     assert second.error == ""
     assert second.new_posts == 39 * 50 - first.new_posts
-    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 39 * 50
+    assert store.tag_activity(["lcsm"], LIVE_NOW.date())["lcsm"].posts == 39 * 50
 
 
 def test_ctrl_c_part_way_keeps_what_was_stored_and_says_how_to_finish(
@@ -203,18 +209,20 @@ def test_ctrl_c_part_way_keeps_what_was_stored_and_says_how_to_finish(
     path = _numbered_archive(tmp_path)
     real_save, calls = store.save_staged, []
 
-    def interrupted(image: bytes):  # type: ignore[no-untyped-def]
+    def interrupted(image: bytes):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
         return real_save(image)
 
     monkeypatch.setattr(store, "save_staged", interrupted)
-    report = import_archive(store, path, now=NOW, batch_posts=300, readers=2)
+    report = import_archive(store, path, now=LIVE_NOW, batch_posts=300, readers=2)
     assert report.interrupted and 0 < report.new_posts == store.counts()["posts"]
     assert "import the file again to finish" in report.summary()
     monkeypatch.setattr(store, "save_staged", real_save)
-    assert import_archive(store, path, now=NOW, readers=0).new_posts == 39 * 50 - report.new_posts
+    assert (
+        import_archive(store, path, now=LIVE_NOW, readers=0).new_posts == 39 * 50 - report.new_posts
+    )
 
 
 def test_a_misleading_first_line_still_stores_in_batches_of_bounded_size(
@@ -233,7 +241,9 @@ def test_a_misleading_first_line_still_stores_in_batches_of_bounded_size(
     def progress(report: ImportReport, done: int, total: int) -> None:
         sizes.append(report.posts_read - sum(sizes))
 
-    report = import_archive(store, path, now=NOW, batch_posts=300, readers=2, progress=progress)
+    report = import_archive(
+        store, path, now=LIVE_NOW, batch_posts=300, readers=2, progress=progress
+    )
     assert report.new_posts == 1 + 60 * 50 == store.counts()["posts"]
     assert report.new_authors == store.counts()["authors"]  # each counted once across batches
     assert max(sizes) <= 300 + 50 and len(sizes) >= 10  # one line past the limit at most

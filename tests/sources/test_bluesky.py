@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import Settings
-from bot.ingest import SourceReport, drain
+from bot.services.collection import SourceReport, drain
 from bot.sources.base import Query
 from bot.sources.bluesky import BlueskySource
 from bot.sources.bluesky_records import record_tags
 from bot.sources.jetstream import Jetstream
 from bot.storage import Store
-from tests.sources.source_standins import NOW
+from tests.sources.source_standins import LIVE_NOW
 from tests.sources.standins_bluesky import (
     JetstreamStandIn,
     XrpcStandIn,
@@ -19,7 +19,7 @@ from tests.sources.standins_bluesky import (
 )
 
 LCSM = Query("lung cancer", tags=("LCSM", "LungCancer"))
-T0 = int((NOW - timedelta(minutes=10)).timestamp() * 1_000_000)
+T0 = int((LIVE_NOW - timedelta(minutes=10)).timestamp() * 1_000_000)
 ALICE, BOB = "did:plc:alice", "did:plc:bob"
 
 
@@ -40,10 +40,10 @@ def bluesky_cycle(
         settings,
         known_authors=store.known_authors,
         jetstream=Jetstream(settings.bluesky_jetstream_url, idle_s=0.3, sleep=lambda s: None),
-        clock=lambda: NOW,
+        clock=lambda: LIVE_NOW,
     )
     try:
-        return drain(store, source, [query], clock=lambda: NOW)
+        return drain(store, source, [query], clock=lambda: LIVE_NOW)
     finally:
         source.close()
 
@@ -67,7 +67,7 @@ def test_jetstream_posts_with_a_tracked_tag_are_kept_and_the_rest_ignored(
     report = bluesky_cycle(store, jetstream)
     assert report.new_posts == 2 and not report.error
     assert store.cursor("bluesky", "jetstream") == str(T0 + 4)
-    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 1
+    assert store.tag_activity(["lcsm"], LIVE_NOW.date())["lcsm"].posts == 1
     assert jetstream.cursors()[0] is not None  # a first cycle starts from a recent time, not live
 
 
@@ -159,8 +159,8 @@ def test_jetstream_authors_are_looked_up_when_logged_in_and_opt_outs_honoured(
         ALICE: profile(ALICE, "alice.bsky.social", "Lung cancer nurse"),
         BOB: profile(BOB, "bob.bsky.social", "Just me", labels=["!no-unauthenticated"]),
     }
-    store.set_cursor("bluesky", "search #lcsm", "done", now=NOW)
-    store.set_cursor("bluesky", "search #lungcancer", "done", now=NOW)
+    store.set_cursor("bluesky", "search #lcsm", "done", now=LIVE_NOW)
+    store.set_cursor("bluesky", "search #lungcancer", "done", now=LIVE_NOW)
     jetstream = JetstreamStandIn(
         [
             commit(ALICE, "3kaaa", T0 + 1, "#LCSM from Alice"),

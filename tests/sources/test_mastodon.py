@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.ingest import SourceReport, drain
+from bot.services.collection import SourceReport, drain
 from bot.sources.base import Query
 from bot.sources.mastodon import MastodonSource, html_text
 from bot.storage import Store
-from tests.sources.source_standins import NOW, Answer
+from tests.sources.source_standins import LIVE_NOW, Answer
 from tests.sources.standins_mastodon import MastodonStandIn, status
 
 LCSM = Query("lung cancer", tags=("LCSM",))
@@ -13,7 +13,7 @@ LCSM = Query("lung cancer", tags=("LCSM",))
 
 def mastodon_cycle(store: Store, *instances: str, query: Query = LCSM) -> SourceReport:
     source = MastodonSource(Settings(mastodon_instances=instances))
-    return drain(store, source, [query], clock=lambda: NOW)
+    return drain(store, source, [query], clock=lambda: LIVE_NOW)
 
 
 def test_hashtag_timelines_are_read_without_a_token_and_stored_with_their_tags(
@@ -26,7 +26,7 @@ def test_hashtag_timelines_are_read_without_a_token_and_stored_with_their_tags(
     assert report.new_posts == 3 and not report.error
     (call,) = mastodon_api.timeline_calls
     assert call.path == "/api/v1/timelines/tag/LCSM" and "Authorization" not in call.headers
-    activity = store.tag_activity(["lungcancer"], NOW.date())["lungcancer"]
+    activity = store.tag_activity(["lungcancer"], LIVE_NOW.date())["lungcancer"]
     assert activity.posts == 3 and activity.forms == {
         "LungCancer": 3
     }  # as written, not lower-cased

@@ -5,13 +5,13 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.ingest import SourceReport, drain
+from bot.services.collection import SourceReport, drain
+from bot.services.x_spend import x_spend
 from bot.sources.base import Query
 from bot.sources.x import XSource
 from bot.sources.x_plan import MAX_QUERY_CHARS, Term, TermState, plan, query_text, terms_for
-from bot.spend import x_spend
 from bot.storage import Store
-from tests.sources.source_standins import FIRST_ID, NOW, Answer
+from tests.sources.source_standins import FIRST_ID, LIVE_NOW, Answer
 from tests.sources.standins_x import XStandIn, tweet, x_user
 
 LCSM = Query("lung cancer", tags=("LCSM", "LungCancer"))
@@ -21,13 +21,13 @@ def x_cycle(store: Store, settings: Settings, *queries: Query, **options: Any) -
     """One X cycle as `ingest` runs it, with the budget read from the store."""
 
     def spend() -> tuple[float, float]:
-        current = x_spend(store, settings, NOW.date())
+        current = x_spend(store, settings, LIVE_NOW.date())
         return current.usd, current.budget_usd
 
     options.setdefault("sleep", lambda seconds: None)
-    source = XSource(settings, spend=spend, clock=lambda: NOW, **options)
+    source = XSource(settings, spend=spend, clock=lambda: LIVE_NOW, **options)
     try:
-        return drain(store, source, list(queries) or [LCSM], clock=lambda: NOW)
+        return drain(store, source, list(queries) or [LCSM], clock=lambda: LIVE_NOW)
     finally:
         source.close()
 
@@ -97,10 +97,10 @@ def test_topics_are_or_combined_up_to_512_characters_and_no_further() -> None:
     sizes = [100, 100, 100, 100]
     room = MAX_QUERY_CHARS - suffix - sum(sizes) - len(" OR ") * 4
     exact = terms([*sizes, room])
-    batches, _ = plan(exact, {}, now=NOW)
+    batches, _ = plan(exact, {}, now=LIVE_NOW)
     assert [len(b.query) for b in batches] == [MAX_QUERY_CHARS]
     one_more = terms([*sizes, room + 1])
-    batches, _ = plan(one_more, {}, now=NOW)
+    batches, _ = plan(one_more, {}, now=LIVE_NOW)
     assert len(batches) == 2 and all(len(b.query) <= MAX_QUERY_CHARS for b in batches)
     assert {t.key for b in batches for t in b.terms} == {t.key for t in one_more}
     assert query_text(one_more[:1]) == f"{one_more[0].text} -is:retweet"
@@ -127,7 +127,7 @@ def test_a_short_rate_limit_is_waited_out(
     store: Store, x_api: XStandIn, x_settings: Settings
 ) -> None:
     x_api.tweets = [tweet(1, "#LCSM")]
-    reset = int(NOW.timestamp()) + 20
+    reset = int(LIVE_NOW.timestamp()) + 20
     x_api.faults = [Answer(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(reset)})]
     waits: list[float] = []
     report = x_cycle(store, x_settings, sleep=waits.append)
@@ -140,7 +140,7 @@ def test_a_long_rate_limit_stops_the_cycle_and_the_next_fills_the_gap(
     x_api.tweets = [tweet(n, "#LCSM") for n in range(1, 4)]
     x_cycle(store, x_settings)
     x_api.tweets += [tweet(n, f"#LCSM {n}") for n in range(10, 260)]
-    reset = int(NOW.timestamp()) + 900
+    reset = int(LIVE_NOW.timestamp()) + 900
     answer = x_api.answer
 
     def limit_the_third_search(asked: Any) -> Answer:
@@ -177,7 +177,7 @@ def test_fetching_stops_before_the_monthly_budget_is_passed(
     x_cycle(store, cheap)
     x_api.tweets += [tweet(n, "#LCSM", user=n % 10) for n in range(10, 1000)]
     report = x_cycle(store, cheap)
-    spent = x_spend(store, cheap, NOW.date())
+    spent = x_spend(store, cheap, LIVE_NOW.date())
     assert "budget reached" in report.stopped and "X_MONTHLY_BUDGET_USD" in report.stopped
     assert spent.usd <= 4.0 and report.new_posts == 100 * (len(x_api.searches) - 1)
     requests = len(x_api.searches)
@@ -236,9 +236,9 @@ def test_retweets_are_excluded_and_opted_out_profiles_forgotten(
 
 
 def test_a_stale_since_id_is_dropped_rather_than_rejected() -> None:
-    old = str((int((NOW.timestamp() - 9 * 86400) * 1000) - 1_288_834_974_657) << 22)
+    old = str((int((LIVE_NOW.timestamp() - 9 * 86400) * 1000) - 1_288_834_974_657) << 22)
     terms = terms_for([LCSM])
-    batches, _ = plan(terms, {t.key: TermState(since_id=old) for t in terms}, now=NOW)
+    batches, _ = plan(terms, {t.key: TermState(since_id=old) for t in terms}, now=LIVE_NOW)
     assert [b.state.since_id for b in batches] == [None]
 
 
@@ -255,4 +255,4 @@ def test_an_edited_post_replaces_its_earlier_version(
     assert "1 replaced by their edited version" in report.summary()
     rows = store.conns.db().conn.execute("SELECT id, text FROM posts").fetchall()
     assert rows == [(f"x:{FIRST_ID + 2}", "Join tonight's #LCSM chat at 9pm ET")]
-    assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == 1  # counted once
+    assert store.tag_activity(["lcsm"], LIVE_NOW.date())["lcsm"].posts == 1  # counted once

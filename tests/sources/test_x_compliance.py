@@ -8,16 +8,17 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.compliance import compliance_step
 from bot.config import Settings
 from bot.doctor import recorded_checks, report
-from bot.ingest import drain
 from bot.scheduling import create_scheduler
+from bot.services import build_services
+from bot.services.collection import drain
+from bot.services.compliance import compliance_step
 from bot.sources.base import Query
 from bot.sources.x import XSource
 from bot.storage import Store
 from tests.factories import post
-from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, NOW
+from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
 from tests.sources.standins_x import XStandIn, tweet
 
 LCSM = Query("lung cancer", tags=("LCSM",))
@@ -31,13 +32,13 @@ def collected(store: Store, settings: Settings, x_api: XStandIn) -> None:
         tweet(3, "Still scanxious #LCSM", user=2),
         tweet(4, "Checked in from the clinic #LCSM", user=3),
     ]
-    source = XSource(settings, clock=lambda: NOW, sleep=lambda s: None)
+    source = XSource(settings, clock=lambda: LIVE_NOW, sleep=lambda s: None)
     try:
-        report = drain(store, source, [LCSM], clock=lambda: NOW)
+        report = drain(store, source, [LCSM], clock=lambda: LIVE_NOW)
     finally:
         source.close()
     assert report.new_posts == 4
-    store.save_posts([post("#LCSM from Bluesky", at=NOW, source="bluesky")], [], now=NOW)
+    store.save_posts([post("#LCSM from Bluesky", at=LIVE_NOW, source="bluesky")], [], now=LIVE_NOW)
 
 
 def stored_texts(store: Store) -> set[str]:
@@ -52,7 +53,7 @@ def test_posts_deleted_on_x_and_accounts_gone_from_x_are_removed_once_x_has_chec
     x_api.compliance["tweets"] = {str(FIRST_ID + 1): "deleted", str(FIRST_ID + 4): "scrub_geo"}
     x_api.compliance["users"] = {"102": "protected"}
 
-    started = compliance_step(x_settings, store, clock=lambda: NOW)
+    started = compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
     assert started.waiting and "asked X to check 4 posts" in started.summary()
     assert "asked X to check 3 accounts" in started.summary()
     posts_job, users_job = x_api.jobs
@@ -63,7 +64,7 @@ def test_posts_deleted_on_x_and_accounts_gone_from_x_are_removed_once_x_has_chec
     assert "Authorization" not in upload.headers  # the X token never goes to the storage host
     assert len(stored_texts(store)) == 5  # nothing removed before X has answered
 
-    applied = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=1))
+    applied = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=1))
     assert not applied.waiting and not applied.error
     assert stored_texts(store) == {"Checked in from the clinic #LCSM", "#LCSM from Bluesky"}
     assert store.posts_by_source() == {"x": 1, "bluesky": 1}
@@ -75,9 +76,9 @@ def test_posts_deleted_on_x_and_accounts_gone_from_x_are_removed_once_x_has_chec
 
     # A protected account stays forgotten: the next collection cycle doesn't store it again.
     x_api.tweets.append(tweet(5, "Back again #LCSM", user=2))
-    source = XSource(x_settings, clock=lambda: NOW, sleep=lambda s: None)
+    source = XSource(x_settings, clock=lambda: LIVE_NOW, sleep=lambda s: None)
     try:
-        drain(store, source, [LCSM], clock=lambda: NOW + timedelta(hours=2))
+        drain(store, source, [LCSM], clock=lambda: LIVE_NOW + timedelta(hours=2))
     finally:
         source.close()
     assert "Back again #LCSM" not in stored_texts(store)
@@ -85,11 +86,11 @@ def test_posts_deleted_on_x_and_accounts_gone_from_x_are_removed_once_x_has_chec
 
 def test_the_check_runs_once_a_day(store: Store, x_settings: Settings, x_api: XStandIn) -> None:
     collected(store, x_settings, x_api)
-    compliance_step(x_settings, store, clock=lambda: NOW)
-    compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=1))
-    later = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=5))
+    compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
+    compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=1))
+    later = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=5))
     assert len(x_api.jobs) == 2 and later.summary() == "X compliance: nothing to do"
-    tomorrow = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=25))
+    tomorrow = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=25))
     assert len(x_api.jobs) == 4 and tomorrow.waiting
 
 
@@ -99,11 +100,11 @@ def test_a_job_x_is_still_processing_is_waited_for_not_started_again(
     collected(store, x_settings, x_api)
     x_api.compliance["tweets"] = {str(FIRST_ID + 1): "deleted"}
     x_api.checks_until_complete = 2
-    compliance_step(x_settings, store, clock=lambda: NOW)
-    waiting = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=1))
+    compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
+    waiting = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=1))
     assert waiting.waiting and "X is still checking 4 posts" in waiting.summary()
     assert len(x_api.jobs) == 2 and len(stored_texts(store)) == 5
-    done = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=2))
+    done = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=2))
     assert "1 post removed" in done.summary() and len(stored_texts(store)) == 4
 
 
@@ -112,11 +113,11 @@ def test_a_failed_or_forgotten_job_is_replaced_by_a_new_one(
 ) -> None:
     collected(store, x_settings, x_api)
     x_api.checks_until_complete = 99
-    compliance_step(x_settings, store, clock=lambda: NOW)
+    compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
     posts_job, users_job = x_api.jobs
     x_api.jobs[posts_job]["status"] = "failed"
     del x_api.jobs[users_job]  # X no longer knows it
-    again = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=1))
+    again = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=1))
     assert not again.error and again.waiting
     assert len(x_api.jobs) == 3 and len(x_api.uploads) == 4
     assert "asked X to check 4 posts" in again.summary()
@@ -128,8 +129,8 @@ def test_unreadable_result_lines_are_skipped_and_counted(
     collected(store, x_settings, x_api)
     x_api.compliance["tweets"] = {str(FIRST_ID + 2): "deleted"}
     x_api.extra_result_lines = [b"{not json", b'{"action": "delete"}', b'{"id": "x:1; DROP"}']
-    compliance_step(x_settings, store, clock=lambda: NOW)
-    done = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=1))
+    compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
+    done = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=1))
     assert "1 post removed; 3 unreadable result lines skipped" in done.summary()
     assert "Scan day #LCSM" not in stored_texts(store) and len(stored_texts(store)) == 4
 
@@ -139,7 +140,7 @@ def test_a_refused_token_is_said_plainly_and_shown_by_doctor(
 ) -> None:
     collected(store, x_settings, x_api)
     refused = Settings(x_bearer_token="revoked", x_api_url=x_api.url)
-    report = compliance_step(refused, store, clock=lambda: NOW)
+    report = compliance_step(refused, store, clock=lambda: LIVE_NOW)
     assert "X refused X_BEARER_TOKEN (401 Unauthorized)" in report.summary()
     assert "Traceback" not in report.summary() and not x_api.jobs
     healthy, said, _ = store.health()["x compliance"]
@@ -156,16 +157,16 @@ def test_storage_refusing_the_upload_is_reported_and_a_new_job_follows(
     x_api._storage = lambda asked, what, job_id: (  # type: ignore[method-assign]
         original(asked, what, "expired")
     )
-    report = compliance_step(x_settings, store, clock=lambda: NOW)
+    report = compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
     assert "the compliance upload was refused (HTTP 403)" in report.summary()
     x_api._storage = original  # type: ignore[method-assign]
-    again = compliance_step(x_settings, store, clock=lambda: NOW + timedelta(hours=1))
+    again = compliance_step(x_settings, store, clock=lambda: LIVE_NOW + timedelta(hours=1))
     assert not again.error and "asked X to check 4 posts" in again.summary()
 
 
 def test_without_an_x_token_nothing_is_asked(store: Store, x_api: XStandIn) -> None:
-    store.save_posts([post("#LCSM", at=NOW)], [], now=NOW)
-    report = compliance_step(Settings(x_api_url=x_api.url), store, clock=lambda: NOW)
+    store.save_posts([post("#LCSM", at=LIVE_NOW)], [], now=LIVE_NOW)
+    report = compliance_step(Settings(x_api_url=x_api.url), store, clock=lambda: LIVE_NOW)
     assert report.summary() == (
         "X compliance: skipped: set X_BEARER_TOKEN to check stored X posts with X"
     )
@@ -175,8 +176,8 @@ def test_without_an_x_token_nothing_is_asked(store: Store, x_api: XStandIn) -> N
 def test_with_nothing_stored_from_x_no_job_is_made(
     store: Store, x_settings: Settings, x_api: XStandIn
 ) -> None:
-    store.save_posts([post("#LCSM", at=NOW, source="mastodon")], [], now=NOW)
-    report = compliance_step(x_settings, store, clock=lambda: NOW)
+    store.save_posts([post("#LCSM", at=LIVE_NOW, source="mastodon")], [], now=LIVE_NOW)
+    report = compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
     assert report.summary() == "X compliance: nothing to do" and x_api.jobs == {}
 
 
@@ -204,24 +205,28 @@ def test_the_cli_waits_for_x_and_doctor_shows_the_last_check(
         assert len(stored_texts(store)) == 4
     finally:
         store.close()
-    shown = report(recorded_checks(Settings.from_env(env), NOW.date()))
+    shown = report(recorded_checks(Settings.from_env(env), LIVE_NOW.date()))
     assert "X compliance" in shown and "1 account forgotten" in shown
 
 
 def test_run_checks_with_x_hourly_only_when_x_is_configured(
     store: Store, x_settings: Settings
 ) -> None:
-    job = create_scheduler(x_settings, store, clock=lambda: NOW).get_job("x-compliance")
+    job = create_scheduler(build_services(x_settings, store, clock=lambda: LIVE_NOW)).get_job(
+        "x-compliance"
+    )
     assert job is not None and job.trigger.interval == timedelta(hours=1)
-    assert create_scheduler(Settings(), store).get_job("x-compliance") is None
+    assert create_scheduler(build_services(Settings(), store)).get_job("x-compliance") is None
 
 
 def test_a_damaged_record_of_the_last_check_starts_a_fresh_one(
     store: Store, x_settings: Settings, x_api: XStandIn
 ) -> None:
     collected(store, x_settings, x_api)
-    store.set_cursor("x compliance", "tweets", '{"checked": "yesterday", "ids": "many"}', now=NOW)
-    store.set_cursor("x compliance", "users", "not json", now=NOW)
-    report = compliance_step(x_settings, store, clock=lambda: NOW)
+    store.set_cursor(
+        "x compliance", "tweets", '{"checked": "yesterday", "ids": "many"}', now=LIVE_NOW
+    )
+    store.set_cursor("x compliance", "users", "not json", now=LIVE_NOW)
+    report = compliance_step(x_settings, store, clock=lambda: LIVE_NOW)
     assert not report.error and "asked X to check 4 posts" in report.summary()
     assert "asked X to check 3 accounts" in report.summary()

@@ -3,8 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.storage import Store
-from tests.conftest import NOW, TODAY
-from tests.factories import post
+from tests.factories import NOW, TODAY, post
 
 
 def test_the_window_and_the_daily_sums_agree_as_posts_arrive(store: Store) -> None:

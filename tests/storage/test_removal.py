@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.storage import Store
-from tests.conftest import NOW, TODAY
-from tests.factories import author, post
+from tests.factories import NOW, TODAY, author, post
 
 TAGS = [f"#Tag{n}" for n in range(12)]
 

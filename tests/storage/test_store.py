@@ -9,8 +9,7 @@ from sqlite_utils import Database
 
 from bot.storage import Store, StoreError
 from bot.storage.migrations import migrations
-from tests.conftest import NOW, TODAY
-from tests.factories import author, post
+from tests.factories import NOW, TODAY, author, post
 
 
 def test_a_post_read_twice_is_stored_once_and_counted_once(store: Store) -> None:

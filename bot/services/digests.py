@@ -30,11 +30,11 @@ from bot.domain.digest import (
     volume_of,
 )
 from bot.domain.knowledge import Condition, KnowledgeBase
+from bot.domain.text import topic_key
 from bot.domain.upcoming import upcoming_for
 from bot.domain.voices import MIN_ADVOCATE_POSTS, Advocate, Voice, advocates_of
-from bot.ingest import topic_query
+from bot.services.collection import topic_query
 from bot.storage import Store
-from bot.storage.state import topic_key
 
 MAX_TOPICS = 10  # sections in one channel's digest
 MAX_TOPIC_CHARS = 100  # a topic is a condition's name or a few words
@@ -58,6 +58,14 @@ class TopicSpec:
     @property
     def key(self) -> str:
         return topic_key(self.text)
+
+
+def tracked_topics(store: Store, channel_id: str | None = None) -> dict[str, list[TopicSpec]]:
+    """Each tracking channel's topics (or one channel's), as the digest service takes them."""
+    channels: dict[str, list[TopicSpec]] = {}
+    for topic in store.topics(channel_id):
+        channels.setdefault(topic.channel_id, []).append(TopicSpec(topic.topic, topic.condition_id))
+    return channels
 
 
 def as_of_moment(day: date) -> datetime:

@@ -1,75 +1,16 @@
-"""Tracked topics, collection cursors, read counts (spend) and source health."""
+"""What the collectors keep between cycles: cursors, read counts (spend), source health, known authors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
 from datetime import date, datetime
 
 from bot.storage.connection import Connections
+from bot.storage.sql import present
 
 
-@dataclass(frozen=True)
-class Topic:
-    id: int
-    channel_id: str
-    topic: str
-    condition_id: str | None
-    created_by: str
-    created_at: str
-    team_id: str = ""
-
-
-def topic_key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-class StateStore:
+class SourceState:
     conns: Connections
-
-    # Tracked topics -------------------------------------------------------------------------
-    def track(
-        self,
-        channel_id: str,
-        topic: str,
-        *,
-        condition_id: str | None,
-        created_by: str,
-        now: datetime,
-        team_id: str = "",
-    ) -> bool:
-        """Track a topic in a channel; False when the channel already tracks it."""
-        with self.conns.write() as db:
-            cursor = db.conn.execute(
-                "INSERT OR IGNORE INTO topics (team_id, channel_id, topic, topic_key, condition_id,"
-                " created_by, created_at) VALUES (?,?,?,?,?,?,?)",
-                (
-                    team_id,
-                    channel_id,
-                    topic,
-                    topic_key(topic),
-                    condition_id,
-                    created_by,
-                    now.isoformat(),
-                ),
-            )
-            return cursor.rowcount == 1
-
-    def untrack(self, channel_id: str, topic: str) -> bool:
-        with self.conns.write() as db:
-            cursor = db.conn.execute(
-                "DELETE FROM topics WHERE channel_id=? AND topic_key=?",
-                (channel_id, topic_key(topic)),
-            )
-            return cursor.rowcount > 0
-
-    def topics(self, channel_id: str | None = None) -> list[Topic]:
-        sql = "SELECT id, channel_id, topic, condition_id, created_by, created_at, team_id FROM topics"
-        args: list[str] = []
-        if channel_id is not None:
-            sql += " WHERE channel_id=?"
-            args.append(channel_id)
-        rows = self.conns.db().conn.execute(sql + " ORDER BY channel_id, id", args).fetchall()
-        return [Topic(*row) for row in rows]
 
     # Cursors --------------------------------------------------------------------------------
     def cursor(self, source: str, query_key: str) -> str | None:
@@ -127,3 +68,21 @@ class StateStore:
     def health(self) -> dict[str, tuple[bool, str, str]]:
         rows = self.conns.db().conn.execute("SELECT * FROM source_health").fetchall()
         return {source: (bool(ok), message, when) for source, ok, message, when in rows}
+
+    def known_authors(self, author_ids: Collection[str]) -> set[str]:
+        """The ids among these that have a stored profile, so a bare id never overwrites a full one."""
+        return present(self.conns.db().conn, "authors", "id", author_ids)
+
+    def posts_by_source(self) -> dict[str, int]:
+        """How many posts each source has stored: `ingest` and `doctor` report it."""
+        rows = self.conns.db().conn.execute("SELECT source, COUNT(*) FROM posts GROUP BY source")
+        return {source: int(count) for source, count in rows}
+
+    def platform_ids(self, source: str, kind: str) -> Iterator[str]:
+        """The platform's own ids (no "x:" prefix) of stored posts or accounts from `source`, as
+        its compliance checks want them, read as they are used. `kind`: "posts" or "authors"."""
+        table = {"posts": "posts", "authors": "authors"}[kind]
+        rows = self.conns.db().conn.execute(
+            f"SELECT substr(id, ?) FROM {table} WHERE source = ?", (len(source) + 2, source)
+        )
+        return (row[0] for row in rows)

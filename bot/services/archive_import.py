@@ -16,10 +16,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from bot.clock import utc_now
 from bot.sources.archive import BATCH_POSTS, ArchiveError, Problem, read_archive
 from bot.storage import Store
 from bot.storage.staging import stage
@@ -102,7 +103,7 @@ def import_archive(
     None: one per core when the file is big enough and the platform can fork cheaply).
     """
     report = ImportReport(path)
-    fetched_at = (now or datetime.now(UTC)).isoformat()
+    fetched_at = (now or utc_now()).isoformat()
     if readers is None:
         readers = _readers_worth_having(path)
     read = Reading(path, include_reposts, fetched_at, batch_posts)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
-from bot.ingest import SourceReport, apply_page, tracked_queries
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.services.collection import SourceReport, apply_page, tracked_queries
 from bot.sources.base import Query, SourceError
 from bot.storage import Store
 
@@ -41,16 +40,16 @@ class BlueskyListener:
         settings: Settings,
         store: Store,
         *,
-        knowledge: Callable[[], KnowledgeBase] = load_knowledge,
+        kb: KnowledgeBase,
         source: BlueskySource | None = None,  # built on first use when None
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         refresh_s: float = 60.0,
         idle_check_s: float = IDLE_CHECK_S,
         first_retry_s: float = FIRST_RETRY_S,
     ) -> None:
         self.settings = settings
         self.store = store
-        self.knowledge = knowledge
+        self.kb = kb
         self.source = source
         self.clock = clock
         self.refresh_s = refresh_s
@@ -74,11 +73,7 @@ class BlueskyListener:
         return self._thread.is_alive()
 
     def _queries(self) -> Sequence[Query]:
-        try:
-            return tracked_queries(self.store, self.knowledge())
-        except KnowledgeError as err:
-            log.error("bluesky: the knowledge base can't be read, so nothing is tracked: %s", err)
-            return []
+        return tracked_queries(self.store, self.kb)
 
     def _run(self) -> None:
         retry = self.first_retry_s

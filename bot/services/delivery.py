@@ -1,5 +1,6 @@
 """Posting digests to their channels, once a day each, and remembering whom they introduced.
 
+The scheduler and `hashtag-bot digest --channel` both deliver through `deliver_digests`.
 Digests go only to channels that track a topic, never to a person. A channel that already had
 today's digest is skipped, so a restart or a second run never posts it twice.
 """
@@ -7,27 +8,26 @@ today's digest is skipped, so a restart or a second run never posts it twice.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.digests import Digester, TopicSpec
 from bot.domain.digest import Digest
+from bot.domain.text import topic_key
+from bot.services.digests import NO_TOPICS, Digester, tracked_topics
 from bot.slack.digest import digest_messages
 from bot.slack.errors import AUTH, NOT_IN_CHANNEL, error_code
 from bot.storage import Store
-from bot.storage.state import topic_key
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Delivery:
-    """What happened to one channel's digest."""
+    """What happened to one channel's digest (and the digest, when one was built)."""
 
     channel_id: str
     messages: int = 0
@@ -35,6 +35,7 @@ class Delivery:
     introduced: int = 0
     skipped: str = ""  # deliberately not posted
     error: str = ""  # what to fix; nothing was recorded unless a message went out
+    digest: Digest | None = None
 
     def summary(self) -> str:
         if self.skipped:
@@ -57,17 +58,35 @@ def introduced_by(digest: Digest) -> dict[str, list[str]]:
     }
 
 
-def tracked_channels(store: Store) -> dict[str, list[TopicSpec]]:
-    channels: dict[str, list[TopicSpec]] = defaultdict(list)
-    for topic in store.topics():
-        channels[topic.channel_id].append(TopicSpec(topic.topic, topic.condition_id))
-    return dict(channels)
+def deliver_digests(
+    store: Store,
+    digester: Digester,
+    client: WebClient,
+    *,
+    now: datetime,
+    channels: Collection[str] | None = None,
+) -> list[Delivery]:
+    """Today's digest for every tracking channel (or those named) that hasn't had it yet."""
+    tracked = tracked_topics(store)
+    wanted = list(tracked) if channels is None else list(channels)
+    due, done = {}, []
+    for channel in wanted:
+        if channel not in tracked:
+            done.append(Delivery(channel, skipped=NO_TOPICS))
+        elif store.digest_delivered(channel, now.date()):
+            done.append(Delivery(channel, skipped=f"it already had its digest for {now.date()}"))
+        else:
+            due[channel] = tracked[channel]
+    digests = digester.for_channels(due, now=now) if due else {}
+    for digest in digests.values():
+        done.append(post_digest(digest, client, store, now=now))
+    return done
 
 
 def post_digest(digest: Digest, client: WebClient, store: Store, *, now: datetime) -> Delivery:
     """Post a channel's digest; once any of it is out, record it so it is never posted twice."""
     channel = digest.channel_id or ""
-    delivery = Delivery(channel, topics=len(digest.topics))
+    delivery = Delivery(channel, topics=len(digest.topics), digest=digest)
     first_ts: str | None = None
     for payload in digest_messages(digest):
         try:
@@ -89,27 +108,6 @@ def post_digest(digest: Digest, client: WebClient, store: Store, *, now: datetim
         store.record_digest(channel, digest.as_of, introduced, now=now, message_ts=first_ts)
         delivery.introduced = sum(len(ids) for ids in introduced.values())
     return delivery
-
-
-def deliver_due(
-    store: Store,
-    digester: Digester,
-    client: WebClient,
-    *,
-    clock: Callable[[], datetime],
-) -> list[Delivery]:
-    """Today's digest for every channel that tracks a topic and hasn't had it yet."""
-    now = clock()
-    due, done = {}, []
-    for channel, specs in tracked_channels(store).items():
-        if store.digest_delivered(channel, now.date()):
-            done.append(Delivery(channel, skipped="today's digest already went out"))
-        else:
-            due[channel] = specs
-    digests = digester.for_channels(due, now=now) if due else {}
-    for digest in digests.values():
-        done.append(post_digest(digest, client, store, now=now))
-    return done
 
 
 def _slack_problem(err: Exception, channel: str) -> str:

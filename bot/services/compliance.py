@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.sources.base import SourceError
 from bot.sources.x_compliance import (
@@ -96,7 +96,7 @@ def compliance_step(
     settings: Settings,
     store: Store,
     *,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = utc_now,
     service: XCompliance | None = None,
 ) -> ComplianceReport:
     """The next piece of the daily check for posts and for accounts; recorded for `doctor`."""

@@ -10,16 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
+from bot.domain.text import topic_key
+from bot.services.x_spend import x_spend
 from bot.sources.base import Page, Query, Source, SourceError, SourceStopped
-from bot.spend import x_spend
 from bot.storage import Store
-from bot.storage.state import topic_key
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,7 @@ def run_cycle(
     *,
     names: Sequence[str] = SOURCE_NAMES,
     sources: Sequence[Source] | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = utc_now,
 ) -> CycleReport:
     """One collection cycle over the given queries; X is skipped, saying why, without a token."""
     reports: list[SourceReport] = []

@@ -1,9 +1,9 @@
-"""Reads a digest needs (a topic's recent posts, posts and profiles to show) and its delivery log."""
+"""Reads a digest needs: a topic's recent posts, its volume and voices, posts and profiles to show."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,7 +40,7 @@ def _profile(row: tuple[Any, ...]) -> Profile:
     )
 
 
-class DigestReader:
+class DigestReads:
     conns: Connections
     tag_ids: TagIds
 
@@ -184,87 +184,3 @@ class DigestReader:
             author_ids,
         )
         return {row[0]: _profile(row) for row in rows}
-
-    # A channel's mute list ------------------------------------------------------------------
-    def mute(self, channel_id: str, handle: str, *, created_by: str, now: datetime) -> bool:
-        """Digests in this channel never name or show this handle; False when already muted."""
-        with self.conns.write() as db:
-            return (
-                db.conn.execute(
-                    "INSERT OR IGNORE INTO digest_mutes VALUES (?,?,?,?,?)",
-                    (channel_id, handle.casefold(), handle, created_by, now.isoformat()),
-                ).rowcount
-                == 1
-            )
-
-    def unmute(self, channel_id: str, handle: str) -> bool:
-        with self.conns.write() as db:
-            return (
-                db.conn.execute(
-                    "DELETE FROM digest_mutes WHERE channel_id=? AND handle_key=?",
-                    (channel_id, handle.casefold()),
-                ).rowcount
-                > 0
-            )
-
-    def muted(self, channel_id: str) -> list[str]:
-        """The handles this channel muted, as typed, oldest first."""
-        rows = self.conns.db().conn.execute(
-            "SELECT handle FROM digest_mutes WHERE channel_id=? ORDER BY created_at, handle",
-            (channel_id,),
-        )
-        return [row[0] for row in rows]
-
-    # What digests already said -------------------------------------------------------------
-    def introduced(self, channel_id: str, topic_key: str) -> set[str]:
-        """Accounts a digest has already introduced to this channel for this topic."""
-        rows = self.conns.db().conn.execute(
-            "SELECT author_id FROM digest_advocates WHERE channel_id=? AND topic_key=?",
-            (channel_id, topic_key),
-        )
-        return {row[0] for row in rows}
-
-    def last_digests(self) -> dict[str, date]:
-        """The day each channel last had its digest."""
-        rows = self.conns.db().conn.execute(
-            "SELECT channel_id, MAX(day) FROM digest_deliveries GROUP BY channel_id"
-        )
-        return {channel: date.fromisoformat(day) for channel, day in rows}
-
-    def digest_delivered(self, channel_id: str, day: date) -> bool:
-        row = (
-            self.conns.db()
-            .conn.execute(
-                "SELECT 1 FROM digest_deliveries WHERE channel_id=? AND day=?",
-                (channel_id, day.isoformat()),
-            )
-            .fetchone()
-        )
-        return row is not None
-
-    def record_digest(
-        self,
-        channel_id: str,
-        day: date,
-        introduced: Mapping[str, Iterable[str]],
-        *,
-        now: datetime,
-        message_ts: str | None = None,
-    ) -> None:
-        """Mark a digest delivered: the day's one digest, and the accounts it introduced."""
-        at = now.isoformat()
-        with self.conns.write() as db:
-            db.conn.execute(
-                "INSERT INTO digest_deliveries VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET"
-                " delivered_at=excluded.delivered_at, topics=excluded.topics,"
-                " message_ts=COALESCE(excluded.message_ts, message_ts)",
-                (channel_id, day.isoformat(), at, len(introduced), message_ts),
-            )
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO digest_advocates VALUES (?,?,?,?)",
-                [
-                    (channel_id, topic_key, author_id, at)
-                    for topic_key, authors in introduced.items()
-                    for author_id in authors
-                ],
-            )

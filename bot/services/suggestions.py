@@ -9,7 +9,7 @@ from bot.domain.candidates import Candidate, Plan, curated_index, plan_condition
 from bot.domain.conditions import ConditionMatcher, Understanding
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
-from bot.domain.suggest import SuggestionResult, rank
+from bot.domain.ranking import SuggestionResult, rank
 from bot.storage import Store
 
 MAX_CONDITIONS = 3

@@ -1,0 +1,59 @@
+"""Answers and digests as a person reads them in a terminal (digests from bot/templates)."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from bot.domain.calendar import day_label
+from bot.domain.digest import CONVERSATION_HOURS, EXCERPT_CHARS, Digest
+from bot.domain.ranking import SuggestionResult
+from bot.domain.text import clean_text
+from bot.domain.voices import ADVOCATE_DAYS
+
+_env = Environment(
+    loader=PackageLoader("bot", "templates"),
+    autoescape=False,  # plain text for a terminal, never HTML
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=StrictUndefined,
+)
+_env.filters["day"] = day_label
+_env.filters["excerpt"] = lambda text: clean_text(text, limit=EXCERPT_CHARS)[0]
+_env.filters["tagged"] = lambda tag: f"#{tag}"
+
+
+def digest_text(digest: Digest) -> str:
+    """The digest as the terminal shows it."""
+    template = _env.get_template("digest.txt.j2")
+    return template.render(
+        digest=digest, hours=CONVERSATION_HOURS, advocate_days=ADVOCATE_DAYS
+    ).rstrip()
+
+
+def suggestion_text(result: SuggestionResult) -> str:
+    """The answer as a person reads it in a terminal."""
+    matches = result.understanding.matches
+    if matches:
+        names = ", ".join(f"{m.condition.name} (from “{m.matched}”)" for m in matches)
+        head = f"Hashtags for {names}"
+    else:
+        head = (
+            f"Hashtags for “{result.understanding.text}”"
+            if result.understanding.text
+            else "hashtag-bot"
+        )
+    lines = [
+        head,
+        f"as of {result.as_of.isoformat()} · knowledge base {result.knowledge_version}",
+        "",
+    ]
+    for n, suggestion in enumerate(result.suggestions, 1):
+        lines.append(
+            f"{n:>2}. #{suggestion.tag}  [{suggestion.kind}]  score {suggestion.score:.2f}"
+        )
+        lines += [f"      {reason}" for reason in suggestion.reasons]
+    if result.suggestions:
+        lines += ["", "Copy: " + " ".join(f"#{s.tag}" for s in result.suggestions[:5])]
+    if result.notes:
+        lines += [""] + [f"Note: {note}" for note in result.notes]
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""The use cases Slack, the CLI and the scheduler share, built once by `build_services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.clock import Clock, utc_now
+from bot.config import Settings
+from bot.domain.conditions import Understanding
+from bot.domain.knowledge import KnowledgeBase
+from bot.knowledge import load_knowledge
+from bot.services.digests import Digester
+from bot.services.suggestions import Suggester
+from bot.storage import Store
+
+__all__ = ["Services", "build_services"]
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a listener, a command or a job may use; tests build it with a fixed clock."""
+
+    settings: Settings
+    store: Store
+    kb: KnowledgeBase
+    suggester: Suggester
+    digester: Digester
+    clock: Clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    def understand(self, text: str) -> Understanding:
+        """What a person's words name: the conditions, and anything left over."""
+        return self.suggester.matcher.understand(text)
+
+
+def build_services(
+    settings: Settings,
+    store: Store,
+    *,
+    kb: KnowledgeBase | None = None,
+    clock: Clock = utc_now,
+) -> Services:
+    """The one place services are built (the bot, each CLI command, tests, benchmarks)."""
+    kb = kb if kb is not None else load_knowledge()
+    suggester = Suggester(kb, store)
+    digester = Digester(kb, store, suggester.matcher)
+    return Services(settings, store, kb, suggester, digester, clock)

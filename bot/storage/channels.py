@@ -1,0 +1,154 @@
+"""What each channel asked for and was given: tracked topics, muted accounts, digests delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain.text import topic_key
+from bot.storage.connection import Connections
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: int
+    channel_id: str
+    topic: str
+    condition_id: str | None
+    created_by: str
+    created_at: str
+    team_id: str = ""
+
+
+class ChannelState:
+    conns: Connections
+
+    # Tracked topics -------------------------------------------------------------------------
+    def track(
+        self,
+        channel_id: str,
+        topic: str,
+        *,
+        condition_id: str | None,
+        created_by: str,
+        now: datetime,
+        team_id: str = "",
+    ) -> bool:
+        """Track a topic in a channel; False when the channel already tracks it."""
+        with self.conns.write() as db:
+            cursor = db.conn.execute(
+                "INSERT OR IGNORE INTO topics (team_id, channel_id, topic, topic_key, condition_id,"
+                " created_by, created_at) VALUES (?,?,?,?,?,?,?)",
+                (
+                    team_id,
+                    channel_id,
+                    topic,
+                    topic_key(topic),
+                    condition_id,
+                    created_by,
+                    now.isoformat(),
+                ),
+            )
+            return cursor.rowcount == 1
+
+    def untrack(self, channel_id: str, topic: str) -> bool:
+        with self.conns.write() as db:
+            cursor = db.conn.execute(
+                "DELETE FROM topics WHERE channel_id=? AND topic_key=?",
+                (channel_id, topic_key(topic)),
+            )
+            return cursor.rowcount > 0
+
+    def topics(self, channel_id: str | None = None) -> list[Topic]:
+        sql = "SELECT id, channel_id, topic, condition_id, created_by, created_at, team_id FROM topics"
+        args: list[str] = []
+        if channel_id is not None:
+            sql += " WHERE channel_id=?"
+            args.append(channel_id)
+        rows = self.conns.db().conn.execute(sql + " ORDER BY channel_id, id", args).fetchall()
+        return [Topic(*row) for row in rows]
+
+    # A channel's mute list ------------------------------------------------------------------
+    def mute(self, channel_id: str, handle: str, *, created_by: str, now: datetime) -> bool:
+        """Digests in this channel never name or show this handle; False when already muted."""
+        with self.conns.write() as db:
+            return (
+                db.conn.execute(
+                    "INSERT OR IGNORE INTO digest_mutes VALUES (?,?,?,?,?)",
+                    (channel_id, handle.casefold(), handle, created_by, now.isoformat()),
+                ).rowcount
+                == 1
+            )
+
+    def unmute(self, channel_id: str, handle: str) -> bool:
+        with self.conns.write() as db:
+            return (
+                db.conn.execute(
+                    "DELETE FROM digest_mutes WHERE channel_id=? AND handle_key=?",
+                    (channel_id, handle.casefold()),
+                ).rowcount
+                > 0
+            )
+
+    def muted(self, channel_id: str) -> list[str]:
+        """The handles this channel muted, as typed, oldest first."""
+        rows = self.conns.db().conn.execute(
+            "SELECT handle FROM digest_mutes WHERE channel_id=? ORDER BY created_at, handle",
+            (channel_id,),
+        )
+        return [row[0] for row in rows]
+
+    # What digests already said -------------------------------------------------------------
+    def introduced(self, channel_id: str, topic_key: str) -> set[str]:
+        """Accounts a digest has already introduced to this channel for this topic."""
+        rows = self.conns.db().conn.execute(
+            "SELECT author_id FROM digest_advocates WHERE channel_id=? AND topic_key=?",
+            (channel_id, topic_key),
+        )
+        return {row[0] for row in rows}
+
+    def last_digests(self) -> dict[str, date]:
+        """The day each channel last had its digest."""
+        rows = self.conns.db().conn.execute(
+            "SELECT channel_id, MAX(day) FROM digest_deliveries GROUP BY channel_id"
+        )
+        return {channel: date.fromisoformat(day) for channel, day in rows}
+
+    def digest_delivered(self, channel_id: str, day: date) -> bool:
+        row = (
+            self.conns.db()
+            .conn.execute(
+                "SELECT 1 FROM digest_deliveries WHERE channel_id=? AND day=?",
+                (channel_id, day.isoformat()),
+            )
+            .fetchone()
+        )
+        return row is not None
+
+    def record_digest(
+        self,
+        channel_id: str,
+        day: date,
+        introduced: Mapping[str, Iterable[str]],
+        *,
+        now: datetime,
+        message_ts: str | None = None,
+    ) -> None:
+        """Mark a digest delivered: the day's one digest, and the accounts it introduced."""
+        at = now.isoformat()
+        with self.conns.write() as db:
+            db.conn.execute(
+                "INSERT INTO digest_deliveries VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                " delivered_at=excluded.delivered_at, topics=excluded.topics,"
+                " message_ts=COALESCE(excluded.message_ts, message_ts)",
+                (channel_id, day.isoformat(), at, len(introduced), message_ts),
+            )
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO digest_advocates VALUES (?,?,?,?)",
+                [
+                    (channel_id, topic_key, author_id, at)
+                    for topic_key, authors in introduced.items()
+                    for author_id in authors
+                ],
+            )
