@@ -6,12 +6,14 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
 from bot.services.bluesky_stream import BlueskyListener
 from bot.sources.bluesky import BlueskySource
 from bot.sources.jetstream import Jetstream
-from bot.storage import Store
+from bot.storage import Store, Topic
 from tests.sources.source_standins import LIVE_NOW
 from tests.sources.standins_bluesky import JetstreamStandIn, commit
 
@@ -70,11 +72,21 @@ def test_posts_are_stored_as_they_arrive_and_a_restart_resumes(
             again.stop()
 
 
-def test_with_nothing_tracked_no_connection_is_held_open(store: Store, kb: KnowledgeBase) -> None:
+def test_with_nothing_tracked_no_connection_is_held_open(
+    store: Store, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looks: list[int] = []
+    topics = store.topics
+
+    def looked(channel_id: str | None = None) -> list[Topic]:
+        looks.append(1)
+        return topics(channel_id)
+
+    monkeypatch.setattr(store, "topics", looked)
     with JetstreamStandIn([commit(ALICE, "3kb1", T0 + 1, "#LCSM")]) as stream:
         idle = listener(store, kb, stream.url, idle_check_s=0.05)
         idle.start()
-        time.sleep(0.3)
+        assert eventually(lambda: len(looks) >= 3)  # it looked for tracked topics, and waited
         assert stream.paths == []
         track_lung_cancer(store)
         try:

@@ -28,3 +28,10 @@ def test_every_setting_is_documented() -> None:
 def test_the_readme_names_the_two_setup_commands() -> None:
     assert "hashtag-bot run" in README
     assert "python3 -m pytest" in README
+
+
+def test_every_file_the_readme_points_to_exists() -> None:
+    root = Path(__file__).parent.parent
+    cited = set(re.findall(r"`(bot/[\w/]+\.py)[`:]", README))
+    assert len(cited) > 10
+    assert sorted(p for p in cited if not (root / p).is_file()) == []

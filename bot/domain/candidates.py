@@ -21,6 +21,11 @@ STANDING = {
 }
 PARENT_FACTOR, CHILD_FACTOR, AREA_FACTOR = 0.75, 0.7, 0.6
 AMBIGUOUS_FACTOR = 0.6
+# Timing of a calendar tag: 1.0 on now, then by how far off its next run is.
+SOON, WITHIN_A_QUARTER, FAR_OFF = 0.6, 0.3, 0.1  # within 30 days, 90 days, later
+SECOND_TAG_FACTOR = 0.85  # an event's second tag, below the organiser's main one
+AREA_OWN_FACTOR = 1.15  # a general tag named for this area or condition beats all-area ones
+FILE_ORDER_STEP = 0.001  # ties between general tags keep the knowledge base's order
 
 
 @dataclass
@@ -72,10 +77,10 @@ def timing_of(window: Window, today: date) -> tuple[float, bool, str]:
     days = (window.start - today).days
     when = f"next {window.describe()}, in {days} days"
     if days <= 30:
-        return 0.6, False, when
+        return SOON, False, when
     if days <= 90:
-        return 0.3, False, when
-    return 0.1, False, when
+        return WITHIN_A_QUARTER, False, when
+    return FAR_OFF, False, when
 
 
 def link_weight(
@@ -105,6 +110,16 @@ def plan_condition(
 ) -> Plan:
     """Every knowledge-base tag that can serve this condition, scored for standing and timing."""
     plan = Plan(condition, {}, set(), about=condition.name.lower())
+    lineage_ids = {c.id for c in kb.lineage(condition.id)}
+    _add_condition_tags(plan, kb, condition, factor)
+    _add_awareness_tags(plan, kb, condition, lineage_ids, today, factor)
+    _add_conference_tags(plan, kb, condition, lineage_ids, today, factor)
+    _add_general_tags(plan, kb, condition, lineage_ids, factor)
+    return plan
+
+
+def _add_condition_tags(plan: Plan, kb: KnowledgeBase, condition: Condition, factor: float) -> None:
+    """The condition's own tags, its broader conditions' and its subtypes'; its own are the seeds."""
     lineage = kb.lineage(condition.id)
     related = [(c, 1.0 if c.id == condition.id else PARENT_FACTOR, "") for c in lineage]
     related[1:] = [(c, f, f"From {c.name}") for c, f, _ in related[1:]]
@@ -136,7 +151,17 @@ def plan_condition(
                 plan.seeds.add(key)
     if not plan.seeds:  # only ambiguous tags: they are all we have to listen with
         plan.seeds = {tag_key(t.tag) for t in condition.tags}
-    lineage_ids = {c.id for c in lineage}
+
+
+def _add_awareness_tags(
+    plan: Plan,
+    kb: KnowledgeBase,
+    condition: Condition,
+    lineage_ids: set[str],
+    today: date,
+    factor: float,
+) -> None:
+    """Awareness events for the condition or its area, weighted by how soon they run."""
     for event in kb.awareness:
         weight = link_weight(event.conditions, event.areas, lineage_ids, condition.area)
         if not weight:
@@ -145,18 +170,30 @@ def plan_condition(
         timing, now, when = timing_of(window, today)
         region = "" if event.region == "global" else f" ({event.region})"
         for rank, event_tag in enumerate(event.tags):
+            second_choice = SECOND_TAG_FACTOR if rank else 1.0
             plan.add(
                 Candidate(
                     key=tag_key(event_tag),
                     form=event_tag,
                     kind="awareness",
-                    standing=STANDING["awareness"] * weight * factor * (0.85 if rank else 1.0),
+                    standing=STANDING["awareness"] * weight * factor * second_choice,
                     reasons=[_reason(f"{event.name}{region}: {when}", _source(event.source))],
                     window=window,
                     timing=timing,
                     happening_now=now,
                 )
             )
+
+
+def _add_conference_tags(
+    plan: Plan,
+    kb: KnowledgeBase,
+    condition: Condition,
+    lineage_ids: set[str],
+    today: date,
+    factor: float,
+) -> None:
+    """This or next year's congress tag; "on now" only when the meeting's own dates are known."""
     for conference in kb.conferences:
         weight = link_weight(conference.conditions, conference.areas, lineage_ids, condition.area)
         if not weight:
@@ -167,8 +204,8 @@ def plan_condition(
             caveat = ""
         else:  # only the usual months are known: never claim it is on now
             timing, _, when = timing_of(window, today)
-            timing, now = min(timing, 0.6), False
-            when = f"usually {_months(window)}" + ("" if timing < 0.6 else ", around now")
+            timing, now = min(timing, SOON), False
+            when = f"usually {_months(window)}" + ("" if timing < SOON else ", around now")
             caveat = " (check the meeting's own dates)"
         conference_tag = conference.tag(year)
         plan.add(
@@ -185,20 +222,26 @@ def plan_condition(
                 happening_now=now,
             )
         )
+
+
+def _add_general_tags(
+    plan: Plan, kb: KnowledgeBase, condition: Condition, lineage_ids: set[str], factor: float
+) -> None:
+    """Cross-cutting tags: the area's own first (#RareDisease), then the files' order."""
     for order, general in enumerate(kb.general):
         if general.applies_to(condition.area, lineage_ids):
-            # The area's own cross-cutting tags first (#RareDisease), then the files' order.
-            specific = 1.15 if general.conditions or condition.area in general.areas else 1.0
+            specific = (
+                AREA_OWN_FACTOR if general.conditions or condition.area in general.areas else 1.0
+            )
             plan.add(
                 Candidate(
                     key=tag_key(general.tag),
                     form=general.tag,
                     kind="general",
-                    standing=STANDING["general"] * factor * specific - 0.001 * order,
+                    standing=STANDING["general"] * factor * specific - FILE_ORDER_STEP * order,
                     reasons=[_reason(general.note, _source(general.source))],
                 )
             )
-    return plan
 
 
 def curated_index(kb: KnowledgeBase) -> dict[str, tuple[str, str, str]]:

@@ -16,6 +16,15 @@ from bot.domain.conditions import Understanding
 from bot.domain.hashtags import display_form
 
 MAX_GENERAL = 3
+# Popularity: how many people use a tag matters most (one account can post a tag all day),
+# then how often it is posted, then how much people engage with those posts.
+POPULARITY_PEOPLE, POPULARITY_POSTS, POPULARITY_ENGAGEMENT = 0.6, 0.3, 0.1
+# A tag's score: curated standing (kind, link to the condition, timing) leads, so an
+# established community tag is never buried by noise; observed popularity comes next; fit (the
+# share of its posts on this topic) is rewarded on its own too; a rising trend breaks ties.
+WEIGHT_STANDING, WEIGHT_POPULARITY, WEIGHT_FIT, WEIGHT_TREND = 0.5, 0.3, 0.15, 0.05
+HAPPENING_NOW_BONUS = 0.2  # an awareness month or congress that is on now goes near the top
+AMBIGUOUS_FIT = 0.7  # a tag known to mean other things, before posts say how much
 MIN_AUTHORS = 2  # an observed tag needs posts from this many people: one account can't plant it
 _CONFERENCE_LIKE = re.compile(r"^[a-z]{2,10}(\d{2}|\d{4})$")
 
@@ -161,18 +170,20 @@ def rank(
         popularity = 0.0
         if activity:
             popularity = (
-                0.6 * _scaled(activity.authors, top_authors)
-                + 0.3 * _scaled(activity.posts, top_posts)
-                + 0.1 * _scaled(activity.engagement, top_engagement)
+                POPULARITY_PEOPLE * _scaled(activity.authors, top_authors)
+                + POPULARITY_POSTS * _scaled(activity.posts, top_posts)
+                + POPULARITY_ENGAGEMENT * _scaled(activity.engagement, top_engagement)
             )
-        fit = relevance if relevance is not None else (0.7 if candidate.ambiguous else 1.0)
+        fit = (
+            relevance if relevance is not None else (AMBIGUOUS_FIT if candidate.ambiguous else 1.0)
+        )
         trend_up = max(0.0, min(activity.trend, 1.0)) if activity else 0.0
         score = (
-            0.5 * candidate.standing * candidate.timing
-            + 0.3 * popularity * fit
-            + 0.15 * fit
-            + 0.05 * trend_up * fit
-            + (0.2 if candidate.happening_now else 0.0)
+            WEIGHT_STANDING * candidate.standing * candidate.timing
+            + WEIGHT_POPULARITY * popularity * fit
+            + WEIGHT_FIT * fit
+            + WEIGHT_TREND * trend_up * fit
+            + (HAPPENING_NOW_BONUS if candidate.happening_now else 0.0)
         )
         reasons = list(candidate.reasons)
         if activity and activity.posts:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from slack_bolt import App
@@ -44,3 +44,10 @@ def bot(app: App, store: Store, slack_api: SlackStandIn) -> Iterator[Bot]:
     server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0, threads=8)
     with server.running():
         yield Bot(server.url, slack_api)
+
+
+@pytest.fixture
+def drain(app: App) -> Callable[[], None]:
+    """Wait for every answer already handed to the listener threads (and take no more), so a
+    test can then assert that nothing was answered."""
+    return lambda: close_app(app)
