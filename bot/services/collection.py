@@ -1,4 +1,5 @@
-"""Listening: tracked topics become per-source queries, and one cycle stores what the sources find.
+"""Collection cycles: tracked topics become per-source queries, and one cycle stores what the
+sources find (X and Mastodon on the schedule; `hashtag-bot ingest` reads Bluesky too).
 
 Every page is stored before its cursors move, so a crash re-reads a page instead of losing one,
 and the Store keeps each post once however many topics or sources bring it in. X is paid per
