@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import yaml
 
 from bot.domain.calendar import AnnualRule
 from bot.domain.hashtags import is_valid_tag, tag_key
@@ -34,8 +33,6 @@ DATA_DIR = Path(__file__).parent / "data"
 KNOWLEDGE_VERSION = "2026-11"
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SECTIONS = {"conditions", "awareness", "conferences", "general", "ambiguous"}
-# libyaml's parser is about ten times faster than the pure-Python one; both read the same YAML.
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Text a person reads: a plain YAML value there must not contain " #", which starts a comment.
 _READ_KEYS = ("name", "note", "source", "also_means")
 _UNQUOTED_HASH = re.compile(rf"^\s*(?:- )?(?:{'|'.join(_READ_KEYS)}):\s+[^\s\"'|>\[{{].*?\s#")
@@ -115,8 +112,12 @@ class _Reader:
                     f"{path.name}:{number}",
                     "quote this value: ' #' starts a YAML comment and cuts it",
                 )
+        import yaml  # only when the compiled copy is stale: importing it costs a third of a load
+
+        # libyaml's parser is about ten times faster than the pure-Python one; both read the same YAML.
+        loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            data = yaml.load(text, Loader=_YAML_LOADER) or {}
+            data = yaml.load(text, Loader=loader) or {}
         except yaml.YAMLError as err:
             self.problem(path.name, f"not valid YAML: {err}")
             return
