@@ -30,6 +30,8 @@ class CuratedTag:
     source: str
     since: int | None = None
     ambiguous: bool = False
+    # False: no organiser, chat or study names it; suggested only when collected posts back it
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class KnowledgeBase:
     conferences: tuple[Conference, ...]
     general: tuple[GeneralTag, ...]
     version: str
+    also_means: dict[str, str] = field(default_factory=dict)  # tag_key -> what else the tag means
 
     def lineage(self, condition_id: str) -> list[Condition]:
         """The condition and its broader parents, nearest first."""

@@ -27,9 +27,15 @@ def singular(word: str) -> str:
     return word
 
 
+def fold_accents(text: str) -> str:
+    """'cáncer de pulmón' -> 'cancer de pulmon': people type names with and without accents."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def normalize_words(text: str) -> list[str]:
-    """Lower-cased words without possessives, apostrophes, punctuation or plural 's'."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    """Lower-cased words without accents, possessives, apostrophes, punctuation or plural 's'."""
+    text = fold_accents(text).translate(_QUOTES).casefold()
     text = _POSSESSIVE.sub("", text).replace("'", "")
     return [singular(w) for w in _NOT_WORD.sub(" ", text).split()]
 

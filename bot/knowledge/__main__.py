@@ -1,11 +1,19 @@
-"""`python -m bot.knowledge`: check the data files and print what they hold."""
+"""`python -m bot.knowledge [--audit]`: check the data files and print what they hold."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import Counter
 
+from bot.knowledge.audit import audit_lines
 from bot.knowledge.loader import read_knowledge
+
+parser = argparse.ArgumentParser(prog="python -m bot.knowledge", description=__doc__)
+parser.add_argument(
+    "--audit", action="store_true", help="what the facts rest on, and the unverified tags"
+)
+args = parser.parse_args()
 
 kb, problems = read_knowledge()
 areas = Counter(c.area for c in kb.conditions.values())
@@ -17,6 +25,8 @@ print(
     f"{tags} condition tags, {len(kb.awareness)} awareness events, "
     f"{len(kb.conferences)} conferences, {len(kb.general)} general tags"
 )
+if args.audit:
+    print("\n".join(audit_lines(kb)))
 for problem in problems:
     print("PROBLEM", problem)
 sys.exit(1 if problems else 0)

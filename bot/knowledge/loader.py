@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+import msgspec
 
 from bot.domain.calendar import AnnualRule
 from bot.domain.hashtags import is_valid_tag, tag_key
@@ -29,7 +32,13 @@ from bot.domain.text import normalize_term
 DATA_DIR = Path(__file__).parent / "data"
 KNOWLEDGE_VERSION = "2026-11"
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_SECTIONS = {"conditions", "awareness", "conferences", "general"}
+_SECTIONS = {"conditions", "awareness", "conferences", "general", "ambiguous"}
+# Text a person reads: a plain YAML value there must not contain " #", which starts a comment.
+_READ_KEYS = ("name", "note", "source", "also_means")
+_UNQUOTED_HASH = re.compile(rf"^\s*(?:- )?(?:{'|'.join(_READ_KEYS)}):\s+[^\s\"'|>\[{{].*?\s#")
+_FILE_NAME = re.compile(r"[\w./-]*\w\.(?:md|ya?ml|py|txt|json)\b", re.IGNORECASE)
+_CIRCULAR = re.compile(r"\b(?:x|twitter)\.com/hashtag/", re.IGNORECASE)
+_CLOSING = {")": "(", "]": "[", "}": "{", "”": "“"}
 
 
 class KnowledgeError(ValueError):
@@ -45,6 +54,7 @@ class _Reader:
         self.awareness: list[Awareness] = []
         self.conferences: list[Conference] = []
         self.general: list[GeneralTag] = []
+        self.also_means: dict[str, str] = {}
         self._where: dict[str, str] = {}
 
     def problem(self, where: str, text: str) -> None:
@@ -56,7 +66,21 @@ class _Reader:
             if required:
                 self.problem(where, f"missing {key!r}")
             return ""
-        return str(value).strip()
+        text = str(value).strip()
+        if key in _READ_KEYS:
+            self.readable(where, key, text)
+        return text
+
+    def readable(self, where: str, key: str, text: str) -> None:
+        """Text people read is whole, names real sources and never points back at the tag itself."""
+        why = cut_short(text)
+        if why:
+            self.problem(where, f"{key} looks cut short ({why}): {text!r}")
+        named = _FILE_NAME.search(text)
+        if named:
+            self.problem(where, f"{key} names an internal file ({named.group()}); name the source")
+        if key == "source" and _CIRCULAR.search(text):
+            self.problem(where, "a hashtag's own search page is not a source; name who uses it")
 
     def strings(self, where: str, entry: dict[str, Any], key: str) -> tuple[str, ...]:
         value = entry.get(key) or []
@@ -81,8 +105,19 @@ class _Reader:
         return areas
 
     def read_file(self, path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            if _UNQUOTED_HASH.match(line):
+                self.problem(
+                    f"{path.name}:{number}",
+                    "quote this value: ' #' starts a YAML comment and cuts it",
+                )
+        import yaml  # only when the compiled copy is stale: importing it costs a third of a load
+
+        # libyaml's parser is about ten times faster than the pure-Python one; both read the same YAML.
+        loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(text, Loader=loader) or {}
         except yaml.YAMLError as err:
             self.problem(path.name, f"not valid YAML: {err}")
             return
@@ -99,6 +134,8 @@ class _Reader:
             self.conference(path.name, entry)
         for entry in data.get("general") or []:
             self.general_entry(path.name, entry)
+        for entry in data.get("ambiguous") or []:
+            self.ambiguous_entry(path.name, entry)
 
     def condition(self, file: str, entry: dict[str, Any]) -> None:
         cid = str(entry.get("id", ""))
@@ -119,6 +156,9 @@ class _Reader:
             kind = self.text(tag_where, raw, "kind")
             if kind and kind not in CONDITION_TAG_KINDS:
                 self.problem(tag_where, f"kind must be one of {', '.join(CONDITION_TAG_KINDS)}")
+            verified = raw.get("verified", True)
+            if not isinstance(verified, bool):
+                self.problem(tag_where, f"verified must be true or false, got {verified!r}")
             since = raw.get("since")
             if since is not None and not (
                 isinstance(since, int) and 1990 <= since <= date.today().year
@@ -132,6 +172,7 @@ class _Reader:
                     source=self.text(tag_where, raw, "source"),
                     since=since,
                     ambiguous=bool(raw.get("ambiguous", False)),
+                    verified=verified is not False,
                 )
             )
         if not any(t.kind in ("community", "condition") for t in tags):
@@ -226,6 +267,18 @@ class _Reader:
             )
         )
 
+    def ambiguous_entry(self, file: str, entry: dict[str, Any]) -> None:
+        where = f"{file} ambiguous {entry.get('tag', '?') if isinstance(entry, dict) else entry!r}"
+        if not isinstance(entry, dict):
+            self.problem(where, "each entry is a mapping of tag, also_means and source")
+            return
+        key = tag_key(self.tag(where, entry.get("tag", "")))
+        also_means = self.text(where, entry, "also_means")
+        self.text(where, entry, "source")
+        if key in self.also_means:
+            self.problem(where, "listed twice")
+        self.also_means[key] = also_means
+
     def cross_checks(self) -> None:
         for condition in self.conditions.values():
             if condition.parent and condition.parent not in self.conditions:
@@ -257,9 +310,31 @@ class _Reader:
             for cid in entry.conditions:
                 if cid not in self.conditions:
                     self.problem(f"general #{entry.tag}", f"unknown condition {cid!r}")
+        for condition in self.conditions.values():
+            for tag in condition.tags:
+                if tag.ambiguous and tag_key(tag.tag) not in self.also_means:
+                    self.problem(
+                        f"condition {condition.id} tag {tag.tag}",
+                        "ambiguous: needs an `ambiguous:` entry saying what else it means",
+                    )
         general = [tag_key(g.tag) for g in self.general]
         for dup in {k for k in general if general.count(k) > 1}:
             self.problem(f"general #{dup}", "listed twice")
+
+
+def cut_short(text: str) -> str | None:
+    """Why a text a person reads looks cut off (an unclosed bracket or quote), or None."""
+    open_marks: list[str] = []
+    for char in text:
+        if char in "([{“":
+            open_marks.append(char)
+        elif char in _CLOSING and (not open_marks or open_marks.pop() != _CLOSING[char]):
+            return f"{char!r} closes nothing"
+    if open_marks:
+        return f"{open_marks[-1]!r} is never closed"
+    if text.count('"') % 2:
+        return "a '\"' is never closed"
+    return None
 
 
 def _terms(condition: Condition) -> Iterable[str]:
@@ -289,14 +364,52 @@ def read_knowledge(data_dir: Path = DATA_DIR) -> tuple[KnowledgeBase, list[str]]
         conferences=tuple(reader.conferences),
         general=tuple(reader.general),
         version=KNOWLEDGE_VERSION,
+        also_means=reader.also_means,
     )
     return kb, reader.problems
 
 
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "hashtag-bot"
+
+
+def _fingerprint(data_dir: Path) -> str:
+    """Changes whenever a data file, or the code that reads them, changes."""
+    digest = hashlib.sha256(KNOWLEDGE_VERSION.encode())
+    for path in (Path(__file__), Path(__file__).parent.parent / "domain" / "knowledge.py"):
+        digest.update(path.read_bytes())
+    for path in sorted(data_dir.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+_Compiled = tuple[KnowledgeBase, list[str]]
+
+
+def read_compiled(data_dir: Path = DATA_DIR, cache_dir: Path | None = None) -> _Compiled:
+    """read_knowledge, kept compiled (msgpack, no code runs on reading it) until a file changes."""
+    if cache_dir is None:
+        return read_knowledge(data_dir)
+    cached = cache_dir / f"knowledge-{_fingerprint(data_dir)}.msgpack"
+    try:
+        return msgspec.msgpack.decode(cached.read_bytes(), type=_Compiled)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        pass  # not compiled yet, or written by another version: read the YAML
+    compiled = read_knowledge(data_dir)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, delete=False) as out:
+            out.write(msgspec.msgpack.encode(compiled))
+        os.replace(out.name, cached)
+    except OSError:
+        pass  # a read-only home still gets the knowledge base, just not faster next time
+    return compiled
+
+
 @lru_cache(maxsize=4)
-def load_knowledge(data_dir: Path = DATA_DIR) -> KnowledgeBase:
+def load_knowledge(data_dir: Path = DATA_DIR, cache_dir: Path | None = None) -> KnowledgeBase:
     """The knowledge base, loaded once; KnowledgeError lists every problem when it isn't sound."""
-    kb, problems = read_knowledge(data_dir)
+    kb, problems = read_compiled(data_dir, cache_dir or default_cache_dir())
     if problems:
         raise KnowledgeError(problems)
     return kb
