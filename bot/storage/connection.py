@@ -1,4 +1,11 @@
-"""One SQLite connection per thread, WAL, a busy timeout, and one writer at a time."""
+"""One SQLite connection per thread, WAL, a busy timeout, and one writer at a time.
+
+Every write transaction starts with BEGIN IMMEDIATE, so it takes SQLite's write lock before it
+reads: another process holding the lock makes it wait (up to the busy timeout) instead of
+failing at once when a deferred transaction tries to upgrade. Migrations run under that same
+lock, all of them in one transaction, so any number of processes can start together on a new
+or an older database: the first applies them, the others find nothing left to do.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +37,7 @@ class Connections:
         db = self.db()
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            with self.write_lock:
+            with self.write():  # migrations inside nest as savepoints of this one transaction
                 migrations.apply(db)
         except sqlite3.DatabaseError as err:
             self.close()
@@ -45,7 +52,13 @@ class Connections:
             parent = Path(self.path).parent
             if not parent.exists():
                 raise StoreError(f"The folder for HASHTAG_BOT_DB does not exist: {parent}")
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, check_same_thread=False)
+            # isolation_level=None: no implicit deferred BEGIN; writes go through write().
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self.busy_timeout_s,
+                check_same_thread=False,
+                isolation_level=None,
+            )
             try:
                 conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
                 conn.execute("PRAGMA synchronous=NORMAL")
@@ -65,10 +78,25 @@ class Connections:
 
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """One transaction, one writer: all of it lands or none of it does."""
+        """One transaction, one writer: all of it lands or none of it does.
+
+        Nested calls become savepoints of the outer transaction.
+        """
         db = self.db()
-        with self.write_lock, db.atomic():
-            yield db
+        with self.write_lock:
+            conn = db.conn
+            if conn.in_transaction:
+                with db.atomic():  # a savepoint
+                    yield db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         with self._all_lock:

@@ -158,3 +158,8 @@ def digest_deliveries(db: Database) -> None:
         channel_id TEXT NOT NULL, handle_key TEXT NOT NULL, handle TEXT NOT NULL,
         created_by TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (channel_id, handle_key))"""
     )
+
+
+def migration_names() -> list[str]:
+    """Every migration this version knows, oldest first (doctor and tests compare against it)."""
+    return [migration.name for migration in migrations._migrations]

@@ -64,7 +64,7 @@ class PostWriter(CooccurWindow):
             conn.execute(f"ATTACH DATABASE ':memory:' AS {SCHEMA}")
             try:
                 conn.deserialize(image, name=SCHEMA)
-                with db.atomic():
+                with self.conns.write():
                     return self._merge(conn)
             finally:
                 conn.execute(f"DETACH DATABASE {SCHEMA}")

@@ -6,8 +6,8 @@ import pytest
 
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.knowledge import KnowledgeBase
-from bot.suggestions import Suggester
-from tests.conftest import TODAY
+from bot.services.suggestions import Suggester
+from tests.factories import TODAY
 
 
 def _tags(suggester: Suggester, text: str) -> list[str]:
