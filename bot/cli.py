@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,13 +58,37 @@ def opened_store(settings: Settings) -> Iterator[Store]:
         store.close()
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # dates the bot can reason about
+
+
 def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """--as-of DATE: a real calendar day between 2000 and 2100 (a usage error otherwise)."""
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-27") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise click.BadParameter(f"{value!r} is outside {FIRST_DAY.year}–{LAST_DAY.year}")
+    return day
+
+
+def parse_moment(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> datetime | None:
+    """--as-of DATETIME: ISO 8601, UTC unless it names an offset; a bare date means its start."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a moment like 2026-11-27T09:00 or 2026-11-27T09:00+01:00"
+        ) from None
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise click.BadParameter(f"{value!r} is outside {FIRST_DAY.year}–{LAST_DAY.year}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -338,3 +362,14 @@ def _digest_output(built: Any, *, as_json: bool) -> str:
     channel = {"channel": built.channel_id} if built.channel_id else {}
     payloads = [channel | payload for payload in digest_messages(built)]
     return json.dumps(payloads, ensure_ascii=False, indent=2)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@friendly_errors
+def backup(path: Path) -> None:
+    """Copy the database to PATH while the bot runs (SQLite's online backup)."""
+    settings = Settings.from_env()
+    with opened_store(settings) as store:
+        size = store.backup(path)
+    click.echo(f"Backed up {settings.db_path} to {path} ({size / 1_000_000:,.1f} MB).")

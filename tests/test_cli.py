@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.storage import Store
+from tests.factories import NOW
 
 
 def test_suggest_prints_ranked_hashtags_with_reasons() -> None:
@@ -83,3 +88,46 @@ def test_import_leaves_answers_reading_the_new_posts(tmp_path) -> None:
     answer = CliRunner().invoke(main, ["suggest", "lung cancer", "--json", "--limit", "25"])
     tags = {s["tag"]: s for s in json.loads(answer.output)["suggestions"]}
     assert tags["LungCancerSurvivor"]["stats"]["posts"] == 5
+
+
+def test_dates_outside_what_the_bot_can_reason_about_are_usage_errors() -> None:
+    runner = CliRunner()
+    for args in (
+        ["suggest", "lung cancer", "--as-of", "9999-12-31"],
+        ["suggest", "lung cancer", "--as-of", "1999-12-31"],
+        ["digest", "--topic", "lung cancer", "--as-of", "0001-01-01"],
+        ["suggest", "lung cancer", "--as-of", "2026-02-30"],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, args
+        assert "Traceback" not in result.output and "--as-of" in result.output
+
+
+def test_backup_copies_the_database_while_it_is_in_use(tmp_path: Path) -> None:
+    db = tmp_path / "live.db"
+    store = Store(db)
+    store.track("C1", "lung cancer", condition_id=None, created_by="U1", now=NOW)
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            store.track("C1", f"topic {n}", condition_id=None, created_by="U1", now=NOW)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        target = tmp_path / "copy.db"
+        result = CliRunner().invoke(main, ["backup", str(target)], env={"HASHTAG_BOT_DB": str(db)})
+    finally:
+        stop.set()
+        writer.join()
+    assert result.exit_code == 0 and "Backed up" in result.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert copy.execute("SELECT COUNT(*) FROM topics").fetchone()[0] > 0
+    copy.close()
+    onto_itself = CliRunner().invoke(main, ["backup", str(db)], env={"HASHTAG_BOT_DB": str(db)})
+    assert onto_itself.exit_code == 2 and "another file" in onto_itself.output
+    store.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 
 from bot.storage.channels import ChannelState
@@ -37,6 +39,24 @@ class Store(PostWriter, StatsReader, DigestReads, ChannelState, SourceState):
 
     def close(self) -> None:
         self.conns.close()
+
+    def backup(self, target: str | Path) -> int:
+        """A consistent copy of the whole database while it is in use (SQLite's online backup),
+        written beside the target and renamed over it only when complete; returns its size."""
+        target = Path(target)
+        if target.resolve() == Path(self.path).resolve():
+            raise StoreError("The backup must go to another file than the database itself.")
+        if not target.parent.is_dir():
+            raise StoreError(f"The folder for the backup does not exist: {target.parent}")
+        partial = target.with_name(target.name + ".partial")
+        copy = sqlite3.connect(partial)
+        try:
+            self.conns.db().conn.backup(copy, pages=4096)  # others may write between steps
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            copy.close()
+        os.replace(partial, target)
+        return target.stat().st_size
 
     def counts(self) -> dict[str, int]:
         conn = self.conns.db().conn
