@@ -1,13 +1,21 @@
-"""Posting digests to their channels, once a day each, and remembering whom they introduced.
+"""Posting digests to their channels, once a day each, each message exactly once.
 
 The scheduler and `hashtag-bot digest --channel` both deliver through `deliver_digests`.
-Digests go only to channels that track a topic, never to a person. A channel that already had
-today's digest is skipped, so a restart or a second run never posts it twice.
+Digests go only to channels that track a topic, never to a person.
+
+A digest's messages are kept before the first is sent. Each is claimed before it is posted and
+confirmed with Slack's `ts` after, so a later run posts only what Slack has not taken, from the
+same digest. Slack refusing a message (an error answer) leaves it to be tried on the next run,
+and the messages after it wait, so they keep their order. The one case the bot cannot know
+about is a run killed after sending and before Slack's answer (or a request that timed out):
+such a message is never sent again. At most once, rather than a second copy in the channel.
+Accounts count as introduced only by messages Slack accepted.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.domain.digest import Digest
 from bot.domain.text import topic_key
 from bot.services.digests import NO_TOPICS, Digester, tracked_topics
-from bot.slack.digest import digest_messages
+from bot.slack.digest import digest_pages
 from bot.slack.errors import AUTH, NOT_IN_CHANNEL, error_code
 from bot.storage import Store
 
@@ -69,45 +77,99 @@ def deliver_digests(
     """Today's digest for every tracking channel (or those named) that hasn't had it yet."""
     tracked = tracked_topics(store)
     wanted = list(tracked) if channels is None else list(channels)
-    due, done = {}, []
+    day = now.date()
+    due, resumed, done = {}, [], []
     for channel in wanted:
         if channel not in tracked:
             done.append(Delivery(channel, skipped=NO_TOPICS))
-        elif store.digest_delivered(channel, now.date()):
-            done.append(Delivery(channel, skipped=f"it already had its digest for {now.date()}"))
+        elif store.digest_delivered(channel, day):
+            done.append(Delivery(channel, skipped=f"it already had its digest for {day}"))
+        elif any(p.state != "pending" for p in store.digest_parts(channel, day)):
+            resumed.append(channel)  # under way: finish the digest already begun
         else:
             due[channel] = tracked[channel]
     digests = digester.for_channels(due, now=now) if due else {}
-    for digest in digests.values():
-        done.append(post_digest(digest, client, store, now=now))
+    for channel, digest in digests.items():
+        planned = [
+            (message, {topic_key(t.topic): [a.author_id for a in t.new_advocates] for t in shown})
+            for message, shown in digest_pages(digest)
+        ]
+        store.plan_digest_parts(channel, day, planned, now=now)
+        done.append(send_parts(store, client, channel, now=now, digest=digest))
+    for channel in resumed:
+        done.append(send_parts(store, client, channel, now=now))
     return done
 
 
-def post_digest(digest: Digest, client: WebClient, store: Store, *, now: datetime) -> Delivery:
-    """Post a channel's digest; once any of it is out, record it so it is never posted twice."""
-    channel = digest.channel_id or ""
-    delivery = Delivery(channel, topics=len(digest.topics), digest=digest)
-    first_ts: str | None = None
-    for payload in digest_messages(digest):
+def send_parts(
+    store: Store, client: WebClient, channel: str, *, now: datetime, digest: Digest | None = None
+) -> Delivery:
+    """Post the parts of today's digest that Slack has not taken yet, in order."""
+    day = now.date()
+    parts = store.digest_parts(channel, day)
+    topics = len(digest.topics) if digest else sum(len(p.introduced) for p in parts)
+    delivery = Delivery(channel, topics=topics, digest=digest)
+    me = str(os.getpid())
+    for part in parts:
+        if part.state == "sending" and not _claimer_alive(part.claimed_by, me):
+            store.settle_digest_part(part, "uncertain", now=now)
+            log.warning(
+                "digest for %s: message %d of %s was being sent when the bot stopped; it is not "
+                "sent again, so it may be missing from the channel",
+                channel,
+                part.part + 1,
+                day,
+            )
+            continue
+        if part.state != "pending":
+            if part.state == "sending":  # another live run is sending it: leave the rest to it
+                delivery.skipped = "another run is posting it now"
+                return delivery
+            continue
+        if not store.claim_digest_part(part, me, now=now):
+            delivery.skipped = "another run is posting it now"
+            return delivery
         try:
             response = client.chat_postMessage(
                 channel=channel,
-                text=payload["text"],
-                blocks=payload["blocks"],
+                text=part.payload["text"],
+                blocks=part.payload["blocks"],
                 unfurl_links=False,  # a digest with three link previews buries its own content
                 unfurl_media=False,
             )
         except (SlackClientError, OSError) as err:  # OSError: Slack unreachable (URLError)
+            store.settle_digest_part(part, "uncertain" if _maybe_sent(err) else "pending", now=now)
             delivery.error = _slack_problem(err, channel)
             log.warning("digest for %s: %s", channel, delivery.error)
-            break
+            return delivery
+        store.settle_digest_part(part, "posted", now=now, ts=str(response.get("ts") or ""))
         delivery.messages += 1
-        first_ts = first_ts or str(response.get("ts") or "") or None
-    if delivery.messages:
-        introduced = introduced_by(digest)
-        store.record_digest(channel, digest.as_of, introduced, now=now, message_ts=first_ts)
-        delivery.introduced = sum(len(ids) for ids in introduced.values())
+        delivery.introduced += sum(len(ids) for ids in part.introduced.values())
+    parts = store.digest_parts(channel, day)
+    if parts and all(p.state in ("posted", "uncertain") for p in parts):
+        first_ts = next((p.ts for p in parts if p.ts), None)
+        store.record_digest(channel, day, {}, now=now, message_ts=first_ts)
     return delivery
+
+
+def _claimer_alive(claimer: str | None, me: str) -> bool:
+    """Whether the process that claimed a part may still be sending it (same host: SQLite)."""
+    if not claimer or claimer == me or not claimer.isdigit():
+        return False  # this process's own claim is from a run that ended without settling it
+    try:
+        os.kill(int(claimer), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _maybe_sent(err: Exception) -> bool:
+    """A timed-out request may have reached Slack: never send it again. A refusal or a
+    connection that never opened means Slack did not take it."""
+    reason = getattr(err, "reason", None)
+    return isinstance(err, TimeoutError) or isinstance(reason, TimeoutError)
 
 
 def _slack_problem(err: Exception, channel: str) -> str:

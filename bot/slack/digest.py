@@ -28,25 +28,39 @@ FOOTER = (
 
 def digest_messages(digest: Digest) -> list[Message]:
     """The digest as Slack messages: a header first, each topic whole, the footer last."""
+    return [message for message, _topics in digest_pages(digest)]
+
+
+def digest_pages(digest: Digest) -> list[tuple[Message, list[TopicDigest]]]:
+    """Each message of the digest with the topics it shows, so delivery knows which accounts
+    a message introduces once Slack has taken it."""
     title = f"Daily digest · {day_label(digest.as_of)}"
     if not digest.topics:
         notes = " ".join(digest.notes) or "Nothing to digest."
-        return [{"text": f"{title}: {notes}", "blocks": [header(title), section(escape(notes))]}]
-    pages: list[list[Block]] = [[header(title)]]
+        message: Message = {
+            "text": f"{title}: {notes}",
+            "blocks": [header(title), section(escape(notes))],
+        }
+        return [(message, [])]
+    pages: list[tuple[list[Block], list[TopicDigest]]] = [([header(title)], [])]
     for topic in digest.topics:
         blocks = topic_blocks(topic)
-        if len(pages[-1]) + len(blocks) > MAX_BLOCKS - 1:
-            pages.append([])
-        pages[-1] += blocks[: MAX_BLOCKS - 1]
-    pages[-1].append(context(FOOTER, *(f"_{escape(n)}_" for n in digest.notes)))
+        if len(pages[-1][0]) + len(blocks) > MAX_BLOCKS - 1:
+            pages.append(([], []))
+        pages[-1][0].extend(blocks[: MAX_BLOCKS - 1])
+        pages[-1][1].append(topic)
+    pages[-1][0].append(context(FOOTER, *(f"_{escape(n)}_" for n in digest.notes)))
     names = ", ".join(t.title for t in digest.topics)
     count = len(pages)
     return [
-        {
-            "text": clip(f"{title}: {names}" + (f" ({n}/{count})" if count > 1 else ""), 3000),
-            "blocks": blocks,
-        }
-        for n, blocks in enumerate(pages, 1)
+        (
+            {
+                "text": clip(f"{title}: {names}" + (f" ({n}/{count})" if count > 1 else ""), 3000),
+                "blocks": blocks,
+            },
+            topics,
+        )
+        for n, (blocks, topics) in enumerate(pages, 1)
     ]
 
 

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from bot.domain.text import topic_key
 from bot.storage.connection import Connections
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """One message of a channel's digest for a day, and how far its delivery got.
+
+    state: pending (not sent), sending (claimed; a run is posting it now, or died doing so),
+    posted (Slack answered with its ts), uncertain (a run died mid-send: never sent again).
+    """
+
+    channel_id: str
+    day: date
+    part: int
+    payload: dict[str, Any]
+    introduced: dict[str, list[str]]
+    state: str
+    ts: str | None
+    claimed_by: str | None = None  # the process that claimed it, while it is being sent
 
 
 @dataclass(frozen=True)
@@ -152,3 +172,86 @@ class ChannelState:
                     for author_id in authors
                 ],
             )
+
+    # Each part of a digest, exactly once ---------------------------------------------------
+    def digest_parts(self, channel_id: str, day: date) -> list[DigestPart]:
+        rows = self.conns.db().conn.execute(
+            "SELECT part, payload, introduced, state, ts, claimed_by FROM digest_parts"
+            " WHERE channel_id=? AND day=? ORDER BY part",
+            (channel_id, day.isoformat()),
+        )
+        return [
+            DigestPart(
+                channel_id, day, part, json.loads(payload), json.loads(named), state, ts, claimer
+            )
+            for part, payload, named, state, ts, claimer in rows
+        ]
+
+    def plan_digest_parts(
+        self,
+        channel_id: str,
+        day: date,
+        parts: Sequence[tuple[dict[str, Any], Mapping[str, list[str]]]],
+        *,
+        now: datetime,
+    ) -> list[DigestPart]:
+        """Keep a digest's messages before any is sent. A plan nothing was sent from is replaced;
+        one that is under way stays, so every run finishes the same digest."""
+        with self.conns.write() as db:
+            started = db.conn.execute(
+                "SELECT 1 FROM digest_parts WHERE channel_id=? AND day=? AND state != 'pending'",
+                (channel_id, day.isoformat()),
+            ).fetchone()
+            if not started:
+                db.conn.execute(
+                    "DELETE FROM digest_parts WHERE channel_id=? AND day=?",
+                    (channel_id, day.isoformat()),
+                )
+                db.conn.executemany(
+                    "INSERT INTO digest_parts VALUES (?,?,?,?,?,'pending',NULL,NULL,?)",
+                    [
+                        (
+                            channel_id,
+                            day.isoformat(),
+                            n,
+                            json.dumps(payload, ensure_ascii=False),
+                            json.dumps(dict(named)),
+                            now.isoformat(),
+                        )
+                        for n, (payload, named) in enumerate(parts)
+                    ],
+                )
+        return self.digest_parts(channel_id, day)
+
+    def claim_digest_part(self, part: DigestPart, claimer: str, *, now: datetime) -> bool:
+        """Mark a part as being sent by `claimer`; False when another run claimed or sent it."""
+        with self.conns.write() as db:
+            return (
+                db.conn.execute(
+                    "UPDATE digest_parts SET state='sending', claimed_by=?, updated_at=?"
+                    " WHERE channel_id=? AND day=? AND part=? AND state='pending'",
+                    (claimer, now.isoformat(), part.channel_id, part.day.isoformat(), part.part),
+                ).rowcount
+                == 1
+            )
+
+    def settle_digest_part(
+        self, part: DigestPart, state: str, *, now: datetime, ts: str | None = None
+    ) -> None:
+        """Record what became of a claimed part. Posted parts introduce their accounts."""
+        at = now.isoformat()
+        with self.conns.write() as db:
+            db.conn.execute(
+                "UPDATE digest_parts SET state=?, ts=COALESCE(?, ts), updated_at=?"
+                " WHERE channel_id=? AND day=? AND part=?",
+                (state, ts, at, part.channel_id, part.day.isoformat(), part.part),
+            )
+            if state == "posted":
+                db.conn.executemany(
+                    "INSERT OR IGNORE INTO digest_advocates VALUES (?,?,?,?)",
+                    [
+                        (part.channel_id, topic_key, author_id, at)
+                        for topic_key, authors in part.introduced.items()
+                        for author_id in authors
+                    ],
+                )

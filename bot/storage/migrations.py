@@ -160,6 +160,19 @@ def digest_deliveries(db: Database) -> None:
     )
 
 
+@migrations(name="0005_digest_parts")
+def digest_parts(db: Database) -> None:
+    """Each message of a channel's daily digest, claimed before it is posted and confirmed with
+    Slack's ts after, so a restart posts only what Slack has not taken (see services/delivery)."""
+    db.execute(
+        """CREATE TABLE digest_parts (
+        channel_id TEXT NOT NULL, day TEXT NOT NULL, part INTEGER NOT NULL,
+        payload TEXT NOT NULL, introduced TEXT NOT NULL, state TEXT NOT NULL,
+        ts TEXT, claimed_by TEXT, updated_at TEXT NOT NULL,
+        PRIMARY KEY (channel_id, day, part))"""
+    )
+
+
 def migration_names() -> list[str]:
     """Every migration this version knows, oldest first (doctor and tests compare against it)."""
     return [migration.name for migration in migrations._migrations]

@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -54,6 +54,9 @@ class SlackStandIn:
         self.scopes = "commands,chat:write"
         self.ws_url = ""
         self.canned: dict[str, Canned] = {}
+        # (method, nth call) -> "hold" (take the call, answer only after release()) or an error
+        self.script: dict[tuple[str, int], str] = {}
+        self.released = threading.Event()
         self.changed = threading.Condition()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
@@ -73,6 +76,14 @@ class SlackStandIn:
     def fail(self, method: str, error: str, *, status: int = 200, **headers: str) -> None:
         """Answer `method` with a Slack error from now on (status 429 for rate limits)."""
         self.canned[method] = Canned(status, {"ok": False, "error": error}, headers)
+
+    def at_call(self, method: str, nth: int, what: str) -> None:
+        """Script the nth call of `method`: "hold" it unanswered until release(), or refuse it
+        with a Slack error (that call only)."""
+        self.script[(method, nth)] = what
+
+    def release(self) -> None:
+        self.released.set()
 
     def api_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.path == f"/api/{method}"]
@@ -116,9 +127,8 @@ class SlackStandIn:
         if method == "apps.connections.open":
             return Canned(200, {"ok": True, "url": self.ws_url})
         if method == "chat.postMessage":
-            return Canned(
-                200, {"ok": True, "channel": params.get("channel"), "ts": "1795000000.000100"}
-            )
+            ts = f"1795000000.{len(self.api_calls(method)) + 1:06d}"  # each message its own ts
+            return Canned(200, {"ok": True, "channel": params.get("channel"), "ts": ts})
         if method == "views.publish":
             return Canned(200, {"ok": True, "view": {"id": "V0HOME"}})
         return Canned(200, {"ok": False, "error": "unknown_method"})
@@ -134,16 +144,23 @@ class SlackStandIn:
                 if raw:
                     params = json.loads(raw) if "json" in kind else dict(parse_qsl(raw))
                 call = Call(self.path, {k.lower(): v for k, v in self.headers.items()}, params)
-                canned = (
-                    Canned(200, {"ok": True})
-                    if self.path.startswith("/respond/")
-                    else standin._answer(call.method, params)
-                )
-                # Recorded before answering: once a client has its answer, the call is listed.
                 with standin.changed:
+                    nth = len(standin.api_calls(call.method)) + 1
+                    scripted = standin.script.get((call.method, nth), "")
+                    canned = (
+                        Canned(200, {"ok": True})
+                        if self.path.startswith("/respond/")
+                        else standin._answer(call.method, params)
+                    )
+                    if scripted and scripted != "hold":
+                        canned = Canned(200, {"ok": False, "error": scripted})
+                    # Recorded before answering: once a client has its answer, it is listed.
                     standin.calls.append(call)
                     standin.changed.notify_all()
-                send_json(self, canned.status, canned.body, canned.headers)
+                if scripted == "hold":
+                    standin.released.wait(60)
+                with suppress(OSError):  # the client is gone (killed while Slack took it)
+                    send_json(self, canned.status, canned.body, canned.headers)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
