@@ -113,8 +113,11 @@ def main() -> None:
 @click.option(
     "--as-of", callback=parse_day, metavar="DATE", help="Answer as on this day (YYYY-MM-DD)."
 )
+@click.option("--explain", is_flag=True, help="Print every reason behind each tag.")
 @friendly_errors
-def suggest(text: tuple[str, ...], as_json: bool, limit: int, as_of: date | None) -> None:
+def suggest(
+    text: tuple[str, ...], as_json: bool, limit: int, as_of: date | None, explain: bool
+) -> None:
     """Suggest hashtags for TEXT: exactly the answer `/hashtag TEXT` gives."""
     settings = Settings.from_env()
     with opened_store(settings) as store:
@@ -123,7 +126,7 @@ def suggest(text: tuple[str, ...], as_json: bool, limit: int, as_of: date | None
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(suggestion_text(result))
+        click.echo(suggestion_text(result, explain=explain))
 
 
 @main.command()

@@ -10,11 +10,14 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
+from bot.domain.conditions import ConditionMatcher
+from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
 from bot.scheduling import create_scheduler, ingest_job, retention_job, window_job
 from bot.services import build_services
 from bot.services.archive_import import import_archive
 from bot.services.collection import queries_for, run_cycle
+from bot.sources.x_plan import query_text, terms_for
 from bot.storage import Store
 from tests.factories import author, post
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
@@ -155,3 +158,31 @@ def test_the_window_job_rolls_co_occurrence_on_when_the_day_turns(store: Store) 
     tomorrow = LIVE_NOW + timedelta(days=1)
     assert window_job(build_services(Settings(), store, clock=lambda: tomorrow))
     assert store.cooccurring(["lcsm"], tomorrow.date()) == {}
+
+
+def test_no_tag_that_means_something_else_is_ever_listened_to_alone(kb: KnowledgeBase) -> None:
+    matcher = ConditionMatcher(kb)
+    ambiguous = set(kb.also_means) | {
+        tag_key(t.tag) for c in kb.conditions.values() for t in c.tags if t.ambiguous
+    }
+    assert {"ttc", "stroke", "ms"} <= ambiguous
+    for condition in kb.conditions.values():
+        for query in queries_for(
+            [(condition.name, condition.id), (f"#{condition.name}", None)], kb, matcher
+        ):
+            assert not {tag_key(t) for t in query.tags} & ambiguous, (condition.id, query)
+            for term in terms_for([query]):
+                if term.text.startswith("(#"):  # guarded: the tag, and then the topic's words
+                    assert " (" in term.text and term.text.endswith("))"), term
+                elif term.text.startswith("#"):
+                    assert tag_key(term.text) not in ambiguous, term
+
+
+def test_a_guarded_tag_is_asked_of_x_only_beside_the_topics_words(kb: KnowledgeBase) -> None:
+    [query] = queries_for([("stroke", None)], kb)
+    assert "Stroke" in query.guarded and "Stroke" not in query.tags
+    texts = [t.text for t in terms_for([query])]
+    guarded = next(t for t in texts if t.startswith("(#Stroke "))
+    assert '"brain attack"' in guarded and " OR " in guarded
+    assert "#Stroke" not in [t for t in texts if not t.startswith("(")]
+    assert len(query_text(terms_for([query]))) <= 512

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from bot.domain.ranking import copy_tags
 from bot.services.suggestions import Suggester
 from bot.storage import Store
 from tests.factories import NOW, TODAY, author, post
@@ -218,3 +219,21 @@ def test_answering_for_another_day_leaves_the_co_occurrence_window_alone(
     assert store.window_day() == TODAY.toordinal()
     today_answer = suggester.suggest("lung cancer", today=TODAY, limit=25).as_json()
     assert any(s["tag"] == "LungCancerSurvivor" for s in today_answer["suggestions"])
+
+
+def test_the_copy_line_takes_one_tag_per_event_and_no_near_twins(suggester: Suggester) -> None:
+    june = suggester.suggest("breast cancer", today=TODAY.replace(month=6, day=1), limit=25)
+    copied = copy_tags(june.suggestions, count=25)
+    events = [s.event for s in june.suggestions if s.tag in copied and s.event]
+    assert len(events) == len(set(events))  # #NCSD or #NationalCancerSurvivorsDay, not both
+    keys = [t.casefold().removesuffix("s") for t in copied]
+    assert len(keys) == len(set(keys))  # #ClinicalTrials or #ClinicalTrial, not both
+    assert {"ClinicalTrials", "ClinicalTrial"} & {s.tag for s in june.suggestions}
+
+
+def test_a_tag_that_means_something_else_is_flagged_and_never_copied(suggester: Suggester) -> None:
+    result = suggester.suggest("trying to conceive", today=TODAY, limit=25)
+    ttc = next(s for s in result.suggestions if s.tag == "TTC")
+    assert "Toronto" in ttc.warning
+    assert "TTC" not in copy_tags(result.suggestions)
+    assert ttc.as_json()["warning"] == ttc.warning

@@ -9,6 +9,15 @@ from bot.domain.calendar import Window
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import Condition, KnowledgeBase
 
+UNVERIFIED = (
+    "No organisation, chat or study was found using it: suggested only because collected posts do"
+)
+KIND_SUMMARY = {
+    "community": "community tag",
+    "condition": "disease-name tag",
+    "treatment": "treatment tag",
+    "research": "research tag",
+}
 # How much a curated kind counts before any data is seen.
 STANDING = {
     "community": 1.0,
@@ -40,14 +49,21 @@ class Candidate:
     happening_now: bool = False
     ambiguous: bool = False
     curated: bool = True
+    summary: str = ""  # what it is, in a few words: "Lung Cancer Awareness Month (US)"
+    source: str = ""  # where that can be checked
+    event: str = ""  # the awareness event or congress it stands for: one tag per event is copied
+    verified: bool = True  # False: no organiser, chat or study found using it
+    also_means: str = ""  # what else the tag is used for (#TTC: Toronto's transit)
 
     def absorb(self, other: Candidate) -> None:
         """One tag reached two ways (own and child condition, two events): keep the best of both."""
         if other.standing * other.timing > self.standing * self.timing:
             self.kind, self.standing, self.timing = other.kind, other.standing, other.timing
             self.window, self.happening_now = other.window, other.happening_now
-            self.form = other.form
+            self.form, self.summary, self.source = other.form, other.summary, other.source
+            self.event = other.event
         self.ambiguous = self.ambiguous and other.ambiguous
+        self.verified = self.verified or other.verified
         self.reasons += [r for r in other.reasons if r not in self.reasons]
 
 
@@ -97,6 +113,19 @@ def _months(window: Window) -> str:
     return last if first == last[:3] else f"{first}–{last}"
 
 
+def _ambiguity(also_means: str) -> str:
+    if also_means:
+        return f"Also used for {also_means}: check recent posts before using it"
+    return "Often used for other things: check recent posts before using it"
+
+
+def _first_clause(note: str) -> str:
+    """A general tag's note up to its first aside: what it is, not everything about it."""
+    for stop in ("; ", " (", " — ", ". "):
+        note = note.split(stop, 1)[0]
+    return note
+
+
 def _source(text: str) -> str:
     return f"source: {text}" if text else ""
 
@@ -131,8 +160,15 @@ def _add_condition_tags(plan: Plan, kb: KnowledgeBase, condition: Condition, fac
             if tag.since and str(tag.since) not in note:
                 note += f" (since {tag.since})"
             reasons = [_reason(f"{prefix}: {note}" if prefix else note, _source(tag.source))]
-            if tag.ambiguous:
-                reasons.append("Often used for other things: check recent posts before using it")
+            also_means = kb.also_means.get(key, "")
+            ambiguous = tag.ambiguous or bool(also_means)
+            if ambiguous:
+                reasons.append(_ambiguity(also_means))
+            if not tag.verified:
+                reasons.append(UNVERIFIED)
+            summary = KIND_SUMMARY[tag.kind] + (f" since {tag.since}" if tag.since else "")
+            if prefix:
+                summary += f", {prefix[0].lower()}{prefix[1:]}"
             plan.add(
                 Candidate(
                     key=key,
@@ -141,13 +177,17 @@ def _add_condition_tags(plan: Plan, kb: KnowledgeBase, condition: Condition, fac
                     standing=STANDING[tag.kind]
                     * weight
                     * factor
-                    * (AMBIGUOUS_FACTOR if tag.ambiguous else 1.0),
+                    * (AMBIGUOUS_FACTOR if ambiguous else 1.0),
                     reasons=reasons,
-                    ambiguous=tag.ambiguous,
+                    ambiguous=ambiguous,
+                    summary=summary,
+                    source=tag.source,
+                    verified=tag.verified,
+                    also_means=also_means,
                 )
             )
             own_or_narrower = owner.id == condition.id or weight == CHILD_FACTOR
-            if own_or_narrower and tag.kind in ("community", "condition") and not tag.ambiguous:
+            if own_or_narrower and tag.kind in ("community", "condition") and not ambiguous:
                 plan.seeds.add(key)
     if not plan.seeds:  # only ambiguous tags: they are all we have to listen with
         plan.seeds = {tag_key(t.tag) for t in condition.tags}
@@ -171,16 +211,27 @@ def _add_awareness_tags(
         region = "" if event.region == "global" else f" ({event.region})"
         for rank, event_tag in enumerate(event.tags):
             second_choice = SECOND_TAG_FACTOR if rank else 1.0
+            also_means = kb.also_means.get(tag_key(event_tag), "")
+            reasons = [_reason(f"{event.name}{region}: {when}", _source(event.source))]
             plan.add(
                 Candidate(
                     key=tag_key(event_tag),
                     form=event_tag,
                     kind="awareness",
-                    standing=STANDING["awareness"] * weight * factor * second_choice,
-                    reasons=[_reason(f"{event.name}{region}: {when}", _source(event.source))],
+                    standing=STANDING["awareness"]
+                    * weight
+                    * factor
+                    * second_choice
+                    * (AMBIGUOUS_FACTOR if also_means else 1.0),
+                    reasons=reasons + ([_ambiguity(also_means)] if also_means else []),
                     window=window,
                     timing=timing,
                     happening_now=now,
+                    summary=f"{event.name}{region}",
+                    source=event.source,
+                    event=event.id,
+                    ambiguous=bool(also_means),
+                    also_means=also_means,
                 )
             )
 
@@ -208,18 +259,26 @@ def _add_conference_tags(
             when = f"usually {_months(window)}" + ("" if timing < SOON else ", around now")
             caveat = " (check the meeting's own dates)"
         conference_tag = conference.tag(year)
+        also_means = kb.also_means.get(tag_key(conference_tag), "")
+        reasons = [_reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source))]
         plan.add(
             Candidate(
                 key=tag_key(conference_tag),
                 form=conference_tag,
                 kind="conference",
-                standing=STANDING["conference"] * weight * factor,
-                reasons=[
-                    _reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source))
-                ],
+                standing=STANDING["conference"]
+                * weight
+                * factor
+                * (AMBIGUOUS_FACTOR if also_means else 1.0),
+                reasons=reasons + ([_ambiguity(also_means)] if also_means else []),
                 window=window,
                 timing=timing,
                 happening_now=now,
+                summary=f"{conference.name} {year}",
+                source=conference.source,
+                event=conference.id,
+                ambiguous=bool(also_means),
+                also_means=also_means,
             )
         )
 
@@ -233,13 +292,23 @@ def _add_general_tags(
             specific = (
                 AREA_OWN_FACTOR if general.conditions or condition.area in general.areas else 1.0
             )
+            also_means = kb.also_means.get(tag_key(general.tag), "")
+            reasons = [_reason(general.note, _source(general.source))]
             plan.add(
                 Candidate(
                     key=tag_key(general.tag),
                     form=general.tag,
                     kind="general",
-                    standing=STANDING["general"] * factor * specific - FILE_ORDER_STEP * order,
-                    reasons=[_reason(general.note, _source(general.source))],
+                    standing=STANDING["general"]
+                    * factor
+                    * specific
+                    * (AMBIGUOUS_FACTOR if also_means else 1.0)
+                    - FILE_ORDER_STEP * order,
+                    reasons=reasons + ([_ambiguity(also_means)] if also_means else []),
+                    summary=_first_clause(general.note),
+                    source=general.source,
+                    ambiguous=bool(also_means),
+                    also_means=also_means,
                 )
             )
 

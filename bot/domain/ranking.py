@@ -39,6 +39,29 @@ class Suggestion:
     relevance: float | None
     window: Window | None
     happening_now: bool = False
+    summary: str = ""  # what it is, in a few words
+    source: str = ""
+    event: str = ""  # the awareness event or congress it stands for
+    curated: bool = True  # False: known only from collected posts
+    warning: str = ""  # why to look before using it (another meaning, mostly off-topic posts)
+
+    @property
+    def evidence(self) -> str:
+        """The one figure that matters: observed use, else when its event runs, else its source."""
+        a = self.activity
+        if a is not None and a.posts:
+            text = f"{a.posts:,} posts by {a.authors:,} people"
+            if a.posts_prev_7d and abs(a.trend) >= 0.1:
+                text += f", {'↑' if a.trend > 0 else '↓'}{abs(a.trend):.0%} week on week"
+            return text
+        if self.window is not None:
+            when = self.window.describe()
+            return f"happening now ({when})" if self.happening_now else f"next {when}"
+        return f"source: {self.source}" if self.source else "not yet seen in stored posts"
+
+    @property
+    def what(self) -> str:
+        return self.summary if self.curated else "seen in posts"
 
     def stats_json(self) -> dict[str, Any] | None:
         if self.activity is None or not self.activity.posts:
@@ -62,6 +85,7 @@ class Suggestion:
             "reasons": list(self.reasons),
             "stats": self.stats_json(),
             "window": self.window.as_json() if self.window else None,
+            "warning": self.warning or None,
         }
 
 
@@ -120,6 +144,41 @@ def _people(activity: TagActivity, relevance: float | None, about: str) -> str:
     return text
 
 
+def _warning(candidate: Candidate, relevance: float | None, about: str) -> str:
+    """What a person should know before pasting the tag; nothing for a tag that is on topic."""
+    if relevance is not None and relevance < 0.5:
+        return f"only {relevance:.0%} of its posts are about {about}"
+    if candidate.ambiguous and relevance is None:
+        return (
+            f"also used for {candidate.also_means}"
+            if candidate.also_means
+            else ("often used for other things")
+        )
+    return ""
+
+
+def copy_tags(suggestions: Iterable[Suggestion], count: int = 5) -> list[str]:
+    """The tags worth pasting: best first, one per event, no near-twins, none with a warning."""
+    chosen: list[Suggestion] = []
+    for suggestion in suggestions:
+        if suggestion.warning:
+            continue
+        if suggestion.event and any(s.event == suggestion.event for s in chosen):
+            continue
+        if any(_near_twins(s.tag, suggestion.tag) for s in chosen):
+            continue
+        chosen.append(suggestion)
+        if len(chosen) == count:
+            break
+    return [s.tag for s in chosen]
+
+
+def _near_twins(a: str, b: str) -> bool:
+    """#ClinicalTrials and #ClinicalTrial, #LungCancer and #lungcancer: one is enough."""
+    a, b = a.casefold(), b.casefold()
+    return a == b or a.removesuffix("s") == b.removesuffix("s")
+
+
 def observed_candidates(
     plan: Plan, observed: Observed, index: dict[str, tuple[str, str, str]]
 ) -> Iterable[Candidate]:
@@ -161,6 +220,8 @@ def rank(
     scored: list[Suggestion] = []
     for candidate, plan, seen in merged.values():
         activity = seen.activity.get(candidate.key)
+        if not candidate.verified and (activity is None or activity.authors < MIN_AUTHORS):
+            continue  # an unverified tag stands only on collected posts
         relevance: float | None = None
         if activity and activity.posts:
             if candidate.key in plan.seeds and not candidate.ambiguous:
@@ -205,6 +266,11 @@ def rank(
                 relevance=relevance,
                 window=candidate.window,
                 happening_now=candidate.happening_now,
+                summary=candidate.summary,
+                source=candidate.source,
+                event=candidate.event,
+                curated=candidate.curated,
+                warning=_warning(candidate, relevance, plan.about),
             )
         )
     scored.sort(key=lambda s: (-s.score, s.tag.casefold()))

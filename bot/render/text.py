@@ -6,7 +6,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from bot.domain.calendar import day_label
 from bot.domain.digest import CONVERSATION_HOURS, EXCERPT_CHARS, Digest
-from bot.domain.ranking import SuggestionResult
+from bot.domain.ranking import SuggestionResult, copy_tags
 from bot.domain.text import clean_text
 from bot.domain.voices import ADVOCATE_DAYS
 
@@ -30,8 +30,9 @@ def digest_text(digest: Digest) -> str:
     ).rstrip()
 
 
-def suggestion_text(result: SuggestionResult) -> str:
-    """The answer as a person reads it in a terminal."""
+def suggestion_text(result: SuggestionResult, *, explain: bool = False) -> str:
+    """The answer as a person reads it in a terminal: one line a tag, as in Slack; `explain`
+    adds every reason under each tag."""
     matches = result.understanding.matches
     if matches:
         names = ", ".join(f"{m.condition.name} (from “{m.matched}”)" for m in matches)
@@ -48,12 +49,15 @@ def suggestion_text(result: SuggestionResult) -> str:
         "",
     ]
     for n, suggestion in enumerate(result.suggestions, 1):
-        lines.append(
-            f"{n:>2}. #{suggestion.tag}  [{suggestion.kind}]  score {suggestion.score:.2f}"
-        )
-        lines += [f"      {reason}" for reason in suggestion.reasons]
+        lines.append(f"{n:>2}. #{suggestion.tag}  {suggestion.what} · {suggestion.evidence}")
+        if suggestion.warning:
+            lines.append(f"      ! {suggestion.warning}")
+        if explain:
+            lines += [f"      - {reason}" for reason in suggestion.reasons]
     if result.suggestions:
-        lines += ["", "Copy: " + " ".join(f"#{s.tag}" for s in result.suggestions[:5])]
+        lines += ["", "Copy: " + " ".join(f"#{tag}" for tag in copy_tags(result.suggestions))]
     if result.notes:
         lines += [""] + [f"Note: {note}" for note in result.notes]
+    if result.suggestions and not explain:
+        lines += ["", "Add --explain for the reasons behind each tag."]
     return "\n".join(lines)

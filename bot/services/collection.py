@@ -27,29 +27,63 @@ log = logging.getLogger(__name__)
 
 SOURCE_NAMES = ("x", "mastodon", "bluesky")
 LISTENED_KINDS = ("community", "condition")
+MAX_CONTEXT_WORDS, CONTEXT_TAGS, MAX_CONTEXT = 5, 3, 8  # X queries have 512 characters
 
 
 def topic_query(
     text: str, kb: KnowledgeBase, matcher: ConditionMatcher, condition_id: str | None = None
 ) -> Query | None:
-    """A condition's unambiguous community and condition tags, or the user's own tags or words."""
+    """A condition's unambiguous community and condition tags, or the user's own tags or words.
+
+    A tag that also means something else (flagged in the knowledge base, or with an
+    `also_means`) is never listened to alone: it is guarded, heard only with the condition's
+    own words or tags.
+    """
     understanding = matcher.understand(text)
     if condition_id in kb.conditions:
         conditions = [kb.conditions[str(condition_id)]]
     else:
         conditions = [m.condition for m in understanding.matches]
-    tags = list(understanding.typed_tags)
+
+    def ambiguous(tag: str) -> bool:
+        return tag_key(tag) in kb.also_means
+
+    tags = [t for t in understanding.typed_tags if not ambiguous(t)]
+    guarded = [t for t in understanding.typed_tags if ambiguous(t)]
     keywords: list[str] = []
+    context: list[str] = []
     for condition in conditions:
-        own = [t.tag for t in condition.tags if t.kind in LISTENED_KINDS and not t.ambiguous]
+        listened = [t for t in condition.tags if t.kind in LISTENED_KINDS]
+        own = [t.tag for t in listened if not (t.ambiguous or ambiguous(t.tag))]
+        guarded += [t.tag for t in listened if t.ambiguous or ambiguous(t.tag)]
         tags += own
         if not own:  # every tag means other things too (#MS): the name says it plainly
             keywords.append(condition.name)
-    if not conditions and not tags:
+        context += condition_words(condition.name, condition.synonyms, guarded)
+        context += [f"#{t}" for t in own[:CONTEXT_TAGS]]
+    if not conditions and not tags and not guarded:
         words = " ".join(understanding.unmatched) or understanding.text
         keywords += [words] if words.strip() else []
     unique = list({tag_key(t): t for t in reversed(tags)}.values())[::-1]
-    return Query(text, tuple(unique), tuple(keywords)) if unique or keywords else None
+    guarded = [g for g in dict.fromkeys(guarded) if tag_key(g) not in {tag_key(t) for t in unique}]
+    context = list({c.casefold(): c for c in reversed(context)}.values())[::-1][:MAX_CONTEXT]
+    if not context:
+        guarded = []  # nothing to pair them with: not listened to at all
+    if not (unique or keywords or guarded):
+        return None
+    return Query(text, tuple(unique), tuple(keywords), tuple(guarded), tuple(context))
+
+
+def condition_words(name: str, synonyms: Iterable[str], guarded: Iterable[str]) -> list[str]:
+    """The condition's name and synonyms that don't just repeat a guarded tag (#Stroke's
+    context is "brain attack", not "stroke"), as context words."""
+    skip = {tag_key(g) for g in guarded}
+    words = []
+    for word in (name, *synonyms):
+        plain = " ".join(word.split())
+        if plain and tag_key(plain.replace(" ", "")) not in skip:
+            words.append(plain)
+    return words[:MAX_CONTEXT_WORDS]
 
 
 def queries_for(

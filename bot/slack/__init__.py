@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack import actions, commands, home
+from bot.slack import actions, answers, commands, home
 
 __all__ = ["register_all"]
 
@@ -17,5 +17,6 @@ __all__ = ["register_all"]
 def register_all(app: App, services: Services) -> None:
     """Every listener the bot has, in match order (Bolt runs the first that matches)."""
     commands.register(app, services)
-    actions.register(app, services)
+    answers.register(app, services)
+    actions.register(app, services)  # last of the buttons: it answers any it doesn't know
     home.register(app, services)

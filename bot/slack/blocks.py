@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.domain.calendar import day_label
-from bot.domain.ranking import Suggestion, SuggestionResult
+from bot.domain.ranking import Suggestion, SuggestionResult, copy_tags
 from bot.domain.text import clean_text
 
 # Slack's limits (docs.slack.dev/reference/block-kit): a message, a text, a button, a header.
@@ -20,10 +20,12 @@ MAX_BUTTON_VALUE = 2000
 MAX_HEADER = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_QUERY_IN_VALUE = 300  # the matcher reads no more than this, so the button keeps no more
-COPY_TAGS = 5
+SHOWN_FIRST = 5  # tags on the first screen; the rest wait behind Show more
 
 SHARE_ACTION = "hashtag_share"
 TRACK_ACTION = "hashtag_track"
+MORE_ACTION = "hashtag_more"
+EXPLAIN_ACTION = "hashtag_explain"
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -93,10 +95,14 @@ class AnswerRef:
 
     query: str
     as_of: date
+    tag: str = ""  # the tag an Explain button is about
 
     def encode(self) -> str:
         query = clean_text(self.query, limit=MAX_QUERY_IN_VALUE)[0]
-        return json.dumps({"v": 1, "q": query, "d": self.as_of.isoformat()}, ensure_ascii=False)
+        value = {"v": 1, "q": query, "d": self.as_of.isoformat()} | (
+            {"t": self.tag} if self.tag else {}
+        )
+        return json.dumps(value, ensure_ascii=False)
 
     @classmethod
     def decode(cls, value: str | None) -> AnswerRef | None:
@@ -109,7 +115,10 @@ class AnswerRef:
                 or not isinstance(data.get("q"), str)
             ):
                 return None
-            return cls(query=data["q"], as_of=date.fromisoformat(data["d"]))
+            tag = data.get("t", "")
+            if not isinstance(tag, str):
+                return None
+            return cls(query=data["q"], as_of=date.fromisoformat(data["d"]), tag=tag)
         except (ValueError, TypeError, KeyError):
             return None
 
@@ -132,29 +141,42 @@ def understood(result: SuggestionResult) -> str:
     return (f"Read {', '.join(read)} · " if read else "") + f"as of {day}"
 
 
-def stats_line(suggestion: Suggestion) -> str:
-    activity = suggestion.activity
-    if activity is None or not activity.posts:
-        return ""
-    parts = [f"{activity.posts:,} posts", f"{activity.authors:,} people"]
-    if activity.posts_prev_7d and abs(activity.trend) >= 0.1:
-        parts.append(f"{'↑' if activity.trend > 0 else '↓'}{abs(activity.trend):.0%} week on week")
-    if suggestion.relevance is not None:
-        parts.append(f"{suggestion.relevance:.0%} on topic")
-    return " · ".join(parts)
+def suggestion_line(n: int, suggestion: Suggestion) -> str:
+    """One tag on one line: the tag, what it is, the one figure or source that matters."""
+    line = f"*{n}. #{escape(suggestion.tag)}*  ·  {escape(suggestion.what)}  ·  {escape(suggestion.evidence)}"
+    if suggestion.warning:
+        line += f"\n:warning: _{escape(suggestion.warning)}_"
+    return line
 
 
-def suggestion_block(n: int, suggestion: Suggestion) -> Block:
-    stats = stats_line(suggestion)
-    head = f"*{n}. #{escape(suggestion.tag)}*  ·  _{suggestion.kind}_" + (
-        f"  ·  {stats}" if stats else ""
-    )
-    reasons = "\n".join(f"• {escape(reason)}" for reason in suggestion.reasons)
-    return section(f"{head}\n{reasons}" if reasons else head)
+def suggestion_block(n: int, suggestion: Suggestion, ref: AnswerRef | None) -> Block:
+    """A tag's line, with an Explain button for its full reasons (none on shared answers)."""
+    block = section(suggestion_line(n, suggestion))
+    if ref is not None:
+        value = AnswerRef(ref.query, ref.as_of, suggestion.tag).encode()
+        block["accessory"] = button("Explain", EXPLAIN_ACTION, value)
+    return block
 
 
 def copy_line(result: SuggestionResult) -> str:
-    return " ".join(f"#{s.tag}" for s in result.suggestions[:COPY_TAGS])
+    return " ".join(f"#{tag}" for tag in copy_tags(result.suggestions))
+
+
+def explanation(result: SuggestionResult, tag: str) -> Message:
+    """Every reason behind one suggested tag, for the person who pressed Explain."""
+    wanted = tag.casefold()
+    found = next((s for s in result.suggestions if s.tag.casefold() == wanted), None)
+    if found is None:
+        return message(
+            f"#{escape(tag)} is no longer among today's suggestions for “{escape(result.query)}”."
+            f" Ask again: `/hashtag {escape(result.query)}`"
+        )
+    reasons = "\n".join(f"• {escape(reason)}" for reason in found.reasons)
+    head = f"*#{escape(found.tag)}*  ·  {escape(found.what)}"
+    text = f"{head}\n{reasons}" if reasons else head
+    if found.warning:
+        text += f"\n:warning: _{escape(found.warning)}_"
+    return message(f"Why #{escape(found.tag)}", [section(text)])
 
 
 def freshness(result: SuggestionResult) -> str:
@@ -165,28 +187,40 @@ def freshness(result: SuggestionResult) -> str:
 
 
 def answer(
-    result: SuggestionResult, *, can_share: bool = True, can_track: bool = True, shared_by: str = ""
+    result: SuggestionResult,
+    *,
+    can_share: bool = True,
+    can_track: bool = True,
+    shared_by: str = "",
+    expanded: bool = False,
 ) -> Message:
-    """The `/hashtag` answer: what was understood, ranked tags with evidence, a copy line, buttons."""
+    """The `/hashtag` answer: what was understood, the best tags one line each (the rest behind
+    Show more), a copy line and buttons."""
     top: list[Block] = [header(title(result)), context(understood(result))]
     if shared_by:
         top.append(context(f"Shared by <@{shared_by}>"))
+    ref = AnswerRef(result.query, result.as_of)
+    shown = result.suggestions if expanded or shared_by else result.suggestions[:SHOWN_FIRST]
+    hidden = len(result.suggestions) - len(shown)
     end: list[Block] = []
+    if hidden:
+        more = button(f"Show {hidden} more", MORE_ACTION, ref.encode())
+        end.append({"type": "actions", "block_id": "hashtag_more", "elements": [more]})
     if result.suggestions:
         end += [{"type": "divider"}, section(f"*Copy:*\n```{escape(copy_line(result))}```")]
     if result.notes:
         end.append(context(*(f"_{escape(note)}_" for note in result.notes)))
-    ref = AnswerRef(result.query, result.as_of).encode()
     buttons = []
     if can_share and result.suggestions and not shared_by:
-        buttons.append(button("Share in channel", SHARE_ACTION, ref, style="primary"))
+        buttons.append(button("Share in channel", SHARE_ACTION, ref.encode(), style="primary"))
     if can_track and result.understanding.text and not shared_by:
-        buttons.append(button("Track in this channel", TRACK_ACTION, ref))
+        buttons.append(button("Track in this channel", TRACK_ACTION, ref.encode()))
     if buttons:
         end.append({"type": "actions", "block_id": "hashtag_answer", "elements": buttons})
     end.append(context(freshness(result)))
     room = MAX_BLOCKS - len(top) - len(end)
-    ranked = [suggestion_block(n, s) for n, s in enumerate(result.suggestions[:room], 1)]
+    explains = None if shared_by else ref
+    ranked = [suggestion_block(n, s, explains) for n, s in enumerate(shown[:room], 1)]
     fallback = escape(title(result)) + (f": {copy_line(result)}" if result.suggestions else "")
     if shared_by:
         fallback = f"Shared by <@{shared_by}>: {fallback}"

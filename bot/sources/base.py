@@ -38,11 +38,18 @@ _OPT_OUT_TAG = re.compile(r"(?<![\w&/])[#＃](nobot|noindex|nobots)\b", re.IGNOR
 
 @dataclass(frozen=True)
 class Query:
-    """One topic as a source asks for it: hashtags (no '#', display casing) and plain keywords."""
+    """One topic as a source asks for it: hashtags (no '#', display casing) and plain keywords.
+
+    `guarded` tags mean other things too (#Stroke: golf, swimming): they are never asked for on
+    their own, only together with one of the `context` words or tags. A source that can't ask
+    that way (a tag timeline) leaves them out.
+    """
 
     topic: str
     tags: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    guarded: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
     @property
     def tag_keys(self) -> tuple[str, ...]:

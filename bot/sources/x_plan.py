@@ -78,11 +78,23 @@ def terms_for(queries: Iterable[Query]) -> list[Term]:
         for tag in query.tags:
             terms.setdefault(f"#{tag_key(tag)}", Term(f"#{tag_key(tag)}", f"#{tag}"))
         for keyword in query.keywords:
-            words = " ".join(keyword.replace('"', " ").split())
-            if words:
-                text = f'"{words}"' if " " in words else words
-                terms.setdefault(f"kw:{words.casefold()}", Term(f"kw:{words.casefold()}", text))
+            plain = " ".join(keyword.replace('"', " ").split())
+            if plain:
+                key = f"kw:{plain.casefold()}"
+                terms.setdefault(key, Term(key, _quoted(plain)))
+        context = [c if c.startswith("#") else _quoted(c) for c in query.context]
+        context = [c for c in context if c]
+        for tag in query.guarded if context else ():
+            # "#Stroke (aphasia OR \"brain attack\")": the tag only beside the topic's words
+            key = f"#{tag_key(tag)}+" + "|".join(sorted(c.casefold() for c in context))
+            together = " OR ".join(context)
+            terms.setdefault(key, Term(key, f"(#{tag} ({together}))"))
     return list(terms.values())
+
+
+def _quoted(keyword: str) -> str:
+    words = " ".join(keyword.replace('"', " ").split())
+    return f'"{words}"' if " " in words else words
 
 
 def query_text(terms: Sequence[Term], *, include_retweets: bool = False) -> str:

@@ -7,7 +7,8 @@ import pytest
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.knowledge import KnowledgeBase
 from bot.services.suggestions import Suggester
-from tests.factories import TODAY
+from bot.storage import Store
+from tests.factories import NOW, TODAY, author, post
 
 
 def _tags(suggester: Suggester, text: str) -> list[str]:
@@ -28,10 +29,10 @@ def test_crohnies_is_understood_as_crohns_disease(suggester: Suggester, text: st
     [
         ("rare disease", "RareDisease"),
         ("rare diseases", "RareDisease"),
-        ("autoimmune disease", "Autoimmune"),
+        ("autoimmune disease", "ChronicIllness"),
         ("mental health", "MentalHealth"),
         ("mental illness", "MentalHealth"),
-        ("heart disease", "HeartDisease"),
+        ("heart disease", "AmericanHeartMonth"),
         ("cancer", "CancerResearch"),
     ],
 )
@@ -39,6 +40,21 @@ def test_umbrella_queries_get_the_umbrellas_tags(
     suggester: Suggester, text: str, expected: str
 ) -> None:
     assert expected in _tags(suggester, text)
+
+
+def test_an_unverified_umbrella_tag_is_suggested_once_collected_posts_back_it(
+    suggester: Suggester, store: Store
+) -> None:
+    assert "Autoimmune" not in _tags(suggester, "autoimmune disease")  # no organiser found
+    posts = [
+        post("#Autoimmune #ChronicIllness flare week", at=NOW, by=n, post_id=f"x:ai{n}")
+        for n in range(4)
+    ]
+    store.save_posts(posts, [author(n) for n in range(4)], now=NOW)
+    store.rebuild_cooccur_window(TODAY)
+    answer = suggester.suggest("autoimmune disease", today=TODAY, limit=25)
+    backed = next(s for s in answer.suggestions if s.tag == "Autoimmune")
+    assert any("suggested only because collected posts do" in r for r in backed.reasons)
 
 
 def test_mental_health_is_not_mistaken_for_maternal_health(suggester: Suggester) -> None:

@@ -21,7 +21,7 @@ def assert_valid_message(message: dict) -> None:
             assert len(raw["text"]["text"]) <= MAX_HEADER
         if raw["type"] == "section":
             assert len(raw["text"]["text"]) <= MAX_TEXT
-        for element in raw.get("elements", []):
+        for element in [*raw.get("elements", []), *filter(None, [raw.get("accessory")])]:
             if element.get("type") == "button":
                 assert len(element["text"]["text"]) <= MAX_BUTTON_TEXT
                 assert len(element["value"]) <= 2000
@@ -40,9 +40,10 @@ def block_text(message: dict) -> str:
 
 
 def buttons(message: dict) -> dict[str, dict]:
-    return {
-        e["action_id"]: e
-        for block in message.get("blocks", [])
-        if block["type"] == "actions"
-        for e in block["elements"]
-    }
+    """Every button by its action id (the first of each: a line's Explain is the top tag's)."""
+    found: dict[str, dict] = {}
+    for block in message.get("blocks", []):
+        for element in [*block.get("elements", []), *filter(None, [block.get("accessory")])]:
+            if element.get("type") == "button":
+                found.setdefault(element["action_id"], element)
+    return found

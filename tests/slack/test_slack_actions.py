@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef
+from bot.slack.blocks import EXPLAIN_ACTION, MORE_ACTION, SHARE_ACTION, TRACK_ACTION, AnswerRef
 from bot.storage import Store
 from tests.factories import NOW
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
@@ -131,3 +131,23 @@ def test_a_failing_home_publish_is_logged_and_does_not_break_the_bot(
         time.sleep(0.02)
     assert logged in caplog.text
     assert bot.ask("lung cancer")["response_type"] == "ephemeral"
+
+
+def test_show_more_replaces_the_answer_with_every_tag(bot: Bot) -> None:
+    first = bot.ask("lung cancer", "ask")
+    more = buttons(first)[MORE_ACTION]
+    bot.press(MORE_ACTION, more["value"])
+    reply = bot.slack.reply()
+    assert reply["replace_original"] is True and reply["response_type"] == "ephemeral"
+    assert_valid_message(reply)
+    assert MORE_ACTION not in buttons(reply)
+    assert len(block_text(reply).split("\n*")) > len(block_text(first).split("\n*"))
+
+
+def test_explain_answers_with_one_tags_reasons_for_the_person_who_asked(bot: Bot) -> None:
+    first = bot.ask("lung cancer", "ask")
+    explain = buttons(first)[EXPLAIN_ACTION]
+    bot.press(EXPLAIN_ACTION, explain["value"])
+    reply = bot.slack.reply()
+    assert reply["replace_original"] is False and reply["response_type"] == "ephemeral"
+    assert "#LCAM" in block_text(reply) and "source:" in block_text(reply)

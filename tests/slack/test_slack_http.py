@@ -8,7 +8,7 @@ import urllib.request
 from collections.abc import Callable
 
 from bot.server import EVENTS_PATH
-from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION
+from bot.slack.blocks import EXPLAIN_ACTION, MORE_ACTION, SHARE_ACTION, TRACK_ACTION
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot, post, signed, slash_body
 
@@ -28,10 +28,10 @@ def test_slash_command_is_acked_at_once_and_answered_through_response_url(bot: B
         "text": {"type": "plain_text", "text": "Hashtags for Lung cancer", "emoji": True},
     }
     text = block_text(reply)
-    assert "#LCSM" in text and "_community_" in text and "happening now" in text
+    assert "#LCSM*" in text and "community tag" in text and "happening now" in text
     assert "*Copy:*\n```#LCAM #LCSM" in text
     assert "based on 0 posts from the last 30 days; knowledge base 2026-11" in text
-    assert set(buttons(reply)) == {SHARE_ACTION, TRACK_ACTION}
+    assert set(buttons(reply)) == {SHARE_ACTION, TRACK_ACTION, MORE_ACTION, EXPLAIN_ACTION}
     assert reply["text"].startswith("Hashtags for Lung cancer: #LCAM #LCSM")
 
 
