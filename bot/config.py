@@ -101,6 +101,7 @@ class Settings:
     bluesky_handle: str = ""
     bluesky_app_password: str = field(default="", repr=False)
     bluesky_api_url: str = "https://bsky.social"
+    bluesky_appview_url: str = "https://public.api.bsky.app"
     bluesky_jetstream_url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
     db_path: str = "hashtag-bot.db"
     port: int = 3000
@@ -149,6 +150,9 @@ class Settings:
             bluesky_app_password=_text(env, "BLUESKY_APP_PASSWORD"),
             bluesky_api_url=_url(
                 env, "BLUESKY_API_URL", "https://bsky.social", ("http://", "https://")
+            ),
+            bluesky_appview_url=_url(
+                env, "BLUESKY_APPVIEW_URL", "https://public.api.bsky.app", ("http://", "https://")
             ),
             bluesky_jetstream_url=_url(
                 env,

@@ -21,6 +21,7 @@ from bot.sources.x_plan import query_text, terms_for
 from bot.storage import Store
 from tests.factories import author, post
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
+from tests.sources.standins_bluesky import JetstreamStandIn, XrpcStandIn, commit, profile
 from tests.sources.standins_x import XStandIn, tweet, x_user
 
 
@@ -186,3 +187,48 @@ def test_a_guarded_tag_is_asked_of_x_only_beside_the_topics_words(kb: KnowledgeB
     assert '"brain attack"' in guarded and " OR " in guarded
     assert "#Stroke" not in [t for t in texts if not t.startswith("(")]
     assert len(query_text(terms_for([query]))) <= 512
+
+
+def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
+    store: Store, x_api: XStandIn, tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    tweets = [tweet(n, "#LCSM from the archive", user=1 + n % 2) for n in range(1, 7)]
+    archive = tmp_path / "team.jsonl"
+    users = [x_user(1), x_user(2, "Advocate. #nobot")]
+    archive.write_text(
+        json.dumps({"data": tweets, "includes": {"users": users}}) + "\n", encoding="utf-8"
+    )
+    import_archive(store, archive, now=LIVE_NOW)
+    assert store.posts_by_source() == {"x": 3}  # person 2's #nobot is honoured on import
+    x_api.tweets = [tweet(7, "#LCSM live", user=1)]
+    x_api.users = {"101": x_user(1, "Lung cancer nurse. Bots: #NoBot")}  # person 1 says no later
+    settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
+    run_cycle(
+        settings,
+        store,
+        queries_for([("lung cancer", None)], kb),
+        names=("x",),
+        clock=lambda: LIVE_NOW,
+    )
+    assert store.posts_by_source() == {} and store.known_authors({"x:101", "x:102"}) == set()
+
+
+def test_ingest_reads_bluesky_profiles_from_the_appview_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = int((LIVE_NOW - timedelta(minutes=5)).timestamp() * 1_000_000)
+    alice, bob = "did:plc:alice", "did:plc:bob"
+    events = [
+        commit(alice, "3ka", start + 1, "Tonight's #LCSM chat"),
+        commit(bob, "3kb", start + 2, "My #LCSM story"),
+    ]
+    with JetstreamStandIn(events) as stream, XrpcStandIn() as appview:
+        appview.profiles[alice] = profile(alice, "alice.bsky.social", "Thoracic oncologist")
+        appview.profiles[bob] = profile(bob, "bob.bsky.social", "Survivor. #noindex")
+        monkeypatch.setenv("BLUESKY_JETSTREAM_URL", stream.url)
+        monkeypatch.setenv("BLUESKY_APPVIEW_URL", appview.url)
+        result = CliRunner().invoke(main, ["ingest", "--source", "bluesky", "--topic", "#LCSM"])
+        assert result.exit_code == 0, result.output
+        assert "bluesky: 1 new posts" in result.output
+        assert "1 accounts opted out and forgotten" in result.output
+        assert [len(a.multi["actors"]) for a in appview.profile_calls] == [2]

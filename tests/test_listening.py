@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,21 +15,38 @@ from bot.sources.bluesky import BlueskySource
 from bot.sources.jetstream import Jetstream
 from bot.storage import Store, Topic
 from tests.sources.source_standins import LIVE_NOW
-from tests.sources.standins_bluesky import JetstreamStandIn, commit
+from tests.sources.standins_bluesky import (
+    JetstreamStandIn,
+    XrpcStandIn,
+    account_event,
+    commit,
+    profile,
+)
 
 T0 = int((LIVE_NOW - timedelta(minutes=10)).timestamp() * 1_000_000)
 ALICE = "did:plc:alice"
 
 
-def listener(store: Store, kb: KnowledgeBase, url: str, **options: float) -> BlueskyListener:
-    settings = Settings(bluesky_jetstream_url=url)
+def listener(
+    store: Store, kb: KnowledgeBase, url: str, appview: XrpcStandIn, **options: float
+) -> BlueskyListener:
+    settings = Settings(bluesky_jetstream_url=url, bluesky_appview_url=appview.url)
     source = BlueskySource(
         settings,
         known_authors=store.known_authors,
+        checked_since=store.profiles_checked_since,
         jetstream=Jetstream(url, idle_s=0.1, sleep=lambda s: None, max_failures=1),
         clock=lambda: LIVE_NOW,
     )
     return BlueskyListener(settings, store, kb=kb, source=source, clock=lambda: LIVE_NOW, **options)
+
+
+@pytest.fixture
+def appview() -> Iterator[XrpcStandIn]:
+    """The public AppView, where Alice's profile says nothing about bots."""
+    with XrpcStandIn() as standin:
+        standin.profiles[ALICE] = profile(ALICE, "alice.bsky.social", "Lung cancer survivor")
+        yield standin
 
 
 def eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -46,11 +63,11 @@ def track_lung_cancer(store: Store) -> None:
 
 
 def test_posts_are_stored_as_they_arrive_and_a_restart_resumes(
-    store: Store, kb: KnowledgeBase
+    store: Store, kb: KnowledgeBase, appview: XrpcStandIn
 ) -> None:
     track_lung_cancer(store)
     with JetstreamStandIn([commit(ALICE, "3ka1", T0 + 1, "Our #LCSM chat")]) as stream:
-        running = listener(store, kb, stream.url)
+        running = listener(store, kb, stream.url, appview)
         running.start()
         try:
             assert eventually(lambda: store.counts()["posts"] == 1)
@@ -63,7 +80,7 @@ def test_posts_are_stored_as_they_arrive_and_a_restart_resumes(
             running.stop()
         assert not running.running
     with JetstreamStandIn([commit(ALICE, "3ka4", T0 + 4, "#LCSM after a restart")]) as stream:
-        again = listener(store, kb, stream.url)
+        again = listener(store, kb, stream.url, appview)
         again.start()
         try:
             assert eventually(lambda: store.counts()["posts"] == 3)
@@ -73,7 +90,7 @@ def test_posts_are_stored_as_they_arrive_and_a_restart_resumes(
 
 
 def test_with_nothing_tracked_no_connection_is_held_open(
-    store: Store, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+    store: Store, kb: KnowledgeBase, appview: XrpcStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     looks: list[int] = []
     topics = store.topics
@@ -84,7 +101,7 @@ def test_with_nothing_tracked_no_connection_is_held_open(
 
     monkeypatch.setattr(store, "topics", looked)
     with JetstreamStandIn([commit(ALICE, "3kb1", T0 + 1, "#LCSM")]) as stream:
-        idle = listener(store, kb, stream.url, idle_check_s=0.05)
+        idle = listener(store, kb, stream.url, appview, idle_check_s=0.05)
         idle.start()
         assert eventually(lambda: len(looks) >= 3)  # it looked for tracked topics, and waited
         assert stream.paths == []
@@ -96,10 +113,10 @@ def test_with_nothing_tracked_no_connection_is_held_open(
 
 
 def test_an_unreachable_stream_is_recorded_for_doctor_and_retried(
-    store: Store, kb: KnowledgeBase
+    store: Store, kb: KnowledgeBase, appview: XrpcStandIn
 ) -> None:
     track_lung_cancer(store)
-    down = listener(store, kb, "ws://127.0.0.1:9/subscribe", first_retry_s=0.05)
+    down = listener(store, kb, "ws://127.0.0.1:9/subscribe", appview, first_retry_s=0.05)
     down.start()
     try:
         assert eventually(lambda: "bluesky" in store.health())
@@ -109,3 +126,27 @@ def test_an_unreachable_stream_is_recorded_for_doctor_and_retried(
     finally:
         down.stop()
     assert not down.running
+
+
+def test_a_listener_checks_consent_first_and_hides_an_account_that_deactivates(
+    store: Store, kb: KnowledgeBase, appview: XrpcStandIn
+) -> None:
+    bob = "did:plc:bob"
+    appview.profiles[bob] = profile(bob, "bob.bsky.social", "Patient voices. #NoBot please")
+    track_lung_cancer(store)
+    events = [
+        commit(bob, "3kb1", T0 + 1, "#LCSM from someone who said no"),
+        commit(ALICE, "3ka1", T0 + 2, "#LCSM from Alice"),
+    ]
+    with JetstreamStandIn(events) as stream:
+        running = listener(store, kb, stream.url, appview)
+        running.start()
+        try:
+            assert eventually(lambda: store.counts()["posts"] == 1)
+            assert store.known_authors({f"bluesky:{bob}"}) == set()
+            assert list(store.profiles([f"bluesky:{ALICE}"])) == [f"bluesky:{ALICE}"]
+            stream.events.append(account_event(ALICE, T0 + 3, active=False, status="deactivated"))
+            assert eventually(lambda: store.profiles([f"bluesky:{ALICE}"]) == {})
+            assert store.counts()["posts"] == 1  # kept while away, in case Alice comes back
+        finally:
+            running.stop()

@@ -49,6 +49,12 @@ class PostView:
     created_at: str
     author_handle: str
     author_name: str
+    content_warning: str = ""  # shown instead of the text, as the author asked
+
+    @property
+    def shown_text(self) -> str:
+        """What a reader sees before choosing to open the post: its warning, if it has one."""
+        return f"CW: {self.content_warning}" if self.content_warning else self.text
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,8 @@ class Conversation:
         post = self.shown
         return {
             "url": post.url if post else "",
-            "text": post.text if post else "",
+            "text": post.shown_text if post else "",
+            "content_warning": post.content_warning if post else "",
             "author": {"handle": post.author_handle, "name": post.author_name} if post else None,
             "started_at": post.created_at if post else None,
             "posts": self.posts,

@@ -43,6 +43,9 @@ class Post:
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
+    # What the author put in front of the text (Mastodon's spoiler_text): readers see this first
+    # and the text only if they choose to, so a digest shows this instead of the text.
+    content_warning: str = ""
 
     @property
     def engagement(self) -> int:

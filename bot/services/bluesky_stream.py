@@ -1,8 +1,8 @@
 """`hashtag-bot run` listens to Bluesky as it happens: one Jetstream connection, held open.
 
 A background thread follows the stream for the tracked topics, storing a page every few
-seconds (posts, deletions, opted-out and deleted accounts) and moving the cursor only after
-each page is stored. When the connection fails past Jetstream's own retries it records the
+seconds (posts whose authors' consent was checked, deletions, opted-out, deleted and inactive
+accounts) and moving the cursor only after each page is stored. When the connection fails past Jetstream's own retries it records the
 source as unhealthy for `doctor`, waits (doubling up to five minutes) and resumes from the
 cursor. The scheduled collection cycles leave Bluesky to it.
 """
@@ -114,6 +114,7 @@ class BlueskyListener:
             self.source = BlueskySource(
                 self.settings,
                 known_authors=self.store.known_authors,
+                checked_since=self.store.profiles_checked_since,
                 jetstream=Jetstream(self.settings.bluesky_jetstream_url, idle_s=HEARTBEAT_S),
                 clock=self.clock,
             )

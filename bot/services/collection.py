@@ -116,6 +116,8 @@ class SourceReport:
     deleted: int = 0
     edited: int = 0  # earlier versions replaced by the edited post
     opted_out: int = 0
+    unreadable: int = 0  # posts not stored: their author's profile couldn't be read
+    accounts_hidden: int = 0  # stored accounts deactivated, suspended or taken down at the source
     reposts_skipped: int = 0
     pages: int = 0
     post_reads: int = 0
@@ -137,6 +139,10 @@ class SourceReport:
             parts.append(f"{self.edited:,} replaced by their edited version")
         if self.opted_out:
             parts.append(f"{self.opted_out:,} accounts opted out and forgotten")
+        if self.unreadable:
+            parts.append(f"{self.unreadable:,} posts not stored (author's profile unreadable)")
+        if self.accounts_hidden:
+            parts.append(f"{self.accounts_hidden:,} accounts hidden while inactive at the source")
         if self.reposts_skipped:
             parts.append(f"{self.reposts_skipped:,} reposts skipped")
         if self.requests:
@@ -150,7 +156,8 @@ class SourceReport:
 def apply_page(
     store: Store, source: str, page: Page, *, now: datetime, report: SourceReport
 ) -> None:
-    """Count what was read, honour opt-outs and deletions, store the page, and only then move cursors."""
+    """Count what was read, honour opt-outs, deletions and accounts gone inactive, store the page,
+    and only then move cursors."""
     if page.reads is not None:
         store.count_reads(
             source,
@@ -162,9 +169,12 @@ def apply_page(
         report.post_reads += page.reads.posts
         report.user_reads += page.reads.users
         report.requests += page.reads.requests
-    for author_id, reason in page.opt_outs:
-        store.opt_out(author_id, reason, now=now)
-    report.opted_out += len(page.opt_outs)
+    if page.opt_outs:
+        report.opted_out += store.forget_authors(page.opt_outs, now=now)
+    if page.account_status:
+        store.set_account_status(page.account_status, now=now)
+        report.accounts_hidden += sum(1 for _, status in page.account_status if status)
+    report.unreadable += page.unreadable
     if page.deleted:
         report.deleted += store.delete_posts(page.deleted)
     if page.superseded:
@@ -205,7 +215,8 @@ def drain(
 def build_sources(
     settings: Settings, store: Store, names: Sequence[str], *, clock: Callable[[], datetime]
 ) -> list[Source]:
-    """The configured sources, X with its budget guard, Bluesky told which authors are stored."""
+    """The configured sources, X with its budget guard, Bluesky told which authors are stored
+    and whose profiles were read lately."""
     sources: list[Source] = []
     # Imported here: atproto alone takes over a second to import, and `suggest` needs none of them.
     for name in names:
@@ -224,7 +235,14 @@ def build_sources(
         elif name == "bluesky":
             from bot.sources.bluesky import BlueskySource
 
-            sources.append(BlueskySource(settings, known_authors=store.known_authors, clock=clock))
+            sources.append(
+                BlueskySource(
+                    settings,
+                    known_authors=store.known_authors,
+                    checked_since=store.profiles_checked_since,
+                    clock=clock,
+                )
+            )
         else:
             raise ValueError(f"unknown source {name!r}: choose from {', '.join(SOURCE_NAMES)}")
     return sources

@@ -105,7 +105,7 @@ def conversation_line(conversation: Conversation) -> str:
     post = conversation.shown
     if post is None:
         return f"• A thread of {conversation.posts} posts (its posts are no longer stored)"
-    excerpt = escape(clip(clean_text(post.text, limit=1000)[0], EXCERPT_CHARS))
+    excerpt = escape(clip(clean_text(post.shown_text, limit=1000)[0], EXCERPT_CHARS))
     link = f"<{post.url}|“{excerpt}”>" if _linkable(post.url) else f"“{excerpt}”"
     facts = [f"@{escape(post.author_handle)}"]
     if conversation.people > 1:

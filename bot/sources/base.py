@@ -74,6 +74,10 @@ class Page:
     deleted: tuple[str, ...] = ()  # post ids deleted at the source
     superseded: tuple[str, ...] = ()  # earlier versions of edited posts in this page
     opt_outs: tuple[tuple[str, str], ...] = ()  # (author_id, reason)
+    # (author_id, status) of stored accounts whose status changed at the source: "deactivated",
+    # "suspended", "takendown"… hide them; "" says the account is active again.
+    account_status: tuple[tuple[str, str], ...] = ()
+    unreadable: int = 0  # posts left out because their author's profile couldn't be read
     cursors: tuple[tuple[str, str], ...] = ()  # (query_key, position), set after the page is saved
     reads: Reads | None = None
     skipped_reposts: int = 0

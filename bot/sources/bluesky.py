@@ -3,7 +3,14 @@
 `hashtag-bot run` keeps one Jetstream connection open (`listen`, driven by bot.services.bluesky_stream);
 `hashtag-bot ingest` replays the stream from the cursor to now (`collect`). Either way a tag
 tracked since last time is backfilled through searchPosts once, posts that carry a tracked tag
-are kept, and every deletion and deleted account seen on the stream is honoured.
+are kept, and every deletion seen on the stream is honoured.
+
+Consent comes first: before a post is stored its author's current profile is read
+(bluesky_profiles), unless it was read within PROFILE_MAX_AGE. An account that opts out is
+forgotten with everything it posted; one whose profile can't be read is not stored; when the
+profiles can't be read at all, the page waits at the stored cursor. Stored accounts that are
+deactivated, suspended or taken down are hidden until they are active again, and deleted ones
+are forgotten.
 """
 
 from __future__ import annotations
@@ -16,17 +23,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from atproto_client.exceptions import AtProtocolError
+from atproto_client.exceptions import AtProtocolError, BadRequestError
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.hashtags import tag_key
 from bot.sources.base import Author, CursorLookup, Page, Post, Query, Reads, SourceError
+from bot.sources.bluesky_profiles import ProfileReader
 from bot.sources.bluesky_records import (
     POST_COLLECTION,
     TagMatcher,
     author_opt_out,
-    bare_author,
     post_uri,
     to_post,
 )
@@ -44,6 +51,21 @@ REFRESH_SECONDS = 60.0  # how often a listener reads the tracked tags again
 # Jetstream replays only a recent window (36 hours by default since v2). A listener that was
 # away longer than a day starts afresh instead of replaying a day of the whole network.
 MAX_RESUME_GAP = timedelta(hours=24)
+PROFILE_MAX_AGE = timedelta(days=1)  # a stored profile older than this is read again
+UNREADABLE_RETRY = timedelta(minutes=15)  # an account the AppView won't show is asked again after
+
+Checked = Callable[[Collection[str], datetime], set[str]]  # accounts whose profile was read since
+
+
+@dataclass(frozen=True)
+class _Consent:
+    """A batch of posts after their authors' profiles were checked."""
+
+    posts: list[Post]
+    authors: list[Author]  # the profiles just read, of accounts that don't opt out
+    opt_outs: list[tuple[str, str]]
+    unreadable: int  # posts whose author's profile couldn't be read
+    reads: Reads | None
 
 
 @dataclass
@@ -51,6 +73,7 @@ class _Pending:
     posts: dict[str, Post] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)  # DIDs of deleted accounts
+    status: dict[str, str] = field(default_factory=dict)  # DID -> latest status ("" active)
     events: int = 0
     last_us: int | None = None
     since: float = field(default_factory=time.monotonic)
@@ -72,20 +95,26 @@ class BlueskySource:
         settings: Settings,
         *,
         known_authors: Callable[[Collection[str]], set[str]] = lambda ids: set(),
+        checked_since: Checked = lambda ids, since: set(),
         jetstream: Jetstream | None = None,
         search: BlueskySearch | None = None,
+        profiles: ProfileReader | None = None,
         clock: Clock = utc_now,
         catch_up_max_s: float = CATCH_UP_MAX_S,
     ) -> None:
         self.settings = settings
-        self.known_authors = known_authors
+        self.known_authors = known_authors  # stored accounts: status changes matter for these
+        self.checked_since = checked_since
         self.jetstream = jetstream or Jetstream(settings.bluesky_jetstream_url)
         self.search = search or BlueskySearch(settings)
+        self.profiles = profiles or ProfileReader(settings, self.search)
         self.clock = clock
         self.catch_up_max_s = catch_up_max_s
+        self._unreadable: dict[str, datetime] = {}  # author id -> when its profile wasn't shown
 
     def close(self) -> None:
         self.search.close()
+        self.profiles.close()
 
     def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
         """Backfill new tags, then replay Jetstream from the stored cursor up to now."""
@@ -94,7 +123,7 @@ class BlueskySource:
         if matcher.keys:
             try:
                 yield from self._backfill(queries, cursor)
-            except PermissionError as err:
+            except (PermissionError, SourceError) as err:
                 problem = str(err)
             except AtProtocolError as err:
                 problem = (
@@ -159,7 +188,7 @@ class BlueskySource:
         """Backfill while listening: a search failure is logged and retried at the next change."""
         try:
             yield from self._backfill(queries, cursor)
-        except (PermissionError, AtProtocolError) as err:
+        except (PermissionError, AtProtocolError, SourceError) as err:
             log.warning(
                 "bluesky: backfill failed (%s); listening goes on", err or type(err).__name__
             )
@@ -180,13 +209,16 @@ class BlueskySource:
             return
         for key, tag in owed.items():
             start = cursor(f"search {key}")
-            for posts, authors, position, read in backfill_pages(self.search, tag, start):
+            for posts, position, read in backfill_pages(self.search, tag, start):
+                checked = self._consent(posts)
+                looked_up = checked.reads or Reads()
                 yield Page(
-                    posts=tuple(posts),
-                    authors=tuple(authors),
-                    opt_outs=tuple((a.id, author_opt_out(a)) for a in authors if a.opted_out),
+                    posts=tuple(checked.posts),
+                    authors=tuple(checked.authors),
+                    opt_outs=tuple(checked.opt_outs),
+                    unreadable=checked.unreadable,
                     cursors=((f"search {key}", position),),
-                    reads=Reads(posts=read, requests=1),
+                    reads=Reads(posts=read, users=looked_up.users, requests=1 + looked_up.requests),
                 )
 
     def _replay(
@@ -229,37 +261,100 @@ class BlueskySource:
                 if post is not None and matcher.matches(post):
                     pending.posts[post.id] = post
         elif kind == "account":
-            account = event.get("account") or {}
-            if isinstance(account, dict) and account.get("status") == "deleted":
+            account = event.get("account")
+            if not isinstance(account, dict):
+                return
+            if account.get("active") is True:
+                pending.status[did] = ""
+            elif account.get("status") == "deleted":
                 pending.gone.append(did)
+                pending.status.pop(did, None)
+                author_id = f"bluesky:{did}"
+                for post_id in [k for k, p in pending.posts.items() if p.author_id == author_id]:
+                    del pending.posts[post_id]
+            elif account.get("active") is False:
+                pending.status[did] = str(account.get("status") or "inactive")
 
     def _flush(self, pending: _Pending) -> Page:
-        authors = self._authors({p.author_id for p in pending.posts.values()})
-        opt_outs = [(a.id, author_opt_out(a)) for a in authors if a.opted_out]
-        opt_outs += [(f"bluesky:{did}", "account deleted on Bluesky") for did in pending.gone]
+        checked = self._consent(list(pending.posts.values()))
+        changed = {f"bluesky:{did}" for did in (*pending.status, *pending.gone)}
+        stored = self.known_authors(changed) if changed else set()
+        opt_outs = list(checked.opt_outs)
+        opt_outs += [
+            (f"bluesky:{did}", "account deleted on Bluesky")
+            for did in dict.fromkeys(pending.gone)
+            if f"bluesky:{did}" in stored
+        ]
+        for did, status in pending.status.items():
+            if not status:
+                self._unreadable.pop(f"bluesky:{did}", None)  # back: its profile can be read
         return Page(
-            posts=tuple(pending.posts.values()),
-            authors=tuple(authors),
+            posts=tuple(checked.posts),
+            authors=tuple(checked.authors),
             deleted=tuple(pending.deleted),
             opt_outs=tuple(opt_outs),
+            account_status=tuple(
+                (f"bluesky:{did}", status)
+                for did, status in pending.status.items()
+                if f"bluesky:{did}" in stored
+            ),
+            unreadable=checked.unreadable,
             cursors=((JETSTREAM_KEY, str(pending.last_us)),) if pending.last_us else (),
+            reads=checked.reads,
         )
 
-    def _authors(self, author_ids: set[str]) -> list[Author]:
-        """Profiles for authors not stored yet: looked up when logged in, else just the DID."""
-        unknown = sorted(author_ids - self.known_authors(author_ids))
-        if not unknown:
-            return []
-        dids = [a.removeprefix("bluesky:") for a in unknown]
-        if self.search.configured:
+    def _consent(self, posts: list[Post]) -> _Consent:
+        """Keep the posts whose authors' current profiles were read and don't opt out.
+
+        A profile read within PROFILE_MAX_AGE stands; the others are read now. Raises
+        SourceError when no profile can be read, so the posts wait at the stored cursor.
+        """
+        author_ids = {p.author_id for p in posts}
+        if not author_ids:
+            return _Consent(posts, [], [], 0, None)
+        now = self.clock()
+        fresh = self.checked_since(author_ids, now - PROFILE_MAX_AGE)
+        wanted = {
+            a
+            for a in author_ids - fresh
+            if now - self._unreadable.get(a, now - UNREADABLE_RETRY) >= UNREADABLE_RETRY
+        }
+        found: dict[str, Author] = {}
+        requests = self.profiles.requests
+        if wanted:
             try:
-                found = {a.id: a for a in self.search.profiles(dids)}
-                return [found.get(a) or bare_author(a.removeprefix("bluesky:")) for a in unknown]
+                found = {
+                    a.id: a
+                    for a in self.profiles.read(sorted(a.removeprefix("bluesky:") for a in wanted))
+                }
+            except BadRequestError:
+                log.info("bluesky: %d profile(s) refused by the AppView; not stored", len(wanted))
             except (PermissionError, AtProtocolError) as err:
-                log.info(
-                    "bluesky: profile look-up failed (%s); storing DIDs only", type(err).__name__
+                where = (
+                    "through BLUESKY_HANDLE's session"
+                    if self.search.configured
+                    else f"from BLUESKY_APPVIEW_URL {self.settings.bluesky_appview_url}"
                 )
-        return [bare_author(did) for did in dids]
+                reason = str(err) if isinstance(err, PermissionError) else type(err).__name__
+                raise SourceError(
+                    f"Bluesky profiles could not be read {where} ({reason}); posts are stored "
+                    "only once their authors' consent is checked, so they wait at the stored "
+                    "cursor."
+                ) from None
+        for author_id in wanted - set(found):
+            self._unreadable[author_id] = now
+        opt_outs = [(a.id, author_opt_out(a)) for a in found.values() if a.opted_out]
+        consenting = [a for a in found.values() if not a.opted_out]
+        allowed = fresh | {a.id for a in consenting}
+        unread = author_ids - allowed - {author_id for author_id, _ in opt_outs}
+        calls = self.profiles.requests - requests
+        return _Consent(
+            [p for p in posts if p.author_id in allowed],
+            consenting,
+            opt_outs,
+            sum(p.author_id in unread for p in posts),
+            Reads(users=len(found), requests=calls) if calls else None,
+        )
 
 
 def _micros(moment: datetime) -> int:

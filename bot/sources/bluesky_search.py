@@ -1,12 +1,13 @@
-"""Bluesky search (XRPC, logged in): searchPosts to backfill a new tag, getProfiles for authors.
+"""Bluesky search (XRPC, logged in): searchPosts to backfill a new tag.
 
 Search needs a login and Bluesky means it for people, not bots; so it runs once per newly
-tracked tag, a few pages deep, and otherwise only to look up the profiles of matched authors.
+tracked tag, a few pages deep. Its posts carry only a basic profile of their authors (no
+description), so bluesky_profiles reads each author's full profile before anything is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from atproto import Client
@@ -15,8 +16,8 @@ from atproto_client.models.utils import get_model_as_dict
 
 from bot.config import HOW_TO_GET, Settings
 from bot.domain.hashtags import tag_key
-from bot.sources.base import Author, Post
-from bot.sources.bluesky_records import to_author, to_post
+from bot.sources.base import Post
+from bot.sources.bluesky_records import to_post
 
 SEARCH_PAGE = 100
 BACKFILL_PAGES = 3
@@ -24,7 +25,7 @@ PROFILES_PER_CALL = 25
 
 
 class BlueskySearch:
-    """A logged-in XRPC client for the two calls that need one: searchPosts and getProfiles."""
+    """A logged-in XRPC client: searchPosts needs one, and getProfiles uses it when there is one."""
 
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self.settings = settings
@@ -57,16 +58,13 @@ class BlueskySearch:
         if self._client is not None:
             self._client.request.close()
 
-    def search(
-        self, tag: str, cursor: str | None
-    ) -> tuple[list[Post], list[Author], str | None, int]:
-        """One page of the newest posts tagged #tag: posts, their authors, next cursor, reads."""
+    def search(self, tag: str, cursor: str | None) -> tuple[list[Post], str | None, int]:
+        """One page of the newest posts tagged #tag: the posts, the next cursor, posts read."""
         params: dict[str, Any] = {"q": f"#{tag}", "sort": "latest", "limit": SEARCH_PAGE}
         if cursor:
             params["cursor"] = cursor
         answer = self.client().app.bsky.feed.search_posts(params=params)
         posts: list[Post] = []
-        authors: dict[str, Author] = {}
         for view in answer.posts:
             raw = get_model_as_dict(view)
             record = raw.get("record") or {}
@@ -74,28 +72,16 @@ class BlueskySearch:
             if post is None or tag_key(tag) not in {tag_key(t) for t in post.hashtags}:
                 continue  # search matches words too; keep only posts that carry the tag
             posts.append(post)
-            author = to_author(raw["author"])
-            authors[author.id] = author
-        return posts, list(authors.values()), answer.cursor, len(answer.posts)
-
-    def profiles(self, dids: Collection[str]) -> list[Author]:
-        found: list[Author] = []
-        wanted = sorted(dids)
-        for start in range(0, len(wanted), PROFILES_PER_CALL):
-            answer = self.client().app.bsky.actor.get_profiles(
-                params={"actors": wanted[start : start + PROFILES_PER_CALL]}
-            )
-            found += [to_author(get_model_as_dict(profile)) for profile in answer.profiles]
-        return found
+        return posts, answer.cursor, len(answer.posts)
 
 
 def backfill_pages(
     search: BlueskySearch, tag: str, cursor: str | None
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[tuple[list[Post], str, int]]:
     """Up to BACKFILL_PAGES pages; each with the position to store after it ("done" at the end)."""
     for page in range(1, BACKFILL_PAGES + 1):
-        posts, authors, cursor, read = search.search(tag, cursor)
+        posts, cursor, read = search.search(tag, cursor)
         last = page == BACKFILL_PAGES or not cursor or read == 0
-        yield posts, authors, "done" if last else str(cursor), read
+        yield posts, "done" if last else str(cursor), read
         if last:
             return

@@ -2,12 +2,18 @@
 
 Posts are keyed by their ActivityPub URI, so a post seen through two instances is stored once.
 Accounts that ask not to be indexed (#nobot or #noindex in their profile, `indexable` false or
-`noindex` true) are forgotten, never stored.
+`noindex` true) are forgotten, never stored; suspended accounts are skipped.
+
+Posts are kept as people read them on Mastodon: a reply joins its thread (the post it answers
+and the thread's first post, looked up through the instance when the page doesn't hold them),
+a content warning is kept to be shown first, the "RE: …" line Mastodon adds to quote posts for
+older apps is left out, and display names lose their custom-emoji codes and invisible spaces.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from html.parser import HTMLParser
 from typing import Any
@@ -18,6 +24,7 @@ from mastodon import (
     MastodonAPIError,
     MastodonError,
     MastodonNetworkError,
+    MastodonNotFoundError,
     MastodonRatelimitError,
     MastodonServerError,
     MastodonUnauthorizedError,
@@ -45,28 +52,62 @@ MAX_PAGES = 10  # per tag per instance per cycle; the cursor carries the rest to
 FIRST_RUN_PAGES = 2
 
 
+MAX_THREAD_LOOKUPS = 40  # replies whose thread is looked up, per instance per cycle
+# Invisible characters people type around custom emoji to keep them apart from the words next to
+# them (zero-width space, word joiner, BOM); the zero-width joiner inside emoji sequences stays.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
+_FALLBACK_CLASS = "quote-inline"  # Mastodon's "RE: <link>" paragraph for apps without quotes
+
+
 class _Text(HTMLParser):
-    """Post and profile HTML as the plain text a person reads (line breaks kept)."""
+    """Post and profile HTML as the plain text a person reads (line breaks kept), without the
+    quote fallback Mastodon's own apps hide."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.skipping: str | None = None  # the tag whose contents are left out
+        self.depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
+        if self.skipping:
+            self.depth += tag == self.skipping
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        if _FALLBACK_CLASS in classes and tag in ("p", "span", "div"):
+            self.skipping, self.depth = tag, 1
+        elif tag == "br":
             self.parts.append("\n")
         elif tag == "p" and self.parts:
             self.parts.append("\n\n")
 
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping and tag == self.skipping:
+            self.depth -= 1
+            if not self.depth:
+                self.skipping = None
+
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.skipping:
+            self.parts.append(data)
 
 
 def html_text(html: str) -> str:
     parser = _Text()
     parser.feed(html or "")
     parser.close()
-    return "".join(parser.parts).strip()
+    return _INVISIBLE.sub("", "".join(parser.parts)).strip()
+
+
+def readable_name(display_name: str, emojis: object) -> str:
+    """A display name as text: Mastodon draws its custom emoji (`:blobcat:`) as pictures, so the
+    codes go, with the invisible spaces typed around them."""
+    name = _INVISIBLE.sub("", display_name or "")
+    for emoji in emojis if isinstance(emojis, list) else ():
+        code = emoji.get("shortcode") if isinstance(emoji, Mapping) else None
+        if code:
+            name = name.replace(f":{code}:", " ")
+    return " ".join(name.split())
 
 
 def _order(status_id: str) -> tuple[int, str]:
@@ -90,7 +131,7 @@ def to_author(account: Mapping[str, Any], host: str) -> Author:
         id=f"mastodon:{acct}",
         source="mastodon",
         handle=acct,
-        name=str(account.get("display_name") or ""),
+        name=readable_name(str(account.get("display_name") or ""), account.get("emojis")),
         description=note,
         url=str(account.get("url") or ""),
         followers=int(account.get("followers_count") or 0),
@@ -101,7 +142,10 @@ def to_author(account: Mapping[str, Any], host: str) -> Author:
     )
 
 
-def to_post(status: Mapping[str, Any], author: Author) -> Post | None:
+def to_post(
+    status: Mapping[str, Any], author: Author, *, conversation: str = "", reply_to: str = ""
+) -> Post | None:
+    """A post from a status; `conversation` and `reply_to` are post ids (Threads finds them)."""
     created = parse_time(status.get("created_at"))
     uri = status.get("uri")
     if not uri or created is None:
@@ -122,17 +166,97 @@ def to_post(status: Mapping[str, Any], author: Author) -> Post | None:
         lang=str(status.get("language") or ""),
         hashtags=tuple(t for t in tags if t) or tuple(written.values()),
         mentions=tuple(str(m.get("acct")) for m in status.get("mentions") or () if m.get("acct")),
+        conversation_id=conversation or f"mastodon:{uri}",
+        reply_to=reply_to,
+        quote_of=quoted(status),
         likes=int(status.get("favourites_count") or 0),
         reposts=int(status.get("reblogs_count") or 0),
         replies=int(status.get("replies_count") or 0),
         quotes=int(status.get("quotes_count") or 0),
+        content_warning=_INVISIBLE.sub("", str(status.get("spoiler_text") or "")).strip(),
     )
 
 
+def quoted(status: Mapping[str, Any]) -> str:
+    """The id of the post this one quotes, when Mastodon shows the quote (an accepted Quote)."""
+    quote = status.get("quote")
+    if not isinstance(quote, Mapping) or quote.get("state") != "accepted":
+        return ""
+    inner = quote.get("quoted_status")
+    uri = inner.get("uri") if isinstance(inner, Mapping) else None
+    return f"mastodon:{uri}" if uri else ""
+
+
+class Threads:
+    """Where replies on one instance belong: the post each answers and its thread's first post.
+
+    A status names the post it answers by the instance's own id (`in_reply_to_id`); posts are
+    stored by their URI. Ids seen on a page are remembered, and a reply whose parent wasn't seen
+    asks the instance for its ancestors (GET /api/v1/statuses/:id/context), up to `budget`
+    times a cycle; past that, or when the instance won't say, the reply stands alone.
+    """
+
+    def __init__(self, api: Mastodon | None, host: str, budget: int = MAX_THREAD_LOOKUPS) -> None:
+        self.api = api
+        self.host = host
+        self.budget = budget
+        self.known: dict[str, tuple[str, str]] = {}  # local id -> (uri, first post's uri)
+
+    def learn(self, statuses: Sequence[Mapping[str, Any]]) -> None:
+        """Remember a page's posts, parents before replies, so a reply to a post on the same page
+        costs no look-up."""
+        for status in sorted(statuses, key=lambda s: _order(str(s.get("id")))):
+            parent = status.get("in_reply_to_id")
+            uri = str(status.get("uri") or "")
+            if not uri:
+                continue
+            if not parent:
+                self.known[str(status.get("id"))] = (uri, uri)
+            elif str(parent) in self.known:
+                self.known[str(status.get("id"))] = (uri, self.known[str(parent)][1])
+
+    def place(self, status: Mapping[str, Any]) -> tuple[str, str]:
+        """(conversation id, reply_to id) for a status, both post ids ("mastodon:<uri>")."""
+        uri = str(status.get("uri") or "")
+        parent = status.get("in_reply_to_id")
+        if not parent:
+            return f"mastodon:{uri}", ""
+        parent = str(parent)
+        if parent not in self.known:
+            self._look_up(str(status.get("id")))
+        if parent in self.known:
+            parent_uri, root = self.known[parent]
+            self.known[str(status.get("id"))] = (uri, root)
+            return f"mastodon:{root}", f"mastodon:{parent_uri}"
+        # The instance couldn't say which post it answers: a reply, in a thread of its own.
+        return f"mastodon:{uri}", f"mastodon:{self.host}#{parent}"
+
+    def _look_up(self, status_id: str) -> None:
+        if self.api is None or self.budget <= 0:
+            return
+        self.budget -= 1
+        try:
+            context = self.api.status_context(status_id)
+        except MastodonNotFoundError:
+            return
+        except MastodonError as err:
+            self.budget = 0  # rate limited or refused: the rest of this cycle's replies stand alone
+            log.info("mastodon: %s won't show threads (%s)", self.host, _short(err))
+            return
+        ancestors = [a for a in context.get("ancestors") or () if a.get("uri")]
+        if ancestors:
+            root = str(ancestors[0]["uri"])
+            for ancestor in ancestors:
+                self.known[str(ancestor.get("id"))] = (str(ancestor["uri"]), root)
+
+
 def read_statuses(
-    statuses: Sequence[Mapping[str, Any]], host: str
+    statuses: Sequence[Mapping[str, Any]], host: str, threads: Threads | None = None
 ) -> tuple[list[Post], list[Author], list[tuple[str, str]], int]:
-    """Posts, authors and opt-outs (with the reason) from one page; boosts skipped (no new text)."""
+    """Posts, authors and opt-outs (with the reason) from one page; boosts skipped (no new text),
+    and suspended accounts too."""
+    threads = threads or Threads(None, host)
+    threads.learn(statuses)
     posts: list[Post] = []
     authors: dict[str, Author] = {}
     opt_outs: dict[str, str] = {}
@@ -142,11 +266,15 @@ def read_statuses(
             boosts += 1
             continue
         account = status.get("account") or {}
+        if not account or account.get("suspended") is True:
+            continue
         author = to_author(account, host)
         authors[author.id] = author
         if author.opted_out:
             opt_outs[author.id] = account_opt_out(account, author.description) or "profile opts out"
-        post = to_post(status, author)
+            continue  # nothing of theirs is read further, not even where their reply belongs
+        conversation, reply_to = threads.place(status)
+        post = to_post(status, author, conversation=conversation, reply_to=reply_to)
         if post is not None:
             posts.append(post)
     return posts, list(authors.values()), list(opt_outs.items()), boosts
@@ -179,9 +307,10 @@ class MastodonSource:
         for instance in self.settings.mastodon_instances:
             host = urlparse(instance).netloc or instance
             api = self.client(instance)
+            threads = Threads(api, host)
             try:
                 for tag in tags:
-                    yield from self._tag(api, host, tag, cursor)
+                    yield from self._tag(api, threads, tag, cursor)
             except MastodonUnauthorizedError:
                 refused += 1
                 problems.append(
@@ -203,22 +332,24 @@ class MastodonSource:
             )
             raise error("Mastodon: " + "; ".join(problems))
 
-    def _tag(self, api: Mastodon, host: str, tag: str, cursor: CursorLookup) -> Iterator[Page]:
-        key = f"{host} {tag_key(tag)}"
+    def _tag(
+        self, api: Mastodon, threads: Threads, tag: str, cursor: CursorLookup
+    ) -> Iterator[Page]:
+        key = f"{threads.host} {tag_key(tag)}"
         position = cursor(key)
         if position is None:
-            yield from self._first(api, host, tag, key)
+            yield from self._first(api, threads, tag, key)
             return
         for _ in range(MAX_PAGES):
             statuses = api.timeline_hashtag(tag, min_id=position, limit=PAGE_SIZE)
             if not statuses:
                 return
             position = max((str(s["id"]) for s in statuses), key=_order)
-            yield self._page(statuses, host, ((key, position),))
+            yield self._page(statuses, threads, ((key, position),))
             if len(statuses) < PAGE_SIZE:
                 return
 
-    def _first(self, api: Mastodon, host: str, tag: str, key: str) -> Iterator[Page]:
+    def _first(self, api: Mastodon, threads: Threads, tag: str, key: str) -> Iterator[Page]:
         """A newly tracked tag: its newest pages, then the cursor at the newest post."""
         newest: str | None = None
         max_id: str | None = None
@@ -227,16 +358,18 @@ class MastodonSource:
             ids = [str(s["id"]) for s in statuses]
             newest = newest or (max(ids, key=_order) if ids else None)
             last = page == FIRST_RUN_PAGES or len(statuses) < PAGE_SIZE
-            yield self._page(statuses, host, ((key, newest),) if last and newest else ())
+            yield self._page(statuses, threads, ((key, newest),) if last and newest else ())
             if last:
                 return
             max_id = min(ids, key=_order)
 
     @staticmethod
     def _page(
-        statuses: Sequence[Mapping[str, Any]], host: str, cursors: tuple[tuple[str, str], ...]
+        statuses: Sequence[Mapping[str, Any]],
+        threads: Threads,
+        cursors: tuple[tuple[str, str], ...],
     ) -> Page:
-        posts, authors, opt_outs, boosts = read_statuses(statuses, host)
+        posts, authors, opt_outs, boosts = read_statuses(statuses, threads.host, threads)
         return Page(
             posts=tuple(posts),
             authors=tuple(authors),

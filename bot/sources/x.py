@@ -142,9 +142,14 @@ class XSource:
             content = read_page(response, include_reposts=self.include_retweets)
             if response.get("errors"):
                 log.debug("x: partial page, %d errors alongside data", len(response["errors"]))
+            # Consent lives in the author's profile: a post whose author X didn't include
+            # (suspended, protected, or left out of a partial answer) is not stored.
+            profiled = {a.id for a in content.authors}
+            posts = [p for p in content.posts if p.author_id in profiled]
             yield Page(
-                posts=tuple(content.posts),
+                posts=tuple(posts),
                 authors=tuple(content.authors),
+                unreadable=len(content.posts) - len(posts),
                 cursors=tuple((t.key, state.dumps()) for t in batch.terms),
                 reads=self._reads(response),
                 skipped_reposts=content.reposts,

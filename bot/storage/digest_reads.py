@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.digest import VOLUME_DAYS, PostView, TopicPost, Volume
 from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice
+from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
 from bot.storage.sql import chunks, marks, rows_in
 from bot.storage.stats import rows_saying
@@ -51,6 +52,7 @@ class DigestReads:
 
         Found by day and then by post, the way both are indexed, so this reads each post of those
         days once: callers ask once for every topic's tags (a day or two of posts, not weeks).
+        Posts by accounts inactive at their source are left out while they are.
         """
         conn = self.conns.db().conn
         ids = self.tag_ids.existing(conn, set(keys))
@@ -63,7 +65,8 @@ class DigestReads:
         for row in conn.execute(
             f"SELECT {_POST_FIELDS}, ph.tag_id FROM posts p"
             " JOIN post_hashtags ph ON ph.post_id = p.id"
-            f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(key_of)})",
+            f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(key_of)})"
+            f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
             [first.date().isoformat(), last.date().isoformat(), *key_of],
         ):
             post_id = row[0]
@@ -151,10 +154,19 @@ class DigestReads:
     def posts_saying(
         self, text: str, first: date, last: date, *, max_posts: int = 5_000
     ) -> tuple[list[TopicPost], dict[str, list[str]]]:
-        """Recent posts whose text says these words (topics no condition matched), newest first."""
+        """Recent posts whose text says these words (topics no condition matched), newest first;
+        none by accounts inactive at their source."""
         conn = self.conns.db().conn
         rows = rows_saying(conn, text, first, last, columns=_POST_FIELDS, max_posts=max_posts)
-        posts = [_topic_post(row) for row in rows]
+        inactive = {
+            row[0]
+            for row in rows_in(
+                conn,
+                "SELECT author_id FROM account_status WHERE author_id IN ({in_list})",
+                {row[1] for row in rows},
+            )
+        }
+        posts = [_topic_post(row) for row in rows if row[1] not in inactive]
         tags_of: dict[str, list[str]] = {post.id: [] for post in posts}
         for post_id, key in rows_in(
             conn,
@@ -166,21 +178,24 @@ class DigestReads:
         return posts, tags_of
 
     def post_views(self, ids: Collection[str]) -> dict[str, PostView]:
-        """Posts to show, with their authors' handles; posts since deleted are simply absent."""
+        """Posts to show, with their authors' handles; posts since deleted, and posts by accounts
+        inactive at their source, are simply absent."""
         rows = rows_in(
             self.conns.db().conn,
-            "SELECT p.id, p.url, p.text, p.created_at, a.handle, a.name FROM posts p"
-            " JOIN authors a ON a.id = p.author_id WHERE p.id IN ({in_list})",
+            "SELECT p.id, p.url, p.text, p.created_at, a.handle, a.name, p.content_warning"
+            " FROM posts p JOIN authors a ON a.id = p.author_id WHERE p.id IN ({in_list})"
+            f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
             ids,
         )
         return {row[0]: PostView(*(value or "" for value in row)) for row in rows}
 
     def profiles(self, author_ids: Collection[str]) -> dict[str, Profile]:
-        """Stored public profiles; accounts that opted out are gone from the authors table."""
+        """Stored public profiles; accounts that opted out are gone from the authors table, and
+        accounts inactive at their source are left out until they are active again."""
         rows = rows_in(
             self.conns.db().conn,
             "SELECT id, source, handle, name, description, url, followers FROM authors"
-            " WHERE id IN ({in_list})",
+            f" WHERE id IN ({{in_list}}) AND id NOT IN {INACTIVE_AUTHORS}",
             author_ids,
         )
         return {row[0]: _profile(row) for row in rows}

@@ -173,6 +173,32 @@ def digest_parts(db: Database) -> None:
     )
 
 
+@migrations(name="0006_account_status_and_content_warnings")
+def account_status_and_content_warnings(db: Database) -> None:
+    """Accounts inactive at their source, and the content warning a post was written behind.
+
+    A Bluesky account deactivated, suspended or taken down may come back, so it is kept but
+    hidden from digests while a row here says it is inactive; the row goes when it is active
+    again, or when the account is forgotten (a trigger on opt_outs). A Mastodon post's content
+    warning is shown in place of the text it hides.
+    """
+    db.execute(
+        """CREATE TABLE account_status (
+        author_id TEXT PRIMARY KEY, status TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TRIGGER account_status_forgotten AFTER INSERT ON opt_outs BEGIN
+        DELETE FROM account_status WHERE author_id = new.author_id; END"""
+    )
+    db.execute("ALTER TABLE posts ADD COLUMN content_warning TEXT NOT NULL DEFAULT ''")
+    # Bluesky authors stored as a bare DID had no profile read: their consent is checked again
+    # the next time they post.
+    db.execute(
+        "UPDATE authors SET updated_at = '1970-01-01T00:00:00+00:00'"
+        " WHERE source = 'bluesky' AND handle LIKE 'did:%'"
+    )
+
+
 def migration_names() -> list[str]:
     """Every migration this version knows, oldest first (doctor and tests compare against it)."""
     return [migration.name for migration in migrations._migrations]

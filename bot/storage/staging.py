@@ -22,7 +22,7 @@ MAX_PARAMETERS = 999  # per statement: the limit of SQLite builds before 3.32
 
 POST_COLUMNS = (
     "id, source, author_id, text, created_at, day, url, lang, conversation_id, reply_to,"
-    " repost_of, quote_of, likes, reposts, replies, quotes, fetched_at"
+    " repost_of, quote_of, likes, reposts, replies, quotes, fetched_at, content_warning"
 )
 AUTHOR_COLUMNS = (
     "id, source, handle, name, description, url, followers, following, posts_count, verified,"
@@ -145,6 +145,7 @@ def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> 
                 p.replies,
                 p.quotes,
                 fetched_at,
+                p.content_warning,
             )
         )
         if p.hashtags:

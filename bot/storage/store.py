@@ -6,6 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from bot.storage.accounts import AccountStates
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
@@ -17,7 +18,7 @@ from bot.storage.tag_ids import TagIds
 __all__ = ["SaveResult", "Store", "StoreError"]
 
 
-class Store(PostWriter, StatsReader, DigestReads, ChannelState, SourceState):
+class Store(PostWriter, StatsReader, DigestReads, ChannelState, SourceState, AccountStates):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
     Where each part lives:
@@ -29,7 +30,8 @@ class Store(PostWriter, StatsReader, DigestReads, ChannelState, SourceState):
     - digest_reads.py `DigestReads`: what digests read: recent posts by tag, volume, voices,
       posts and profiles to show;
     - channels.py `ChannelState`: tracked topics, mutes, digests delivered and accounts introduced;
-    - source_state.py `SourceState`: cursors, read counts, source health, known authors.
+    - source_state.py `SourceState`: cursors, read counts, source health, known authors;
+    - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is.
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -41,25 +41,41 @@ def bsky_record(text: str, *, at: datetime = LIVE_NOW, facets: bool = True) -> d
 def profile(
     did: str, handle: str, description: str = "", labels: list[str] | None = None
 ) -> dict[str, Any]:
+    """An app.bsky.actor.defs#profileViewDetailed, as getProfiles answers a logged-out viewer."""
     return {
         "did": did,
         "handle": handle,
         "displayName": handle.split(".")[0].title(),
         "description": description,
+        "avatar": f"https://cdn.bsky.app/img/avatar/plain/{did}/bafkreihd3jjmbkr@jpeg",
+        "associated": {"lists": 0, "feedgens": 0, "starterPacks": 0, "labeler": False},
         "followersCount": 7,
         "followsCount": 3,
         "postsCount": 30,
+        "indexedAt": "2024-06-01T00:00:00.000Z",
         "createdAt": "2023-05-01T00:00:00.000Z",
         "labels": [
             {
                 "src": did,
                 "uri": f"at://{did}/app.bsky.actor.profile/self",
+                "cid": "bafyreiaxz3qg4ykbbz2wnc6kle2fkhfsbc4xr7cqxqwqgofmevkbnyvhwa",
                 "val": v,
                 "cts": "2024-01-01T00:00:00.000Z",
             }
             for v in labels or []
         ],
     }
+
+
+BASIC_PROFILE_FIELDS = (
+    "did",
+    "handle",
+    "displayName",
+    "avatar",
+    "associated",
+    "labels",
+    "createdAt",
+)
 
 
 def _jwt(payload: dict[str, Any]) -> str:
@@ -70,23 +86,29 @@ def _jwt(payload: dict[str, Any]) -> str:
 
 
 class XrpcStandIn(HttpStandIn):
-    """createSession, app.bsky.feed.searchPosts (q, sort, limit, cursor) and app.bsky.actor.getProfiles."""
+    """createSession, app.bsky.feed.searchPosts (q, sort, limit, cursor) and
+    app.bsky.actor.getProfiles, which, like the public AppView, answers without a session and
+    leaves out accounts that are not active (`inactive`) or that it doesn't know."""
 
     def __init__(self, password: str = "app-pass-1234") -> None:
         self.password = password
         self.posts: list[dict[str, Any]] = []  # PostViews, newest first
         self.profiles: dict[str, dict[str, Any]] = {}
+        self.inactive: set[str] = set()  # deactivated, suspended or taken down
         super().__init__()
 
+    @property
+    def profile_calls(self) -> list[Asked]:
+        return [a for a in self.asked if a.path.endswith("getProfiles")]
+
     def add(self, did: str, handle: str, rkey: str, text: str, **counts: int) -> None:
+        """A post searchPosts finds; its author gets a plain profile unless a test set one."""
+        self.profiles.setdefault(did, profile(did, handle))
         view = {
             "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
             "cid": "bafyreib2rxk3rh6kzwq",
-            "author": {
-                k: v
-                for k, v in profile(did, handle).items()
-                if k in ("did", "handle", "displayName", "labels", "createdAt")
-            },
+            # searchPosts' author is a profileViewBasic: no description, so no #nobot in sight
+            "author": {k: v for k, v in profile(did, handle).items() if k in BASIC_PROFILE_FIELDS},
             "record": bsky_record(text),
             "indexedAt": LIVE_NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "likeCount": counts.get("likes", 0),
@@ -123,6 +145,20 @@ class XrpcStandIn(HttpStandIn):
                     ),
                 },
             )
+        if asked.path == "/xrpc/app.bsky.actor.getProfiles":
+            wanted = asked.multi.get("actors", [])
+            if len(wanted) > 25:
+                return Answer(
+                    400,
+                    {
+                        "error": "InvalidRequest",
+                        "message": "Error: actors must not have more than 25 elements",
+                    },
+                )
+            shown = [
+                self.profiles[d] for d in wanted if d in self.profiles and d not in self.inactive
+            ]
+            return Answer(200, {"profiles": shown})
         if not asked.headers.get("Authorization", "").startswith("Bearer "):
             return Answer(401, {"error": "AuthMissing", "message": "Authentication Required"})
         if asked.path == "/xrpc/app.bsky.feed.searchPosts":
@@ -133,11 +169,6 @@ class XrpcStandIn(HttpStandIn):
             if start + size < len(hits):
                 body["cursor"] = str(start + size)
             return Answer(200, body)
-        if asked.path == "/xrpc/app.bsky.actor.getProfiles":
-            wanted = asked.multi.get("actors", [])
-            return Answer(
-                200, {"profiles": [self.profiles[d] for d in wanted if d in self.profiles]}
-            )
         return Answer(400, {"error": "MethodNotImplemented"})
 
 
@@ -158,6 +189,21 @@ def commit(
         body["record"] = bsky_record(text or "")
         body["cid"] = "bafyreidc6sydkkbchcyg62v77wbhzvb2mvytlmsychqgwf2xojjtirmzj4"
     return {"did": did, "time_us": time_us, "kind": "commit", "commit": body}
+
+
+def account_event(did: str, time_us: int, *, active: bool, status: str = "") -> dict[str, Any]:
+    """A Jetstream account event: com.atproto.sync.subscribeRepos#account, as Jetstream wraps it
+    (sent whatever wantedCollections asks for)."""
+    account: dict[str, Any] = {
+        "active": active,
+        "did": did,
+        "seq": 1409753013 + time_us % 1000,
+        "time": datetime.fromtimestamp(time_us / 1e6, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        + "Z",
+    }
+    if status:
+        account["status"] = status
+    return {"did": did, "time_us": time_us, "kind": "account", "account": account}
 
 
 class JetstreamStandIn:

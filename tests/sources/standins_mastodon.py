@@ -10,9 +10,19 @@ from tests.sources.source_standins import LIVE_NOW, Answer, Asked, HttpStandIn
 
 
 def status(
-    local_id: int, text: str, *, acct: str = "alice", note: str = "", uri: str = "", **account: Any
+    local_id: int,
+    text: str,
+    *,
+    acct: str = "alice",
+    note: str = "",
+    uri: str = "",
+    in_reply_to: int | None = None,
+    spoiler_text: str = "",
+    quote: dict[str, Any] | None = None,
+    emojis: list[dict[str, Any]] | None = None,
+    **account: Any,
 ) -> dict[str, Any]:
-    """A status as /api/v1/timelines/tag/:hashtag returns it."""
+    """A status as /api/v1/timelines/tag/:hashtag returns it (Mastodon 4.4+, with `quote`)."""
     tags = re.findall(r"#(\w+)", text)
     html = (
         "<p>"
@@ -23,39 +33,88 @@ def status(
         )
         + "</p>"
     )
+    if quote is not None:  # Mastodon's fallback for apps that can't show quotes, as it writes it
+        link = quote["quoted_status"]["url"]
+        host_path = link.removeprefix("https://")
+        html = (
+            f'<p class="quote-inline">RE: <a href="{link}" target="_blank" rel="nofollow noopener"'
+            f' translate="no"><span class="invisible">https://</span><span class="ellipsis">'
+            f'{host_path[:30]}</span><span class="invisible">{host_path[30:]}</span></a></p>' + html
+        )
+    person = acct.split("@")[0]
     return {
         "id": str(local_id),
-        "uri": uri or f"https://example.social/users/{acct.split('@')[0]}/statuses/{local_id}",
-        "url": f"https://example.social/@{acct}/{local_id}",
         "created_at": (LIVE_NOW - timedelta(minutes=local_id % 500)).strftime(
             "%Y-%m-%dT%H:%M:%S.000Z"
         ),
-        "content": html,
-        "language": "en",
+        "in_reply_to_id": str(in_reply_to) if in_reply_to is not None else None,
+        "in_reply_to_account_id": "109" if in_reply_to is not None else None,
+        "sensitive": bool(spoiler_text),
+        "spoiler_text": spoiler_text,
         "visibility": "public",
-        "reblog": None,
+        "language": "en",
+        "uri": uri or f"https://example.social/users/{person}/statuses/{local_id}",
+        "url": f"https://example.social/@{acct}/{local_id}",
         "replies_count": 1,
         "reblogs_count": 2,
         "favourites_count": 3,
+        "quotes_count": 0,
+        "edited_at": None,
+        "content": html,
+        "reblog": None,
+        "application": None,
+        "media_attachments": [],
+        "mentions": [],
         "tags": [
             {"name": t.lower(), "url": f"https://example.social/tags/{t.lower()}"} for t in tags
         ],
-        "mentions": [],
+        "emojis": [],
+        "quote": quote,
+        "card": None,
+        "poll": None,
         "account": {
             "id": "1" + str(abs(hash(acct)) % 10**6),
-            "username": acct.split("@")[0],
+            "username": person,
             "acct": acct,
             "display_name": acct.title(),
+            "locked": False,
+            "bot": False,
+            "discoverable": True,
+            "indexable": True,
+            "group": False,
+            "created_at": "2022-11-01T00:00:00.000Z",
             "note": f"<p>{note}</p>",
             "url": f"https://example.social/@{acct}",
+            "avatar": "https://example.social/avatars/original/missing.png",
+            "header": "https://example.social/headers/original/missing.png",
             "followers_count": 12,
             "following_count": 3,
             "statuses_count": 40,
-            "created_at": "2022-11-01T00:00:00.000Z",
-            "bot": False,
+            "last_status_at": LIVE_NOW.strftime("%Y-%m-%d"),
+            "emojis": emojis or [],
+            "fields": [],
             **account,
         },
     }
+
+
+def custom_emoji(shortcode: str) -> dict[str, Any]:
+    """A CustomEmoji as Mastodon lists it in `emojis`."""
+    image = (
+        f"https://example.social/system/custom_emojis/images/000/000/001/original/{shortcode}.png"
+    )
+    return {
+        "shortcode": shortcode,
+        "url": image,
+        "static_url": image.replace("/original/", "/static/"),
+        "visible_in_picker": True,
+        "category": "Blobs",
+    }
+
+
+def accepted_quote(quoted: dict[str, Any]) -> dict[str, Any]:
+    """A Quote (Mastodon 4.4+) of a status the quoted account let be quoted."""
+    return {"state": "accepted", "quoted_status": quoted}
 
 
 class MastodonStandIn(HttpStandIn):
@@ -68,6 +127,23 @@ class MastodonStandIn(HttpStandIn):
     @property
     def timeline_calls(self) -> list[Asked]:
         return [a for a in self.asked if a.path.startswith("/api/v1/timelines/tag/")]
+
+    @property
+    def context_calls(self) -> list[Asked]:
+        return [a for a in self.asked if a.path.endswith("/context")]
+
+    def context(self, status_id: str) -> Answer:
+        """GET /api/v1/statuses/:id/context: its ancestors, the thread's first post first."""
+        by_id = {s["id"]: s for s in self.statuses}
+        if status_id not in by_id:
+            return Answer(404, {"error": "Record not found"})
+        ancestors: list[dict[str, Any]] = []
+        parent = by_id[status_id]["in_reply_to_id"]
+        while parent in by_id:
+            ancestors.insert(0, by_id[parent])
+            parent = by_id[parent]["in_reply_to_id"]
+        descendants = [s for s in self.statuses if s["in_reply_to_id"] == status_id]
+        return Answer(200, {"ancestors": ancestors, "descendants": descendants})
 
     def answer(self, asked: Asked) -> Answer:
         if asked.path.rstrip("/") in ("/api/v1/instance", "/api/v2/instance"):
@@ -89,6 +165,9 @@ class MastodonStandIn(HttpStandIn):
                     },
                 },
             )
+        context = re.fullmatch(r"/api/v1/statuses/([^/]+)/context", asked.path)
+        if context:
+            return self.context(context.group(1))
         if not asked.path.startswith("/api/v1/timelines/tag/"):
             return Answer(404, {"error": "Record not found"})
         tag = asked.path.rsplit("/", 1)[1].casefold()

@@ -62,6 +62,7 @@ class XStandIn(HttpStandIn):
     def __init__(self, tweets: list[dict[str, Any]] | None = None) -> None:
         self.tweets = list(tweets or [])
         self.users: dict[str, dict[str, Any]] = {}
+        self.unavailable_users: set[str] = set()  # suspended or protected since: not expanded
         # Batch compliance: what X would say of an id (reason), and the jobs made so far.
         self.compliance: dict[str, dict[str, str]] = {"tweets": {}, "users": {}}
         self.jobs: dict[str, dict[str, Any]] = {}
@@ -118,8 +119,27 @@ class XStandIn(HttpStandIn):
         if start + size < len(matching):
             meta["next_token"] = str(start + size)
         authors = dict.fromkeys(t["author_id"] for t in page)
-        users = [self.users.get(a) or x_user(int(a) - 100) for a in authors]
-        return Answer(200, {"data": page, "includes": {"users": users}, "meta": meta})
+        users = [
+            self.users.get(a) or x_user(int(a) - 100)
+            for a in authors
+            if a not in self.unavailable_users
+        ]
+        body: dict[str, Any] = {"data": page, "includes": {"users": users}, "meta": meta}
+        missing = [a for a in authors if a in self.unavailable_users]
+        if missing:  # X answers with the posts and a partial error for each user it won't show
+            body["errors"] = [
+                {
+                    "value": a,
+                    "detail": f"Could not find user with author_id: [{a}].",
+                    "title": "Not Found Error",
+                    "resource_type": "user",
+                    "parameter": "author_id",
+                    "resource_id": a,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+                for a in missing
+            ]
+        return Answer(200, body)
 
     def _job(self, asked: Asked, job_id: str | None) -> Answer:
         if asked.method == "POST" and job_id is None:

@@ -1,14 +1,28 @@
 from __future__ import annotations
 
+import json
+from urllib.parse import urlparse
+
 from bot.config import Settings
+from bot.domain.digest import Digest
+from bot.domain.knowledge import KnowledgeBase
+from bot.render.text import digest_text
 from bot.services.collection import SourceReport, drain
+from bot.services.digests import Digester, TopicSpec
+from bot.slack.digest import digest_messages
 from bot.sources.base import Query
 from bot.sources.mastodon import MastodonSource, html_text
 from bot.storage import Store
 from tests.sources.source_standins import LIVE_NOW, Answer
-from tests.sources.standins_mastodon import MastodonStandIn, status
+from tests.sources.standins_mastodon import (
+    MastodonStandIn,
+    accepted_quote,
+    custom_emoji,
+    status,
+)
 
 LCSM = Query("lung cancer", tags=("LCSM",))
+LUNG = TopicSpec("Lung cancer", "lung-cancer")
 
 
 def mastodon_cycle(store: Store, *instances: str, query: Query = LCSM) -> SourceReport:
@@ -56,7 +70,8 @@ def test_accounts_that_opt_out_are_forgotten_and_never_stored(
     ]
     report = mastodon_cycle(store, mastodon_api.url)
     assert report.new_posts == 1 and report.opted_out == 3
-    assert store.known_authors({"mastodon:dave@127.0.0.1", "mastodon:erin@other.social"}) == set()
+    host = urlparse(mastodon_api.url).netloc
+    assert store.known_authors({f"mastodon:dave@{host}", "mastodon:erin@other.social"}) == set()
     assert store.counts()["posts"] == 1
     mastodon_api.statuses.append(status(5, "#LCSM again", acct="dave", note="Writer"))
     later = mastodon_cycle(store, mastodon_api.url)
@@ -87,3 +102,97 @@ def test_an_unreachable_instance_does_not_stop_the_others(
 def test_post_html_becomes_the_text_people_read() -> None:
     html = '<p>Line one &amp; more<br>line two <a href="x">#<span>LCSM</span></a></p><p>Next</p>'
     assert html_text(html) == "Line one & more\nline two #LCSM\n\nNext"
+
+
+def lung_digest(kb: KnowledgeBase, store: Store) -> Digest:
+    store.rebuild_cooccur_window(LIVE_NOW.date())
+    return Digester(kb, store).for_topics([LUNG], now=LIVE_NOW)
+
+
+def test_replies_join_their_thread_in_the_digest(
+    store: Store, mastodon_api: MastodonStandIn, kb: KnowledgeBase
+) -> None:
+    mastodon_api.statuses = [
+        status(110, "Our #LCSM chat: what helped you most after treatment?", acct="carol"),
+        status(111, "Walking every day #LCSM", acct="dave", in_reply_to=110),
+        status(112, "Breathing exercises, honestly", acct="erin", in_reply_to=110),  # no tag
+        status(113, "Same here, breathing helped #LCSM", acct="gina", in_reply_to=112),
+    ]
+    report = mastodon_cycle(store, mastodon_api.url)
+    assert report.new_posts == 3
+    # 111 answers a post on the same page; only 113's parent had to be asked for
+    assert [c.path for c in mastodon_api.context_calls] == ["/api/v1/statuses/113/context"]
+    (thread,) = lung_digest(kb, store).topics[0].conversations
+    assert (thread.posts, thread.people, thread.replies) == (3, 3, 2)
+    assert thread.shown is not None and thread.shown.url.endswith("/@carol/110")
+
+
+def test_a_reply_whose_thread_the_instance_wont_show_stands_alone(
+    store: Store, mastodon_api: MastodonStandIn, kb: KnowledgeBase
+) -> None:
+    mastodon_api.statuses = [
+        status(120, "Our #LCSM chat starts now", acct="carol"),
+        status(121, "Late to this #LCSM", acct="dave", in_reply_to=119),  # parent not public
+    ]
+    report = mastodon_cycle(store, mastodon_api.url)
+    assert report.new_posts == 2 and not report.error
+    assert len(mastodon_api.context_calls) == 1  # asked once; the instance had no ancestors
+    threads = lung_digest(kb, store).topics[0].conversations
+    assert sorted(t.shown.url.rsplit("/", 1)[1] for t in threads if t.shown) == ["120", "121"]
+    assert [t.replies for t in threads if t.shown and t.shown.url.endswith("121")] == [1]
+
+
+def test_a_content_warning_is_kept_and_shown_instead_of_the_text(
+    store: Store, mastodon_api: MastodonStandIn, kb: KnowledgeBase
+) -> None:
+    mastodon_api.statuses = [
+        status(130, "My #LCSM scar, two weeks after surgery", spoiler_text="Surgery photo"),
+        status(131, "Healing well #LCSM", acct="dave", in_reply_to=130),
+    ]
+    mastodon_cycle(store, mastodon_api.url)
+    digest = lung_digest(kb, store)
+    (thread,) = digest.topics[0].conversations
+    assert thread.shown is not None and thread.shown.content_warning == "Surgery photo"
+    slack = json.dumps(digest_messages(digest))
+    terminal = digest_text(digest)
+    for shown in (slack, terminal):
+        assert "CW: Surgery photo" in shown and "scar" not in shown
+    as_json = thread.as_json()
+    assert as_json["content_warning"] == "Surgery photo" and "scar" not in as_json["text"]
+
+
+def test_quote_posts_and_custom_emoji_read_as_on_mastodon(
+    store: Store, mastodon_api: MastodonStandIn, kb: KnowledgeBase
+) -> None:
+    quoted = status(140, "Screening found mine early #LCSM", acct="hal")
+    mastodon_api.statuses = [
+        quoted,
+        status(
+            141,
+            "This is why we screen #LCSM",
+            acct="ida",
+            quote=accepted_quote(quoted),
+            display_name="Ida \u200b:blobcat:\u200b :verified:",
+            emojis=[custom_emoji("blobcat"), custom_emoji("verified")],
+        ),
+    ]
+    mastodon_cycle(store, mastodon_api.url)
+    shown = store.post_views(["mastodon:https://example.social/users/ida/statuses/141"])
+    (view,) = shown.values()
+    assert view.text == "This is why we screen #LCSM" and "RE:" not in view.text
+    assert view.author_name == "Ida"
+    ida = f"mastodon:ida@{urlparse(mastodon_api.url).netloc}"
+    assert store.profiles([ida])[ida].name == "Ida"
+
+
+def test_suspended_accounts_are_not_stored(store: Store, mastodon_api: MastodonStandIn) -> None:
+    mastodon_api.statuses = [
+        status(150, "#LCSM from a person", acct="carol"),
+        status(151, "#LCSM from a suspended account", acct="spam", suspended=True),
+    ]
+    report = mastodon_cycle(store, mastodon_api.url)
+    host = urlparse(mastodon_api.url).netloc
+    assert report.new_posts == 1
+    assert store.known_authors({f"mastodon:spam@{host}", f"mastodon:carol@{host}"}) == {
+        f"mastodon:carol@{host}"
+    }

@@ -256,3 +256,14 @@ def test_an_edited_post_replaces_its_earlier_version(
     rows = store.conns.db().conn.execute("SELECT id, text FROM posts").fetchall()
     assert rows == [(f"x:{FIRST_ID + 2}", "Join tonight's #LCSM chat at 9pm ET")]
     assert store.tag_activity(["lcsm"], LIVE_NOW.date())["lcsm"].posts == 1  # counted once
+
+
+def test_a_post_whose_author_x_does_not_show_is_not_stored(
+    store: Store, x_api: XStandIn, x_settings: Settings
+) -> None:
+    x_api.tweets = [tweet(1, "#LCSM from a person", user=1), tweet(2, "#LCSM hidden", user=2)]
+    x_api.unavailable_users = {"102"}
+    report = x_cycle(store, x_settings)
+    assert (report.new_posts, report.unreadable) == (1, 1)
+    assert store.known_authors({"x:101", "x:102"}) == {"x:101"}
+    assert store.posts_by_source() == {"x": 1}

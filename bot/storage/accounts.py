@@ -1,0 +1,58 @@
+"""Accounts as their source last described them: inactive ones, and how fresh a stored profile is.
+
+An account deactivated, suspended or taken down at its source may come back: it stays stored but
+digests neither show nor introduce it while it is inactive. A deleted account is not kept here;
+it is forgotten with everything it posted (PostWriter.opt_out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+
+from bot.storage.connection import Connections
+from bot.storage.sql import rows_in
+
+# For reads that leave out what inactive accounts posted or said about themselves.
+INACTIVE_AUTHORS = "(SELECT author_id FROM account_status)"
+
+
+class AccountStates:
+    conns: Connections
+
+    def set_account_status(self, changes: Sequence[tuple[str, str]], *, now: datetime) -> None:
+        """(account, status) pairs, in the order the source reported them: a status such as
+        'deactivated' hides the account, an empty one says it is active again."""
+        with self.conns.write() as db:
+            for author_id, status in changes:
+                if status:
+                    db.conn.execute(
+                        "INSERT INTO account_status VALUES (?,?,?) ON CONFLICT DO UPDATE SET"
+                        " status=excluded.status, updated_at=excluded.updated_at",
+                        (author_id, status, now.isoformat()),
+                    )
+                else:
+                    db.conn.execute("DELETE FROM account_status WHERE author_id=?", (author_id,))
+
+    def inactive_accounts(self, author_ids: Collection[str] | None = None) -> dict[str, str]:
+        """Accounts inactive at their source, with the status it gave (all of them when None)."""
+        conn = self.conns.db().conn
+        if author_ids is None:
+            return dict(conn.execute("SELECT author_id, status FROM account_status").fetchall())
+        sql = "SELECT author_id, status FROM account_status WHERE author_id IN ({in_list})"
+        return dict(rows_in(conn, sql, author_ids))
+
+    def profiles_checked_since(self, author_ids: Collection[str], since: datetime) -> set[str]:
+        """The accounts among these whose stored profile was read from the source at `since` or
+        later: their consent was checked recently enough to store what they post now."""
+        rows = rows_in(
+            self.conns.db().conn,
+            "SELECT id, updated_at FROM authors WHERE id IN ({in_list})",
+            author_ids,
+        )
+        return {author_id for author_id, at in rows if _moment(at) >= since}
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
