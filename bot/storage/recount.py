@@ -278,7 +278,9 @@ class Recounts:
         `since` (a day ordinal) bounds the check to the per-day tables from that day on: a cheap
         look for `doctor`.
         """
-        with self.conns.write() as db:
+        db = self.conns.db()
+        # Without repair, one read transaction: a consistent snapshot that keeps no writer waiting.
+        with self.conns.write() if repair else db.atomic():
             conn = db.conn
             if since is None:
                 collect_shares(conn, "1", [], "recount")
