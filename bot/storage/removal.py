@@ -83,23 +83,39 @@ def _people(conn: sqlite3.Connection) -> None:
         "DELETE FROM hashtag_authors WHERE tag_id = ? AND author_id = ? AND posts <= 0",
         [(tag_id, author) for tag_id, author, _, _ in gone],
     )
+    stale = []  # (tag, person) whose last day may have been the removed post's
     for tag_id, author, removed_day, _ in gone:
         row = conn.execute(
             "SELECT last_day, expired_last_day FROM hashtag_authors"
             " WHERE tag_id = ? AND author_id = ?",
             (tag_id, author),
         ).fetchone()
-        if row is None or row[0] != removed_day:
-            continue  # forgotten, or their last post on the tag is still stored
-        # Newest first along the index by day: the person's latest remaining post is near.
-        latest = conn.execute(
-            f"SELECT {ordinal('p.day')} FROM posts p WHERE p.day <= date(?1 + 1721424.5)"
-            " AND p.author_id = ?2 AND EXISTS (SELECT 1 FROM post_hashtags h"
-            " WHERE h.post_id = p.id AND h.tag_id = ?3) ORDER BY p.day DESC LIMIT 1",
-            (removed_day, author, tag_id),
-        ).fetchone()
-        last_day = max(latest[0] if latest else 0, row[1])
-        conn.execute(
-            "UPDATE hashtag_authors SET last_day = ? WHERE tag_id = ? AND author_id = ?",
-            (last_day, tag_id, author),
+        if row is not None and row[0] == removed_day:
+            stale.append((tag_id, author, row[1]))
+    if not stale:
+        return
+    conn.execute("DROP TABLE IF EXISTS temp.stale_people")
+    conn.execute(
+        "CREATE TEMP TABLE stale_people (tag_id, author_id, PRIMARY KEY (tag_id, author_id))"
+    )
+    conn.executemany("INSERT INTO temp.stale_people VALUES (?, ?)", [s[:2] for s in stale])
+    # One pass over the posts (there is no index by author: imports would pay for it on every
+    # post), not one search per person.
+    latest = {
+        (tag_id, author): day
+        for tag_id, author, day in conn.execute(
+            f"SELECT h.tag_id, p.author_id, {ordinal('MAX(p.day)')} FROM posts p"
+            " CROSS JOIN post_hashtags h ON h.post_id = p.id"
+            " WHERE p.author_id IN (SELECT author_id FROM temp.stale_people)"
+            " AND (h.tag_id, p.author_id) IN (SELECT tag_id, author_id FROM temp.stale_people)"
+            " GROUP BY h.tag_id, p.author_id"
         )
+    }
+    conn.execute("DROP TABLE temp.stale_people")
+    conn.executemany(
+        "UPDATE hashtag_authors SET last_day = ? WHERE tag_id = ? AND author_id = ?",
+        [
+            (max(latest.get((tag_id, author), 0), expired_day), tag_id, author)
+            for tag_id, author, expired_day in stale
+        ],
+    )
