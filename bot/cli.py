@@ -230,6 +230,23 @@ def compliance(wait: bool, every: float) -> None:
     sys.exit(1 if report.error else 0)
 
 
+@main.command()
+@click.option("--repair", is_flag=True, help="Rewrite the counts that differ from the recount.")
+@friendly_errors
+def check(repair: bool) -> None:
+    """Recount every hashtag count from stored posts; say what differs (and --repair it).
+
+    Exits 1 when counts differ and were not repaired, 0 when they add up or were repaired.
+    """
+    from bot.services.integrity import check_counts
+
+    settings = Settings.from_env()
+    with opened_store(settings) as store:
+        report = check_counts(store, repair=repair)
+    click.echo(report.summary())
+    sys.exit(1 if report.unrepaired else 0)
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--include-retweets", is_flag=True, help="Keep retweets (skipped by default).")

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.app import create_web_client
 from bot.clock import utc_today
 from bot.config import HOW_TO_GET, ConfigError, Settings
+from bot.services.integrity import REPAIR_HINT, quick_check
 from bot.services.x_spend import x_spend
 from bot.storage import Store, StoreError
 
@@ -128,6 +129,29 @@ def database_check(settings: Settings) -> Check:
     )
 
 
+def counts_check(settings: Settings, today: date) -> list[Check]:
+    """A recount of the last days' hashtag counts; `hashtag-bot check` does all of them."""
+    try:
+        store = Store(settings.db_path)
+    except (StoreError, sqlite3.Error):
+        return []  # the database check has said what is wrong
+    try:
+        found = quick_check(store, today)
+    finally:
+        store.close()
+    if found.clean:
+        return [Check("counts", "ok", f"{found.scope} add up")]
+    wrong = sum(d.rows for d in found.drifts) or sum(found.negative.values())
+    return [
+        Check(
+            "counts",
+            "FAIL",
+            f"{wrong:,} hashtag count rows differ from a recount ({found.scope})",
+            f"{REPAIR_HINT} (it recounts every table and rewrites what differs)",
+        )
+    ]
+
+
 def source_checks(settings: Settings) -> list[Check]:
     checks = []
     if settings.x_bearer_token:
@@ -237,7 +261,13 @@ def run_checks(
         checks += slack_checks(settings, client_for(settings))
     checks.append(mode_check(settings))
     checks.append(database_check(settings))
-    return checks + source_checks(settings) + recorded_checks(settings, utc_today())
+    today = utc_today()
+    return (
+        checks
+        + counts_check(settings, today)
+        + source_checks(settings)
+        + recorded_checks(settings, today)
+    )
 
 
 def report(checks: list[Check]) -> str:

@@ -24,6 +24,15 @@ class TagActivity:
     posts_prev_7d: int = 0
     forms: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A count below zero is drift (`hashtag-bot check` finds and mends it): read it as none,
+        # so an answer still comes, with figures a person can believe.
+        for name in ("posts", "authors", "engagement", "posts_7d", "posts_prev_7d"):
+            if getattr(self, name) < 0:
+                object.__setattr__(self, name, 0)
+        if any(n <= 0 for n in self.forms.values()):
+            object.__setattr__(self, "forms", {f: n for f, n in self.forms.items() if n > 0})
+
     @property
     def trend(self) -> float:
         return week_on_week(self.posts_7d, self.posts_prev_7d)

@@ -123,7 +123,11 @@ class SuggestionResult:
 
 
 def _scaled(value: int, biggest: int) -> float:
-    return math.log1p(value) / math.log1p(biggest) if biggest > 0 else 0.0
+    """A count on a log scale against the biggest, 0 to 1; nothing (or an odd figure below
+    zero) scores 0 instead of failing on the logarithm."""
+    if biggest <= 0 or value <= 0:
+        return 0.0
+    return min(math.log1p(value) / math.log1p(biggest), 1.0)
 
 
 def _people(activity: TagActivity, relevance: float | None, about: str) -> str:
@@ -227,7 +231,7 @@ def rank(
             if candidate.key in plan.seeds and not candidate.ambiguous:
                 relevance = 1.0
             else:
-                relevance = min(1.0, seen.with_seeds.get(candidate.key, 0) / activity.posts)
+                relevance = min(1.0, max(0, seen.with_seeds.get(candidate.key, 0)) / activity.posts)
         popularity = 0.0
         if activity:
             popularity = (

@@ -199,6 +199,33 @@ def account_status_and_content_warnings(db: Database) -> None:
     )
 
 
+@migrations(name="0007_counts_a_recount_can_check")
+def counts_a_recount_can_check(db: Database) -> None:
+    """Every aggregate can be recounted from stored posts (see bot/storage/recount.py).
+
+    - Each tag row of a post keeps the spelling counted, so removing the post takes away
+      exactly that spelling (the text doesn't always say it: Bluesky's extra tags, say).
+    - Each aggregate row keeps the share of posts that have expired: retention drops posts but
+      keeps their counts, and a recount adds that share back.
+
+    A database written before has neither. What its aggregates hold beyond a recount of its
+    posts (expired posts, older spellings) becomes the expired share; a shortfall (counts the
+    old code lost) is left for `hashtag-bot check --repair` to find and mend.
+    """
+    from bot.storage.recount import seed_expired_shares
+
+    db.execute("ALTER TABLE post_hashtags ADD COLUMN form TEXT NOT NULL DEFAULT ''")
+    for table, columns in (
+        ("hashtag_daily", ("expired_posts", "expired_engagement")),
+        ("hashtag_forms", ("expired_posts",)),
+        ("hashtag_authors", ("expired_last_day", "expired_posts")),
+        ("cooccur_days", ("expired_posts",)),
+    ):
+        for column in columns:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    seed_expired_shares(db.conn)
+
+
 def migration_names() -> list[str]:
     """Every migration this version knows, oldest first (doctor and tests compare against it)."""
     return [migration.name for migration in migrations._migrations]

@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.domain.posts import Author, Post
 from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
+from bot.storage.recount import expire_shares, ordinal
 from bot.storage.removal import delete_posts
 from bot.storage.sql import chunks, marks
 from bot.storage.staging import AUTHOR_COLUMNS, POST_COLUMNS, SCHEMA, stage, summarize
@@ -78,6 +79,7 @@ class PostWriter(CooccurWindow):
         blocked = "(SELECT author_id FROM main.opt_outs)"
         skipped += conn.execute(f"DELETE FROM {s}.posts WHERE author_id IN {blocked}").rowcount
         conn.execute(f"DELETE FROM {s}.authors WHERE id IN {blocked}")
+        self._refresh_engagement(conn)
         updated = conn.execute(
             "UPDATE main.posts SET likes = b.likes, reposts = b.reposts, replies = b.replies,"
             f" quotes = b.quotes, fetched_at = b.fetched_at FROM {s}.posts AS b"
@@ -115,6 +117,20 @@ class PostWriter(CooccurWindow):
         )
         return SaveResult(new, updated, new_authors, skipped)
 
+    @staticmethod
+    def _refresh_engagement(conn: sqlite3.Connection) -> None:
+        """Posts stored before and read again bring new likes and reposts: their tags' daily
+        engagement moves by the difference, so a later removal takes away what is counted."""
+        engagement = "{0}.likes + {0}.reposts + {0}.replies + {0}.quotes"
+        conn.execute(
+            "UPDATE main.hashtag_daily SET engagement = engagement + c.change FROM ("
+            f" SELECT h.tag_id, {ordinal('p.day')} AS day,"
+            f" SUM(({engagement.format('b')}) - ({engagement.format('p')})) AS change"
+            f" FROM {SCHEMA}.posts b JOIN main.posts p ON p.id = b.id"
+            " JOIN main.post_hashtags h ON h.post_id = p.id GROUP BY 1, 2) AS c"
+            " WHERE c.change != 0 AND hashtag_daily.tag_id = c.tag_id AND hashtag_daily.day = c.day"
+        )
+
     def _add_aggregates(self, conn: sqlite3.Connection) -> None:
         """Tag rows and every aggregate, the batch's key numbers swapped for tag ids, in each
         table's key order."""
@@ -126,20 +142,21 @@ class PostWriter(CooccurWindow):
         )
         tag = f"JOIN {s}.ids t ON t.kid = b.kid"
         conn.execute(
-            "INSERT OR IGNORE INTO main.post_hashtags SELECT b.post_id, t.id"
+            "INSERT OR IGNORE INTO main.post_hashtags (post_id, tag_id, form) SELECT b.post_id, t.id, b.form"
             f" FROM {s}.uses b {tag} ORDER BY 1, 2"
         )
         conn.execute(
-            "INSERT INTO main.hashtag_daily SELECT t.id, b.day, b.posts, b.engagement"
+            "INSERT INTO main.hashtag_daily (tag_id, day, posts, engagement) SELECT t.id, b.day, b.posts, b.engagement"
             f" FROM {s}.daily b {tag} WHERE true ORDER BY 1, 2 ON CONFLICT DO UPDATE SET"
             " posts = posts + excluded.posts, engagement = engagement + excluded.engagement"
         )
         conn.execute(
-            f"INSERT INTO main.hashtag_forms SELECT t.id, b.form, b.posts FROM {s}.forms b {tag}"
+            "INSERT INTO main.hashtag_forms (tag_id, form, posts)"
+            f" SELECT t.id, b.form, b.posts FROM {s}.forms b {tag}"
             " WHERE true ORDER BY 1, 2 ON CONFLICT DO UPDATE SET posts = posts + excluded.posts"
         )
         conn.execute(
-            "INSERT INTO main.hashtag_authors SELECT t.id, b.author_id, b.last_day, b.posts"
+            "INSERT INTO main.hashtag_authors (tag_id, author_id, last_day, posts) SELECT t.id, b.author_id, b.last_day, b.posts"
             f" FROM {s}.tag_authors b {tag} WHERE true ORDER BY 1, 2 ON CONFLICT DO UPDATE SET"
             " last_day = max(last_day, excluded.last_day), posts = posts + excluded.posts"
         )
@@ -149,7 +166,8 @@ class PostWriter(CooccurWindow):
             f" FROM {s}.pairs b {tag} JOIN {s}.ids o ON o.kid = b.other"
         )
         conn.execute(
-            f"INSERT INTO main.cooccur_days {pairs} WHERE true ORDER BY 1, 2, 3"
+            "INSERT INTO main.cooccur_days (day, tag_id, other_id, posts)"
+            f" {pairs} WHERE true ORDER BY 1, 2, 3"
             " ON CONFLICT DO UPDATE SET posts = posts + excluded.posts"
         )
         self._add_to_window(conn, pairs, self.window_day(conn))
@@ -194,9 +212,11 @@ class PostWriter(CooccurWindow):
             return delete_posts(db.conn, post_ids, self.window_day(db.conn))
 
     def expire_posts(self, *, before: datetime) -> int:
-        """Retention: drop posts (not aggregates) created before the cut-off."""
+        """Retention: drop posts created before the cut-off, but not their counts (trends survive
+        retention): their share of each aggregate becomes that row's expired share."""
         cutoff = before.date().isoformat()
         with self.conns.write() as db:
+            expire_shares(db.conn, cutoff)
             db.conn.execute(
                 "DELETE FROM post_hashtags WHERE post_id IN (SELECT id FROM posts WHERE day < ?)",
                 (cutoff,),

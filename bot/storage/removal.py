@@ -1,95 +1,121 @@
 """Removing posts that were unsaid: deleted at the source, replaced by an edit, or posted by an
-account that is forgotten. They leave the aggregates too, as staging put them in, so counts,
-people and pairs read as if the post had never been stored.
+account that is forgotten. They leave the aggregates too, exactly their share (recount.py's
+SQL, the same a recount uses), so counts, people and pairs read as if the post had never been
+stored.
 
-Retention doesn't come here: expired posts were said, and the trends behind answers keep them.
+Retention doesn't come here: expired posts were said, and the trends behind answers keep them
+(`expire_posts` moves their share into the aggregates' expired share instead).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import date
 
 from bot.domain.activity import WINDOW_DAYS
-from bot.domain.hashtags import extract_hashtags, tag_key
-from bot.storage.sql import chunks, marks, rows_in
-from bot.storage.staging import Totals
+from bot.storage.recount import collect_shares, drop_shares, ordinal
+from bot.storage.sql import chunks, marks
+
+GONE = "gone"  # the temp tables holding the removed posts' share
 
 
 def delete_posts(conn: sqlite3.Connection, post_ids: Sequence[str], window_day: int | None) -> int:
-    """Posts, their hashtag rows and their part of every aggregate (the full-text rows go by
+    """Posts, their hashtag rows and their share of every aggregate (the full-text rows go by
     trigger); how many posts were stored. `window_day`: the co-occurrence window's last day."""
     deleted = 0
     for chunk in chunks(list(post_ids)):
-        _subtract(conn, chunk, window_day)
         in_list = marks(chunk)
-        conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
-        deleted += conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk).rowcount
+        collect_shares(conn, f"p.id IN ({in_list})", chunk, GONE)
+        try:
+            conn.execute(f"DELETE FROM post_hashtags WHERE post_id IN ({in_list})", chunk)
+            deleted += conn.execute(f"DELETE FROM posts WHERE id IN ({in_list})", chunk).rowcount
+            _subtract(conn, window_day)
+        finally:
+            drop_shares(conn, GONE)
     return deleted
 
 
-def _subtract(conn: sqlite3.Connection, post_ids: Sequence[str], window_day: int | None) -> None:
-    in_list = marks(post_ids)
-    uses: dict[str, list[int]] = {}
-    for post_id, tag_id in conn.execute(
-        f"SELECT post_id, tag_id FROM post_hashtags WHERE post_id IN ({in_list})", post_ids
-    ):
-        uses.setdefault(post_id, []).append(tag_id)
-    if not uses:
-        return
-    tag_ids = sorted({t for tags in uses.values() for t in tags})  # a tag's kid is its index
-    key_of = dict(rows_in(conn, "SELECT id, key FROM tags WHERE id IN ({in_list})", tag_ids))
-    kid_of = {tag_id: kid for kid, tag_id in enumerate(tag_ids)}
-    totals = Totals([key_of[t] for t in tag_ids])
-    for post_id, author, day, engagement, text in conn.execute(
-        "SELECT id, author_id, day, likes + reposts + replies + quotes, text FROM posts"
-        f" WHERE id IN ({in_list})",
-        post_ids,
-    ):
-        if post_id in uses:
-            # The spelling staging kept is the first one written; the text says which it was.
-            written = {tag_key(t): t for t in reversed(extract_hashtags(text))}
-            tags = [(kid_of[t], written.get(key_of[t], "")) for t in uses[post_id]]
-            totals.add(author, date.fromisoformat(day).toordinal(), engagement, tags)
-    _apply(conn, totals, tag_ids, window_day)
-
-
-def _apply(
-    conn: sqlite3.Connection, totals: Totals, tag_ids: list[int], window_day: int | None
-) -> None:
-    conn.executemany(
-        "UPDATE hashtag_daily SET posts = posts - ?, engagement = engagement - ?"
-        " WHERE tag_id = ? AND day = ?",
-        [(n, e, tag_ids[k], d) for (k, d), (n, e) in totals.daily.items()],
+def _subtract(conn: sqlite3.Connection, window_day: int | None) -> None:
+    """Take the share in temp.gone_* away; the posts themselves are gone already."""
+    conn.execute(
+        "UPDATE hashtag_daily SET posts = hashtag_daily.posts - g.posts,"
+        " engagement = hashtag_daily.engagement - g.engagement"
+        " FROM temp.gone_daily g WHERE hashtag_daily.tag_id = g.tag_id AND hashtag_daily.day = g.day"
     )
-    forms = [(n, tag_ids[k], form) for (k, form), n in totals.forms.items() if form]
-    conn.executemany(
-        "UPDATE hashtag_forms SET posts = posts - ? WHERE tag_id = ? AND form = ?", forms
+    conn.execute(
+        "UPDATE hashtag_forms SET posts = hashtag_forms.posts - g.posts FROM temp.gone_forms g"
+        " WHERE hashtag_forms.tag_id = g.tag_id AND hashtag_forms.form = g.form"
     )
-    conn.executemany(
-        "DELETE FROM hashtag_forms WHERE tag_id = ? AND form = ? AND posts <= 0",
-        [row[1:] for row in forms],
+    conn.execute(
+        "DELETE FROM hashtag_forms WHERE posts <= 0 AND (tag_id, form) IN"
+        " (SELECT tag_id, form FROM temp.gone_forms)"
     )
-    authors = [(n, tag_ids[k], author) for (k, author), (_, n) in totals.authors.items()]
-    conn.executemany(
-        "UPDATE hashtag_authors SET posts = posts - ? WHERE tag_id = ? AND author_id = ?", authors
-    )
-    # A person with no post left on a tag is no longer one of its people (the trigger keeps the
-    # per-day histogram in step); one with others keeps the last day stored.
-    conn.executemany(
-        "DELETE FROM hashtag_authors WHERE tag_id = ? AND author_id = ? AND posts <= 0",
-        [row[1:] for row in authors],
-    )
-    pairs = [(n, d, tag_ids[a], tag_ids[b]) for (d, a, b), n in totals.pairs.items()]
-    conn.executemany(
-        "UPDATE cooccur_days SET posts = posts - ? WHERE day = ? AND tag_id = ? AND other_id = ?",
-        pairs,
+    _people(conn)
+    conn.execute(
+        "UPDATE cooccur_days SET posts = cooccur_days.posts - g.posts FROM temp.gone_pairs g"
+        " WHERE cooccur_days.day = g.day AND cooccur_days.tag_id = g.tag_id"
+        " AND cooccur_days.other_id = g.other_id"
     )
     if window_day is None:
         return
-    in_window = [p for p in pairs if window_day - WINDOW_DAYS < p[1] <= window_day]
+    conn.execute(  # the window holds both directions
+        "UPDATE cooccur_window SET posts = cooccur_window.posts - g.posts FROM ("
+        " SELECT a, b, SUM(posts) AS posts FROM ("
+        "  SELECT tag_id AS a, other_id AS b, posts FROM temp.gone_pairs WHERE day > ?1 AND day <= ?2"
+        "  UNION ALL"
+        "  SELECT other_id, tag_id, posts FROM temp.gone_pairs WHERE day > ?1 AND day <= ?2)"
+        " GROUP BY a, b) g WHERE cooccur_window.tag_id = g.a AND cooccur_window.other_id = g.b",
+        (window_day - WINDOW_DAYS, window_day),
+    )
+
+
+def _people(conn: sqlite3.Connection) -> None:
+    """A person with no post left on a tag is no longer one of its people (the triggers keep the
+    per-day histogram in step); one with others has the last day of those, or of expired ones."""
+    gone = conn.execute(
+        "SELECT g.tag_id, g.author_id, g.last_day, g.posts FROM temp.gone_authors g"
+    ).fetchall()
     conn.executemany(
-        "UPDATE cooccur_window SET posts = posts - ? WHERE tag_id = ? AND other_id = ?",
-        [(n, a, b) for n, _, a, b in in_window] + [(n, b, a) for n, _, a, b in in_window],
+        "UPDATE hashtag_authors SET posts = posts - ? WHERE tag_id = ? AND author_id = ?",
+        [(posts, tag_id, author) for tag_id, author, _, posts in gone],
+    )
+    conn.executemany(
+        "DELETE FROM hashtag_authors WHERE tag_id = ? AND author_id = ? AND posts <= 0",
+        [(tag_id, author) for tag_id, author, _, _ in gone],
+    )
+    stale = []  # (tag, person) whose last day may have been the removed post's
+    for tag_id, author, removed_day, _ in gone:
+        row = conn.execute(
+            "SELECT last_day, expired_last_day FROM hashtag_authors"
+            " WHERE tag_id = ? AND author_id = ?",
+            (tag_id, author),
+        ).fetchone()
+        if row is not None and row[0] == removed_day:
+            stale.append((tag_id, author, row[1]))
+    if not stale:
+        return
+    conn.execute("DROP TABLE IF EXISTS temp.stale_people")
+    conn.execute(
+        "CREATE TEMP TABLE stale_people (tag_id, author_id, PRIMARY KEY (tag_id, author_id))"
+    )
+    conn.executemany("INSERT INTO temp.stale_people VALUES (?, ?)", [s[:2] for s in stale])
+    # One pass over the posts (there is no index by author: imports would pay for it on every
+    # post), not one search per person.
+    latest = {
+        (tag_id, author): day
+        for tag_id, author, day in conn.execute(
+            f"SELECT h.tag_id, p.author_id, {ordinal('MAX(p.day)')} FROM posts p"
+            " CROSS JOIN post_hashtags h ON h.post_id = p.id"
+            " WHERE p.author_id IN (SELECT author_id FROM temp.stale_people)"
+            " AND (h.tag_id, p.author_id) IN (SELECT tag_id, author_id FROM temp.stale_people)"
+            " GROUP BY h.tag_id, p.author_id"
+        )
+    }
+    conn.execute("DROP TABLE temp.stale_people")
+    conn.executemany(
+        "UPDATE hashtag_authors SET last_day = ? WHERE tag_id = ? AND author_id = ?",
+        [
+            (max(latest.get((tag_id, author), 0), expired_day), tag_id, author)
+            for tag_id, author, expired_day in stale
+        ],
     )

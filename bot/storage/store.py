@@ -11,6 +11,7 @@ from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
 from bot.storage.posts import PostWriter, SaveResult
+from bot.storage.recount import Recounts
 from bot.storage.source_state import SourceState
 from bot.storage.stats import StatsReader
 from bot.storage.tag_ids import TagIds
@@ -18,12 +19,16 @@ from bot.storage.tag_ids import TagIds
 __all__ = ["SaveResult", "Store", "StoreError"]
 
 
-class Store(PostWriter, StatsReader, DigestReads, ChannelState, SourceState, AccountStates):
+class Store(
+    PostWriter, StatsReader, DigestReads, ChannelState, SourceState, AccountStates, Recounts
+):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
     Where each part lives:
     - posts.py `PostWriter`: saving posts and authors with their aggregates, deletions,
       opt-outs, retention (removal.py undoes a post's share of the aggregates);
+    - recount.py `Recounts`: every aggregate recounted from stored posts, drift reported and
+      repaired (`hashtag-bot check`); the per-post shares removal and retention use;
     - stats.py `StatsReader`: what suggestions read: `tag_activity`, `cooccurring`,
       `seed_pair_posts`, `tags_in_text_matches`, `recent_posts` (cooccur.py keeps the
       30-day co-occurrence window they read);

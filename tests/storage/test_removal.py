@@ -81,3 +81,50 @@ def test_a_post_with_more_tags_than_are_paired_leaves_exactly_the_pairs_it_made(
     store.delete_posts([stuffed.id])
     assert store.cooccurring(["tag0"], TODAY) == {"tag1": 1}
     assert store.cooccurring(["tag11"], TODAY) == {}
+
+
+def test_a_refreshed_post_moves_engagement_and_its_removal_takes_away_what_is_counted(
+    store: Store,
+) -> None:
+    first = post("Scan results #LCSM", at=NOW, by=1, likes=2)
+    other = post("Support #LCSM", at=NOW, by=2, likes=3)
+    store.save_posts([first, other], [author(1), author(2)], now=NOW)
+    first.likes = 40  # collection reads it again a cycle later
+    store.save_posts([first], [author(1)], now=NOW)
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"].engagement == 43
+    store.delete_posts([first.id])  # then X says it was deleted
+    activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert (activity.posts, activity.engagement) == (1, 3)
+
+
+def test_deleting_a_persons_latest_post_moves_their_last_day_back(store: Store) -> None:
+    early = post("#LCSM", at=NOW, by=1, days_ago=40)
+    latest = post("#LCSM", at=NOW, by=1)
+    store.save_posts([early, latest], [author(1)], now=NOW)
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 1
+    store.delete_posts([latest.id])
+    assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 0  # not active this month
+    assert store.recount() == []
+
+
+def test_a_spelling_only_the_platform_names_leaves_with_its_post(store: Store) -> None:
+    tagged = post("New results today", at=NOW, by=1)
+    tagged.hashtags = ("LungCancer",)  # a Bluesky-style tag the text doesn't say
+    plain = post("#lungcancer", at=NOW, by=2)
+    store.save_posts([tagged, plain], [], now=NOW)
+    assert store.tag_activity(["lungcancer"], TODAY)["lungcancer"].forms == {
+        "LungCancer": 1,
+        "lungcancer": 1,
+    }
+    store.delete_posts([tagged.id])
+    assert store.tag_activity(["lungcancer"], TODAY)["lungcancer"].forms == {"lungcancer": 1}
+
+
+def test_counts_of_expired_posts_stay_when_their_account_is_forgotten_later(
+    store: Store, lcsm: list[str]
+) -> None:
+    store.expire_posts(before=NOW - timedelta(days=5))  # the 8-day-old post by x:u2 expires
+    store.opt_out("x:u2", "asked to be forgotten", now=NOW)
+    activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
+    assert (activity.posts, activity.authors, activity.engagement) == (2, 1, 5)
+    assert store.recount() == []
