@@ -35,3 +35,7 @@ def test_every_file_the_readme_points_to_exists() -> None:
     cited = set(re.findall(r"`(bot/[\w/]+\.py)[`:]", README))
     assert len(cited) > 10
     assert sorted(p for p in cited if not (root / p).is_file()) == []
+
+
+def test_the_readme_reads_as_one_document() -> None:
+    assert not re.search(r"^(<<<<<<<|=======|>>>>>>>)", README, re.M)  # no merge leftovers
