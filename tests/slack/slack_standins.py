@@ -23,6 +23,7 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 APP_TOKEN = "xapp-1-A0TEST-1234-abcdef"
 TEAM, CHANNEL, USER = "T0TRIALS", "C0RECRUIT", "U0ALICE"
+APP_ID = "A0HASHTAG"
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -77,6 +78,10 @@ class SlackStandIn:
     def api_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.path == f"/api/{method}"]
 
+    def since_start(self) -> list[Call]:
+        """Everything the bot asked of Slack after its start-up auth.test."""
+        return [c for c in self.calls if c.path != "/api/auth.test"]
+
     def replies(self, name: str = "r1") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.path == f"/respond/{name}"]
 
@@ -110,6 +115,8 @@ class SlackStandIn:
                 "team_id": TEAM,
                 "user_id": "U0BOT",
                 "bot_id": "B0BOT",
+                "app_id": APP_ID,
+                "app_name": "hashtag-bot",
                 "is_enterprise_install": False,
             }
             return Canned(200, body, {"X-OAuth-Scopes": self.scopes})
@@ -164,7 +171,7 @@ def socket_mode_server(
                 {
                     "type": "hello",
                     "num_connections": 1,
-                    "connection_info": {"app_id": "A0HASHTAG"},
+                    "connection_info": {"app_id": APP_ID},
                     "debug_info": {"host": "loopback", "approximate_connection_time": 3600},
                 }
             )
