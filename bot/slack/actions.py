@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -13,8 +14,11 @@ from bot.domain.calendar import day_label
 from bot.services import Services
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef, Message, answer, escape
 from bot.slack.channel import PEOPLE_ONLY, is_private_conversation, track_in_channel
+from bot.slack.deliveries import RecentKeys
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.messages import notice
+
+log = logging.getLogger("bot.slack")
 
 MAX_ANSWER_AGE_DAYS = 1  # awareness months and conference tags turn over; share today's answer
 OLD_BUTTON = (
@@ -33,6 +37,17 @@ def pressed(body: dict[str, Any]) -> tuple[str, str, str, str, AnswerRef | None]
     return user.get("id", ""), team, channel.get("id", ""), channel.get("name", ""), ref
 
 
+def press_of(body: dict[str, Any]) -> str | None:
+    """What is the same each time Slack delivers one press: the button, when it was pressed, by
+    whom, on which message in which channel (None if Slack didn't say when)."""
+    action = (body.get("actions") or [{}])[0]
+    if not action.get("action_ts"):
+        return None
+    user, _team, channel, _name, _ref = pressed(body)
+    message = (body.get("container") or {}).get("message_ts") or ""
+    return ":".join((action.get("action_id", ""), action["action_ts"], user, channel, message))
+
+
 def stale(ref: AnswerRef, services: Services) -> Message | None:
     age = (services.today() - ref.as_of).days
     if age <= MAX_ANSWER_AGE_DAYS:
@@ -44,8 +59,11 @@ def stale(ref: AnswerRef, services: Services) -> Message | None:
     )
 
 
-def share(services: Services, body: dict[str, Any], client: WebClient) -> Message:
-    """Post today's answer in the channel, attributed to the person who pressed the button."""
+def share(
+    services: Services, body: dict[str, Any], client: WebClient, presses: RecentKeys
+) -> Message | None:
+    """Post today's answer in the channel, attributed to the person who pressed the button:
+    once per press, however often Slack delivers it (None for a repeat: already answered)."""
     user, _team, channel, name, ref = pressed(body)
     if ref is None:
         return notice(OLD_BUTTON)
@@ -53,10 +71,16 @@ def share(services: Services, body: dict[str, Any], client: WebClient) -> Messag
         return notice(PEOPLE_ONLY.format(what="Sharing"))
     if (too_old := stale(ref, services)) is not None:
         return too_old
+    press = press_of(body)
+    if press is not None and not presses.first_time(press):
+        log.info("ignored a repeated Share press (%s)", press)
+        return None
     shared = answer(services.suggester.suggest(ref.query, today=services.today()), shared_by=user)
     try:
         client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **shared)
     except SlackClientError as err:
+        if press is not None:
+            presses.forget(press)  # nothing was posted: the same press may try again
         return notice(explain(err, doing=f"sharing an answer in {channel}"))
     return notice(f"Shared in <#{channel}>.")
 
@@ -71,9 +95,12 @@ def track(services: Services, body: dict[str, Any]) -> Message:
 
 
 def register(app: App, services: Services) -> None:
+    presses = RecentKeys()
+
     @answering_safely
     def share_answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        respond(**share(services, body, client), response_type="ephemeral", replace_original=False)
+        if (said := share(services, body, client, presses)) is not None:
+            respond(**said, response_type="ephemeral", replace_original=False)
 
     @answering_safely
     def track_answer(body: dict[str, Any], respond: Respond) -> None:

@@ -160,9 +160,11 @@ class SlackStandIn:
 
 @contextmanager
 def socket_mode_server(
-    envelopes: list[dict[str, Any]],
+    envelopes: list[dict[str, Any]], changed: threading.Condition | None = None
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A Socket Mode endpoint: says hello, sends each envelope, records what the app sends back."""
+    """A Socket Mode endpoint: says hello, sends each envelope, records what the app sends back
+    (and notifies `changed`, e.g. the Web API stand-in's, so a test can wait on it)."""
+    changed = changed or threading.Condition()
     received: list[dict[str, Any]] = []
 
     def session(connection: ServerConnection) -> None:
@@ -179,7 +181,9 @@ def socket_mode_server(
         for envelope in envelopes:
             connection.send(json.dumps(envelope))
         for message in connection:
-            received.append(json.loads(message))
+            with changed:
+                received.append(json.loads(message))
+                changed.notify_all()
 
     with serve(session, "127.0.0.1", 0) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
