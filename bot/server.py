@@ -90,8 +90,7 @@ def wsgi_app(
             refusal := signed.refusal(timestamp, signature, body, environ.get("CONTENT_TYPE", ""))
         ) is not None:
             return refuse(environ, start_response, refusal)
-        assert timestamp is not None and signature is not None  # refusal() checked both
-        if not signed.first_time(timestamp, signature):
+        if not signed.first_time(timestamp or "", signature or ""):  # both there: checked above
             log.warning(
                 "ignored a replayed request to %s from %s (timestamp %s seen before)",
                 EVENTS_PATH,
