@@ -197,7 +197,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     )
     store = Store(database(n_posts))
     app = create_app(build_services(settings, store))
-    server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0)
+    server = HttpServer(wsgi_app(app, health_of(store), SECRET), host="127.0.0.1", port=0)
     try:
         with server.running():
             parent.send(server.url)

@@ -15,6 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Settings
 from bot.slack import Services, register_all
+from bot.slack.deliveries import deliveries_gate
+from bot.slack.installation import Installation
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +43,38 @@ def create_web_client(settings: Settings, token: str | None = None) -> WebClient
 
 
 def create_app(
-    services: Services, *, client: WebClient | None = None, verify_token: bool = False
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    installation: Installation | None = None,
 ) -> App:
-    """The Bolt app. `verify_token=True` calls auth.test now (the runner does; tests need not).
+    """The Bolt app, serving `installation` (the runner's auth.test at start-up) and nobody else.
 
-    Requests over HTTP are checked against SLACK_SIGNING_SECRET; Socket Mode envelopes arrive
-    over the app-token connection and need no signature. Listeners ack inside the request
-    (process_before_response) and answer from a thread pool, so the ack never waits on work.
+    Without an installation (benchmarks), Bolt calls auth.test itself on the first request and
+    other workspaces are not told apart. Requests over HTTP are checked against
+    SLACK_SIGNING_SECRET (before this, by bot.signed_requests); Socket Mode envelopes arrive over
+    the app-token connection and need no signature. Either way a repeated delivery is acked and
+    dropped. Listeners ack inside the request (process_before_response) and answer from a thread
+    pool, so the ack never waits on work.
     """
+    client = client or create_web_client(services.settings)
+    token = client.token or ""
+    if installation is not None:  # the token comes from `authorize`; Bolt warns if both are given
+        client = WebClient(
+            base_url=client.base_url,
+            timeout=client.timeout,
+            logger=client.logger,
+            retry_handlers=client.retry_handlers,
+        )
     app = App(
         name="hashtag-bot",
-        client=client or create_web_client(services.settings),
+        client=client,
         signing_secret=services.settings.slack_signing_secret,
-        token_verification_enabled=verify_token,
+        # One auth.test at start-up is enough: Bolt's own would be a second call.
+        authorize=(lambda: installation.authorize(token)) if installation else None,
+        token_verification_enabled=False,
         request_verification_enabled=True,
+        before_authorize=deliveries_gate(installation),
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"

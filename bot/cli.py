@@ -19,6 +19,7 @@ import click
 from bot.clock import utc_now, utc_today
 from bot.config import ConfigError, Settings
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.log_redaction import redact_logs, secrets_of
 from bot.render.text import suggestion_text
 from bot.services import build_services
 from bot.services.suggestions import DEFAULT_LIMIT, MAX_LIMIT
@@ -98,6 +99,11 @@ def main() -> None:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    try:
+        secrets = secrets_of(Settings.from_env())
+    except ConfigError:  # the command itself says what is wrong; token shapes are still hidden
+        secrets = []
+    redact_logs(secrets)
 
 
 @main.command()

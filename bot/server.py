@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import signal
@@ -26,6 +27,8 @@ from bot.scheduling import create_scheduler
 from bot.services import build_services
 from bot.services.bluesky_stream import BlueskyListener
 from bot.services.collection import SOURCE_NAMES
+from bot.signed_requests import Refusal, SignedRequests
+from bot.slack.installation import Installation
 from bot.storage import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -35,24 +38,84 @@ HEALTH_PATH = "/healthz"
 READS = frozenset({"GET", "HEAD"})
 HTTP_THREADS = 16
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few KB; refuse anything absurd early
+REFUSED = {401: "401 Unauthorized", 413: "413 Payload Too Large"}
 
 
-def wsgi_app(app: App, health: Callable[[], dict[str, Any]]) -> WSGIApplication:
-    """POST /slack/events goes to Bolt (signature checked there); GET /healthz for the platform."""
+def wsgi_app(
+    app: App, health: Callable[[], dict[str, Any]], signing_secret: str
+) -> WSGIApplication:
+    """POST /slack/events goes to Bolt once bot.signed_requests has passed it; GET /healthz for
+    the platform; anything else is 404.
+
+    Refusals are one warning line each (no traceback, nothing of the body): the log stays
+    readable however much junk arrives.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    signed = SignedRequests(signing_secret)
+
+    def answer(start_response: StartResponse, status: str, body: bytes = b"") -> list[bytes]:
+        kind = "application/json" if body.startswith(b"{") else "text/plain; charset=utf-8"
+        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def refuse(
+        environ: WSGIEnvironment, start_response: StartResponse, refusal: Refusal
+    ) -> list[bytes]:
+        log.warning(
+            "refused a request to %s from %s: %s (%d)",
+            EVENTS_PATH,
+            environ.get("REMOTE_ADDR", "?"),
+            refusal.reason,
+            refusal.status,
+        )
+        return answer(start_response, REFUSED[refusal.status])
 
     def route(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in READS:
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method in READS:
             status = health()
-            body = json.dumps(status).encode()
             code = "200 OK" if status.get("ok") else "503 Service Unavailable"
-            start_response(
-                code, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            return answer(start_response, code, json.dumps(status).encode())
+        if path != EVENTS_PATH:
+            return answer(start_response, "404 Not Found", b"Not Found")
+        if method != "POST":
+            start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Length", "0")])
+            return [b""]
+        body = read_body(environ)
+        if body is None:
+            return refuse(environ, start_response, Refusal(413, "body over the size limit"))
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        if (
+            refusal := signed.refusal(timestamp, signature, body, environ.get("CONTENT_TYPE", ""))
+        ) is not None:
+            return refuse(environ, start_response, refusal)
+        if not signed.first_time(timestamp or "", signature or ""):  # both there: checked above
+            log.warning(
+                "ignored a replayed request to %s from %s (timestamp %s seen before)",
+                EVENTS_PATH,
+                environ.get("REMOTE_ADDR", "?"),
+                timestamp,
             )
-            return [body]
-        return slack(environ, start_response)
+            return answer(start_response, "200 OK")  # acknowledged, so a replayer learns nothing
+        return slack(
+            environ | {"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))},
+            start_response,
+        )
 
     return route
+
+
+def read_body(environ: WSGIEnvironment) -> bytes | None:
+    """The raw body, or None when it is over MAX_BODY_BYTES (then not read at all if declared)."""
+    try:
+        declared = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        return None
+    body: bytes = environ["wsgi.input"].read(declared if declared > 0 else MAX_BODY_BYTES + 1)
+    return None if len(body) > MAX_BODY_BYTES else body
 
 
 class HttpServer:
@@ -74,7 +137,9 @@ class HttpServer:
                 port=port,
                 threads=threads,
                 ident="hashtag-bot",
-                max_request_body_size=MAX_BODY_BYTES,
+                # Above this waitress answers 413 itself, from Content-Length, without reading
+                # or logging; between the two limits wsgi_app refuses with a log line.
+                max_request_body_size=2 * MAX_BODY_BYTES,
                 clear_untrusted_proxy_headers=True,
             )
         except OSError as err:
@@ -126,10 +191,11 @@ def health_of(store: Store) -> Callable[[], dict[str, Any]]:
     return health
 
 
-def check_bot_token(settings: Settings) -> None:
-    """Say clearly, before anything starts, that Slack rejects the token (never print it)."""
+def check_bot_token(settings: Settings) -> Installation:
+    """Say clearly, before anything starts, that Slack rejects the token (never print it);
+    otherwise the workspace and app it belongs to, the only ones the bot will serve."""
     try:
-        create_web_client(settings).auth_test()
+        return Installation.from_auth_test(create_web_client(settings).auth_test())
     except SlackApiError as err:
         code = err.response.get("error", "unknown_error")
         log.error("Slack rejected SLACK_BOT_TOKEN at start-up (%s)", code)
@@ -195,14 +261,16 @@ def run_bot(
     settings.require(
         "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"
     )
-    check_bot_token(settings)
+    installation = check_bot_token(settings)
+    log.info("serving Slack %s", installation)
     stop = stop or threading.Event()
     store = Store(settings.db_path)
     services = build_services(settings, store)
-    app = create_app(services, verify_token=True)
+    client = create_web_client(settings)  # the bot token's; Bolt's own client holds none
+    app = create_app(services, client=client, installation=installation)
     listener = BlueskyListener(settings, store, kb=services.kb)  # as it happens, not per cycle
     scheduler = create_scheduler(
-        services, sources=[n for n in SOURCE_NAMES if n != "bluesky"], slack=app.client
+        services, sources=[n for n in SOURCE_NAMES if n != "bluesky"], slack=client
     )
     handler: SocketModeHandler | None = None
     scheduler.start()
@@ -211,7 +279,7 @@ def run_bot(
         with stopping_on_sigterm(stop):
             if socket_mode:
                 handler = SocketModeHandler(
-                    app, app_token=settings.slack_app_token, web_client=app.client
+                    app, app_token=settings.slack_app_token, web_client=client
                 )
                 connect_socket_mode(handler)
                 log.info("hashtag-bot is running in Socket Mode")
@@ -221,7 +289,7 @@ def run_bot(
                     pass
             else:
                 server = HttpServer(
-                    wsgi_app(app, health_of(store)),
+                    wsgi_app(app, health_of(store), settings.slack_signing_secret),
                     host=host,
                     port=settings.port if port is None else port,
                     stopping=stop,

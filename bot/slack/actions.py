@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -9,54 +10,50 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.domain.calendar import day_label
 from bot.services import Services
-from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, AnswerRef, Message, answer, escape
+from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, Message, answer
+from bot.slack.buttons import OLD_BUTTON, pressed, stale
 from bot.slack.channel import PEOPLE_ONLY, is_private_conversation, track_in_channel
+from bot.slack.deliveries import RecentKeys
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.messages import notice
 
-MAX_ANSWER_AGE_DAYS = 1  # awareness months and conference tags turn over; share today's answer
-OLD_BUTTON = (
-    "That button belongs to an answer I can't read any more (it may be from an older version "
-    "of the bot). Run `/hashtag` again for a fresh one."
-)
+log = logging.getLogger("bot.slack")
 
 
-def pressed(body: dict[str, Any]) -> tuple[str, str, str, str, AnswerRef | None]:
-    """(user, team, channel id, channel name, what the button remembers) from a block_actions body."""
-    actions = body.get("actions") or [{}]
-    user = body.get("user") or {}
-    channel = body.get("channel") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    ref = AnswerRef.decode(actions[0].get("value"))
-    return user.get("id", ""), team, channel.get("id", ""), channel.get("name", ""), ref
-
-
-def stale(ref: AnswerRef, services: Services) -> Message | None:
-    age = (services.today() - ref.as_of).days
-    if age <= MAX_ANSWER_AGE_DAYS:
+def press_of(body: dict[str, Any]) -> str | None:
+    """What is the same each time Slack delivers one press: the button, when it was pressed, by
+    whom, on which message in which channel (None if Slack didn't say when)."""
+    action = (body.get("actions") or [{}])[0]
+    if not action.get("action_ts"):
         return None
-    day = day_label(ref.as_of)
-    return notice(
-        f"That answer is from {day}, and hashtags change with awareness months and conferences. "
-        f"Ask again for today's: `/hashtag {escape(ref.query)}`"
-    )
+    user, _team, channel, _name, _ref = pressed(body)
+    message = (body.get("container") or {}).get("message_ts") or ""
+    return ":".join((action.get("action_id", ""), action["action_ts"], user, channel, message))
 
 
-def share(services: Services, body: dict[str, Any], client: WebClient) -> Message:
-    """Post today's answer in the channel, attributed to the person who pressed the button."""
+def share(
+    services: Services, body: dict[str, Any], client: WebClient, presses: RecentKeys
+) -> Message | None:
+    """Post today's answer in the channel, attributed to the person who pressed the button:
+    once per press, however often Slack delivers it (None for a repeat: already answered)."""
     user, _team, channel, name, ref = pressed(body)
     if ref is None:
         return notice(OLD_BUTTON)
     if is_private_conversation(channel, name):
         return notice(PEOPLE_ONLY.format(what="Sharing"))
-    if (too_old := stale(ref, services)) is not None:
+    if (too_old := stale(ref, services.today())) is not None:
         return too_old
+    press = press_of(body)
+    if press is not None and not presses.first_time(press):
+        log.info("ignored a repeated Share press (%s)", press)
+        return None
     shared = answer(services.suggester.suggest(ref.query, today=services.today()), shared_by=user)
     try:
         client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **shared)
     except SlackClientError as err:
+        if press is not None:
+            presses.forget(press)  # nothing was posted: the same press may try again
         return notice(explain(err, doing=f"sharing an answer in {channel}"))
     return notice(f"Shared in <#{channel}>.")
 
@@ -71,9 +68,12 @@ def track(services: Services, body: dict[str, Any]) -> Message:
 
 
 def register(app: App, services: Services) -> None:
+    presses = RecentKeys()
+
     @answering_safely
     def share_answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        respond(**share(services, body, client), response_type="ephemeral", replace_original=False)
+        if (said := share(services, body, client, presses)) is not None:
+            respond(**said, response_type="ephemeral", replace_original=False)
 
     @answering_safely
     def track_answer(body: dict[str, Any], respond: Respond) -> None:

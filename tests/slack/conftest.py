@@ -8,8 +8,9 @@ from slack_bolt import App
 from bot.app import close_app, create_app
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
-from bot.server import HttpServer, health_of, wsgi_app
+from bot.server import HttpServer, check_bot_token, health_of, wsgi_app
 from bot.services import build_services
+from bot.slack.installation import Installation
 from bot.storage import Store
 from tests.factories import NOW
 from tests.slack.slack_payloads import Bot
@@ -33,15 +34,26 @@ def settings(slack_api: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, store: Store, kb: KnowledgeBase) -> Iterator[App]:
-    bolt = create_app(build_services(settings, store, kb=kb, clock=lambda: NOW))
+def installation(settings: Settings) -> Installation:
+    """The workspace and app the bot serves, from the stand-in's auth.test as at start-up."""
+    return check_bot_token(settings)
+
+
+@pytest.fixture
+def app(
+    settings: Settings, store: Store, kb: KnowledgeBase, installation: Installation
+) -> Iterator[App]:
+    services = build_services(settings, store, kb=kb, clock=lambda: NOW)
+    bolt = create_app(services, installation=installation)
     yield bolt
     close_app(bolt)
 
 
 @pytest.fixture
 def bot(app: App, store: Store, slack_api: SlackStandIn) -> Iterator[Bot]:
-    server = HttpServer(wsgi_app(app, health_of(store)), host="127.0.0.1", port=0, threads=8)
+    server = HttpServer(
+        wsgi_app(app, health_of(store), SIGNING_SECRET), host="127.0.0.1", port=0, threads=8
+    )
     with server.running():
         yield Bot(server.url, slack_api)
 

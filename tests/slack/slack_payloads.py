@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import itertools
 import json
 import time
 import urllib.error
@@ -10,18 +13,46 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from slack_sdk.signature import SignatureVerifier
+from tests.slack.slack_standins import (
+    APP_ID,
+    CHANNEL,
+    FORM,
+    SIGNING_SECRET,
+    TEAM,
+    USER,
+    SlackStandIn,
+)
 
-from tests.slack.slack_standins import CHANNEL, FORM, SIGNING_SECRET, TEAM, USER, SlackStandIn
+_serial = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """Slack gives every slash command and interaction its own trigger_id."""
+    return f"13345224609.738474920.{next(_serial):031x}"
 
 
 def signed(
-    body: str, *, secret: str = SIGNING_SECRET, at: float | None = None, kind: str = FORM
+    body: str | bytes,
+    *,
+    secret: str = SIGNING_SECRET,
+    at: float | None = None,
+    kind: str = FORM,
+    retry: int | None = None,
 ) -> dict[str, str]:
-    """Headers as Slack sends them: v0 HMAC-SHA256 of 'v0:timestamp:body' with the signing secret."""
+    """Headers as Slack sends them: v0 HMAC-SHA256 of 'v0:timestamp:body' with the signing secret
+    (and X-Slack-Retry-Num / -Reason when Slack delivers again)."""
     timestamp = str(int(time.time() if at is None else at))
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body) or ""
-    return {
+    raw = body.encode() if isinstance(body, str) else body
+    signature = (
+        "v0="
+        + hmac.new(
+            secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256
+        ).hexdigest()
+    )
+    again = {} if retry is None else {"X-Slack-Retry-Num": str(retry)}
+    if retry is not None:
+        again["X-Slack-Retry-Reason"] = "http_timeout"
+    return again | {
         "Content-Type": kind,
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": signature,
@@ -35,10 +66,12 @@ def slash_payload(
     channel: str = CHANNEL,
     channel_name: str = "recruitment",
     user: str = USER,
+    team: str = TEAM,
+    app: str = APP_ID,
 ) -> dict[str, str]:
     return {
         "token": "legacy-verification-token",
-        "team_id": TEAM,
+        "team_id": team,
         "team_domain": "trials",
         "channel_id": channel,
         "channel_name": channel_name,
@@ -46,10 +79,10 @@ def slash_payload(
         "user_name": "alice",
         "command": "/hashtag",
         "text": text,
-        "api_app_id": "A0HASHTAG",
+        "api_app_id": app,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": trigger_id(),
     }
 
 
@@ -64,13 +97,16 @@ def action_payload(
     *,
     channel: str = CHANNEL,
     channel_name: str = "recruitment",
+    team: str = TEAM,
+    action_ts: str | None = None,
 ) -> dict[str, Any]:
+    """A button press as Slack sends it; each press has its own action_ts and trigger_id."""
     return {
         "type": "block_actions",
-        "api_app_id": "A0HASHTAG",
+        "api_app_id": APP_ID,
         "token": "legacy-verification-token",
-        "user": {"id": USER, "username": "alice", "name": "alice", "team_id": TEAM},
-        "team": {"id": TEAM, "domain": "trials"},
+        "user": {"id": USER, "username": "alice", "name": "alice", "team_id": team},
+        "team": {"id": team, "domain": "trials"},
         "enterprise": None,
         "is_enterprise_install": False,
         "container": {
@@ -80,7 +116,7 @@ def action_payload(
             "is_ephemeral": True,
         },
         "channel": {"id": channel, "name": channel_name},
-        "trigger_id": "1.2.abc",
+        "trigger_id": trigger_id(),
         "state": {"values": {}},
         "response_url": response_url,
         "actions": [
@@ -90,7 +126,7 @@ def action_payload(
                 "block_id": "hashtag_answer",
                 "value": value,
                 "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
-                "action_ts": "1795000001.000300",
+                "action_ts": action_ts or f"1795000001.{next(_serial):06d}",
             }
         ],
     }
@@ -102,14 +138,15 @@ def action_body(action_id: str, value: str, response_url: str, **where: str) -> 
     )
 
 
-def home_opened_body(user: str = USER) -> str:
+def home_opened_body(user: str = USER, *, event_id: str | None = None) -> str:
+    """An app_home_opened event; Slack's retries of one event keep its event_id."""
     return json.dumps(
         {
             "token": "legacy-verification-token",
             "team_id": TEAM,
-            "api_app_id": "A0HASHTAG",
+            "api_app_id": APP_ID,
             "type": "event_callback",
-            "event_id": "Ev0HOME",
+            "event_id": event_id or f"Ev0HOME{next(_serial)}",
             "event_time": 1795000000,
             "event": {
                 "type": "app_home_opened",
@@ -131,9 +168,10 @@ def home_opened_body(user: str = USER) -> str:
     )
 
 
-def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str, float]:
+def post(url: str, body: str | bytes, headers: dict[str, str]) -> tuple[int, str, float]:
     """(status, body, seconds) of one POST; HTTP errors are answers too."""
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -150,9 +188,13 @@ class Bot:
     url: str
     slack: SlackStandIn
 
+    def send(self, body: str | bytes, headers: dict[str, str]) -> tuple[int, str, float]:
+        """Any POST to /slack/events, as Slack or anyone else might send it."""
+        return post(self.url + "/slack/events", body, headers)
+
     def command(self, text: str, reply_to: str = "r1", **where: str) -> tuple[int, str, float]:
         body = slash_body(text, self.slack.response_url(reply_to), **where)
-        return post(self.url + "/slack/events", body, signed(body))
+        return self.send(body, signed(body))
 
     def press(
         self, action_id: str, value: str, reply_to: str = "r1", **where: str

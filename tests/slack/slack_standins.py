@@ -23,6 +23,7 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 APP_TOKEN = "xapp-1-A0TEST-1234-abcdef"
 TEAM, CHANNEL, USER = "T0TRIALS", "C0RECRUIT", "U0ALICE"
+APP_ID = "A0HASHTAG"
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -88,6 +89,10 @@ class SlackStandIn:
     def api_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.path == f"/api/{method}"]
 
+    def since_start(self) -> list[Call]:
+        """Everything the bot asked of Slack after its start-up auth.test."""
+        return [c for c in self.calls if c.path != "/api/auth.test"]
+
     def replies(self, name: str = "r1") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.path == f"/respond/{name}"]
 
@@ -121,6 +126,8 @@ class SlackStandIn:
                 "team_id": TEAM,
                 "user_id": "U0BOT",
                 "bot_id": "B0BOT",
+                "app_id": APP_ID,
+                "app_name": "hashtag-bot",
                 "is_enterprise_install": False,
             }
             return Canned(200, body, {"X-OAuth-Scopes": self.scopes})
@@ -170,9 +177,11 @@ class SlackStandIn:
 
 @contextmanager
 def socket_mode_server(
-    envelopes: list[dict[str, Any]],
+    envelopes: list[dict[str, Any]], changed: threading.Condition | None = None
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A Socket Mode endpoint: says hello, sends each envelope, records what the app sends back."""
+    """A Socket Mode endpoint: says hello, sends each envelope, records what the app sends back
+    (and notifies `changed`, e.g. the Web API stand-in's, so a test can wait on it)."""
+    changed = changed or threading.Condition()
     received: list[dict[str, Any]] = []
 
     def session(connection: ServerConnection) -> None:
@@ -181,7 +190,7 @@ def socket_mode_server(
                 {
                     "type": "hello",
                     "num_connections": 1,
-                    "connection_info": {"app_id": "A0HASHTAG"},
+                    "connection_info": {"app_id": APP_ID},
                     "debug_info": {"host": "loopback", "approximate_connection_time": 3600},
                 }
             )
@@ -189,7 +198,9 @@ def socket_mode_server(
         for envelope in envelopes:
             connection.send(json.dumps(envelope))
         for message in connection:
-            received.append(json.loads(message))
+            with changed:
+                received.append(json.loads(message))
+                changed.notify_all()
 
     with serve(session, "127.0.0.1", 0) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-from bot.server import EVENTS_PATH
+import pytest
+
+from bot.server import EVENTS_PATH, MAX_BODY_BYTES
 from bot.slack.blocks import EXPLAIN_ACTION, MORE_ACTION, SHARE_ACTION, TRACK_ACTION
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot, post, signed, slash_body
+from tests.slack.slack_standins import FORM
 
 SLACK_ACK_LIMIT_S = 3.0
 
@@ -92,3 +97,81 @@ def test_slacks_request_url_check_gets_its_challenge_back(bot: Bot) -> None:
     )
     status, answer, _ = post(bot.url + EVENTS_PATH, body, signed(body, kind="application/json"))
     assert status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY" in answer
+
+
+REFUSAL_LOGGER = "bot.server"
+
+
+def refusals(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == REFUSAL_LOGGER]
+
+
+UNSIGNED = {"Content-Type": FORM}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "reason"),
+    [
+        (b"\xff\xfe junk \xc3", {}, "body is not UTF-8"),
+        (b"\xff\xfe junk \xc3", UNSIGNED, "unsigned"),
+        ("text=junk", {"X-Slack-Request-Timestamp": "soon"}, "not a number"),
+        ("text=junk", {"X-Slack-Request-Timestamp": "\u00b9\u00b2\u00b3"}, "not a number"),
+        ('{"type": "event_callback", "event": {"junk"', {}, "not a JSON object"),
+        ('["junk"]', {}, "not a JSON object"),
+        ("payload=%7Bjunk", {}, "payload is not a JSON object"),
+        ("junk=1&&&=", {}, "not a form"),
+        ("[" * 100_000 + "junk", {}, "not a JSON object"),
+    ],
+    ids=[
+        "signed-invalid-utf8",
+        "unsigned-invalid-utf8",
+        "word-timestamp",
+        "superscript-digit-timestamp",
+        "signed-broken-json",
+        "signed-json-list",
+        "signed-broken-payload",
+        "signed-broken-form",
+        "signed-deep-nesting",
+    ],
+)
+def test_junk_is_refused_with_401_and_one_log_line_before_bolt_sees_it(
+    bot: Bot,
+    drain: Callable[[], None],
+    caplog: pytest.LogCaptureFixture,
+    body: str | bytes,
+    headers: dict[str, str],
+    reason: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    kind = "application/json" if body[:1] in ("{", "[") else FORM
+    sent = headers if headers is UNSIGNED else signed(body, kind=kind) | headers
+    status, answer, _ = bot.send(body, sent)
+    assert status == 401 and answer == ""
+    drain()
+    (line,) = refusals(caplog)
+    assert line.levelno == logging.WARNING and line.exc_info is None
+    assert reason in line.getMessage() and "(401)" in line.getMessage()
+    assert "Traceback" not in caplog.text and "junk" not in caplog.text  # nothing of the body
+    assert not [r for r in caplog.records if r.name.startswith("slack_bolt")]
+    assert bot.slack.since_start() == []
+
+
+def test_an_oversized_body_gets_413_and_one_log_line(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = "text=" + "x" * (MAX_BODY_BYTES + 10)
+    status, _, _ = bot.send(body, signed(body))
+    assert status == 413
+    (line,) = refusals(caplog)
+    assert "over the size limit (413)" in line.getMessage() and line.exc_info is None
+    assert bot.slack.since_start() == []
+
+
+def test_only_post_reaches_the_events_path(bot: Bot) -> None:
+    request = urllib.request.Request(bot.url + EVENTS_PATH, method="GET")
+    try:
+        urllib.request.urlopen(request, timeout=5)
+    except urllib.error.HTTPError as err:
+        assert err.code == 405 and err.headers["Allow"] == "POST"
+    else:
+        raise AssertionError("GET /slack/events was answered")

@@ -13,11 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.clock import utc_today
 from bot.config import ConfigError, Settings
 from bot.server import run_bot
+from bot.slack.blocks import SHARE_ACTION, AnswerRef
+from bot.slack.deliveries import ELSEWHERE
 from bot.storage import Store
 from tests.slack.slack_messages import assert_valid_message, block_text
-from tests.slack.slack_payloads import Bot, slash_payload
+from tests.slack.slack_payloads import Bot, action_payload, slash_payload
 from tests.slack.slack_standins import APP_TOKEN, CHANNEL, SlackStandIn, socket_mode_server
 
 ENVELOPE_ID = "1d3c6f1e-5c28-4d6a-9c3e-cc5b0e2f4a11"
@@ -62,7 +65,7 @@ def test_socket_mode_acks_the_envelope_and_answers_at_the_response_url(
         "accepts_response_payload": True,
         "payload": slash_payload("lung cancer", slack_api.response_url()),
     }
-    with socket_mode_server([envelope]) as (ws_url, received):
+    with socket_mode_server([envelope], slack_api.changed) as (ws_url, received):
         slack_api.ws_url = ws_url
         with running(run_settings, http=False) as where:
             assert where == "socket mode"
@@ -81,6 +84,7 @@ def test_http_mode_runner_serves_signed_commands_and_keeps_topics_in_the_databas
     with running(run_settings, http=True) as url:
         bot = Bot(url, slack_api)
         assert "now tracks *Lung cancer*" in bot.ask("track lung cancer")["text"]
+    assert len(slack_api.api_calls("auth.test")) == 1  # the start-up check; Bolt asks no more
     store = Store(run_settings.db_path)
     try:
         assert [t.topic for t in store.topics(CHANNEL)] == ["Lung cancer"]
@@ -113,3 +117,49 @@ def test_socket_mode_with_a_rejected_app_token_says_what_to_fix(
     slack_api.fail("apps.connections.open", "invalid_auth")
     with pytest.raises(ConfigError, match=r"SLACK_APP_TOKEN \(invalid_auth\).*connections:write"):
         run_bot(run_settings, http=False, stop=threading.Event())
+
+
+def test_socket_mode_shares_once_when_slack_delivers_one_press_twice(
+    run_settings: Settings, slack_api: SlackStandIn
+) -> None:
+    value = AnswerRef("lung cancer", utc_today()).encode()
+    press = action_payload(SHARE_ACTION, value, slack_api.response_url("share"))
+    envelopes = [
+        {"envelope_id": f"press-{n}", "type": "interactive", "accepts_response_payload": False}
+        | {"payload": press}
+        for n in (1, 2)
+    ]
+    with socket_mode_server(envelopes, slack_api.changed) as (ws_url, received):
+        slack_api.ws_url = ws_url
+        with running(run_settings, http=False):
+            slack_api.reply("share", timeout=10)
+            slack_api.wait_for(
+                lambda: {m.get("envelope_id") for m in received} >= {"press-1", "press-2"}
+            )
+    # Stopped: every answer started has finished, so these counts are final.
+    assert len(slack_api.api_calls("chat.postMessage")) == 1
+    assert [r["text"] for r in slack_api.replies("share")] == [f"Shared in <#{CHANNEL}>."]
+
+
+def test_socket_mode_acknowledges_another_workspaces_command_without_applying_it(
+    run_settings: Settings, slack_api: SlackStandIn
+) -> None:
+    envelope = {
+        "envelope_id": ENVELOPE_ID,
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": slash_payload("track lung cancer", slack_api.response_url(), team="T0OTHER"),
+    }
+    with socket_mode_server([envelope], slack_api.changed) as (ws_url, received):
+        slack_api.ws_url = ws_url
+        with running(run_settings, http=False):
+            (ack,) = slack_api.wait_for(
+                lambda: [m for m in received if m.get("envelope_id") == ENVELOPE_ID]
+            )
+    assert ack["payload"]["text"] == ELSEWHERE
+    assert slack_api.replies() == []
+    store = Store(run_settings.db_path)
+    try:
+        assert store.topics() == []
+    finally:
+        store.close()
