@@ -331,6 +331,7 @@ def digest(
     from bot.render.text import digest_text
     from bot.services.delivery import deliver_digests, introduced_by
     from bot.services.digests import MAX_TOPIC_CHARS, TopicSpec, as_of_moment, tracked_topics
+    from bot.services.schedules import channel_clocks
 
     if bool(channel_id) == bool(topics):
         raise click.UsageError(
@@ -354,12 +355,14 @@ def digest(
         if posting and channel_id:
             from bot.app import create_web_client
 
+            clock = channel_clocks(store, settings.digest_hour).get(channel_id)
+            day = as_of or (clock.schedule.local_day(now) if clock else now.date())
             (delivery,) = deliver_digests(
                 store,
                 services.digester,
                 create_web_client(settings),
                 now=now,
-                channels=[channel_id],
+                days={channel_id: day},
             )
             if delivery.digest is not None and (as_json or as_blocks):
                 click.echo(_digest_output(delivery.digest, as_json=as_json))
@@ -399,3 +402,33 @@ def backup(path: Path) -> None:
     with opened_store(settings) as store:
         size = store.backup(path)
     click.echo(f"Backed up {settings.db_path} to {path} ({size / 1_000_000:,.1f} MB).")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the schedules as JSON.")
+@click.option(
+    "--as-of",
+    callback=parse_moment,
+    metavar="DATETIME",
+    help="Next runs after this moment (ISO 8601; UTC unless it names an offset).",
+)
+@friendly_errors
+def schedule(as_json: bool, as_of: datetime | None) -> None:
+    """Each tracking channel's digest schedule and its next run."""
+    from bot.services.schedules import channel_clocks
+
+    settings = Settings.from_env()
+    now = as_of or utc_now()
+    with opened_store(settings) as store:
+        clocks = channel_clocks(store, settings.digest_hour)
+    rows = [clock.as_json(now) for clock in clocks.values()]
+    if as_json:
+        click.echo(json.dumps({"channels": rows}, indent=2))
+        return
+    if not rows:
+        click.echo("No channel tracks a topic yet, so no digest is scheduled.")
+        return
+    for clock, row in zip(clocks.values(), rows, strict=True):
+        chosen = "" if clock.chosen else " (the default: set one with /hashtag digest …)"
+        when = clock.schedule.describe()
+        click.echo(f"{row['channel']}: {when}; next {row['next_utc'] or '-'}{chosen}")

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
-from bot.config import Settings
 from bot.services import Services
 from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle, tracked_queries
 from bot.services.compliance import ComplianceReport, compliance_step
 from bot.services.delivery import Delivery, deliver_digests
+from bot.services.schedules import due as due_channels
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,30 @@ def ingest_job(services: Services, names: Sequence[str] = SOURCE_NAMES) -> Cycle
     return report
 
 
-def digest_job(services: Services, client: WebClient) -> list[Delivery]:
-    """Today's digest to every channel that tracks a topic and hasn't had it yet."""
-    store = services.store
-    deliveries = deliver_digests(store, services.digester, client, now=services.now())
-    for delivery in deliveries:  # hourly re-runs skip channels served already: no news there
+RETRY_AFTER = timedelta(hours=1)  # a digest Slack refused is tried again an hour later
+
+
+def digest_job(
+    services: Services, client: WebClient, tried: dict[tuple[str, date], datetime] | None = None
+) -> list[Delivery]:
+    """Every minute: the digests whose time has come on their channel's own clock, once each.
+
+    `tried` remembers when each channel's digest for a day was last attempted, so one Slack
+    refused waits an hour before the next try instead of a minute.
+    """
+    store, now = services.store, services.now()
+    tried = {} if tried is None else tried
+    due = {
+        channel: day
+        for channel, day in due_channels(store, services.settings.digest_hour, now).items()
+        if now - tried.get((channel, day), datetime.min.replace(tzinfo=UTC)) >= RETRY_AFTER
+    }
+    if not due:
+        return []
+    for channel, day in due.items():
+        tried[(channel, day)] = now
+    deliveries = deliver_digests(store, services.digester, client, now=now, days=due)
+    for delivery in deliveries:
         level = (
             logging.WARNING
             if delivery.error
@@ -74,15 +93,8 @@ def digest_job(services: Services, client: WebClient) -> list[Delivery]:
         said = f"posted to {len(posted)} channel{'s' * (len(posted) != 1)}"
         if failed:
             said += "; not posted to " + "; ".join(f"{d.channel_id}: {d.error}" for d in failed)
-        store.set_health("digests", not failed, said, now=services.now())
+        store.set_health("digests", not failed, said, now=now)
     return deliveries
-
-
-def first_digest_run(settings: Settings, now: datetime) -> datetime:
-    """Today's digest hour, or a minute from now when the bot starts after it (a restart
-    mid-afternoon still delivers today's digest; channels that had it are skipped)."""
-    today_at = now.replace(hour=settings.digest_hour, minute=0, second=0, microsecond=0)
-    return today_at if today_at > now else now + timedelta(minutes=1)
 
 
 def create_scheduler(
@@ -141,13 +153,11 @@ def create_scheduler(
     if slack is not None:
         scheduler.add_job(
             digest_job,
-            "cron",  # hourly until midnight: a channel Slack refused is tried again once fixed
-            hour=f"{settings.digest_hour}-23",
-            minute=0,
-            next_run_time=first_digest_run(settings, clock()),
-            misfire_grace_time=3600,
-            args=[services, slack],
+            "interval",  # each channel's own clock is read every minute: see services/schedules
+            minutes=1,
+            next_run_time=clock() + timedelta(seconds=20),  # a missed run goes out soon after start
+            args=[services, slack, {}],
             id="digest",
-            name="post each tracking channel's digest from DIGEST_HOUR (UTC)",
+            name="post each tracking channel's digest at its own time",
         )
     return scheduler

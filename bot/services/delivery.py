@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -72,14 +72,14 @@ def deliver_digests(
     client: WebClient,
     *,
     now: datetime,
-    channels: Collection[str] | None = None,
+    days: Mapping[str, date] | None = None,
 ) -> list[Delivery]:
-    """Today's digest for every tracking channel (or those named) that hasn't had it yet."""
+    """The digest for each channel's day (its own local day; by default every tracking channel,
+    today in UTC), unless that channel already had it."""
     tracked = tracked_topics(store)
-    wanted = list(tracked) if channels is None else list(channels)
-    day = now.date()
+    wanted = dict(days) if days is not None else dict.fromkeys(tracked, now.date())
     due, resumed, done = {}, [], []
-    for channel in wanted:
+    for channel, day in wanted.items():
         if channel not in tracked:
             done.append(Delivery(channel, skipped=NO_TOPICS))
         elif store.digest_delivered(channel, day):
@@ -89,23 +89,31 @@ def deliver_digests(
         else:
             due[channel] = tracked[channel]
     digests = digester.for_channels(due, now=now) if due else {}
-    for channel, digest in digests.items():
+    for channel, built in digests.items():
+        day = wanted[channel]
+        digest = replace(built, as_of=day)  # the channel's own day, in its title
         planned = [
             (message, {topic_key(t.topic): [a.author_id for a in t.new_advocates] for t in shown})
             for message, shown in digest_pages(digest)
         ]
         store.plan_digest_parts(channel, day, planned, now=now)
-        done.append(send_parts(store, client, channel, now=now, digest=digest))
+        done.append(send_parts(store, client, channel, day, now=now, digest=digest))
     for channel in resumed:
-        done.append(send_parts(store, client, channel, now=now))
+        done.append(send_parts(store, client, channel, wanted[channel], now=now))
     return done
 
 
 def send_parts(
-    store: Store, client: WebClient, channel: str, *, now: datetime, digest: Digest | None = None
+    store: Store,
+    client: WebClient,
+    channel: str,
+    day: date,
+    *,
+    now: datetime,
+    digest: Digest | None = None,
 ) -> Delivery:
-    """Post the parts of today's digest that Slack has not taken yet, in order."""
-    day = now.date()
+    """Post the parts of the day's digest that Slack has not taken yet, in order: the first in
+    the channel, the rest in its thread."""
     parts = store.digest_parts(channel, day)
     topics = len(digest.topics) if digest else sum(len(p.introduced) for p in parts)
     delivery = Delivery(channel, topics=topics, digest=digest)
@@ -129,11 +137,13 @@ def send_parts(
         if not store.claim_digest_part(part, me, now=now):
             delivery.skipped = "another run is posting it now"
             return delivery
+        thread = parts[0].ts if part.part > 0 and parts[0].state == "posted" else None
         try:
             response = client.chat_postMessage(
                 channel=channel,
                 text=part.payload["text"],
                 blocks=part.payload["blocks"],
+                thread_ts=thread,
                 unfurl_links=False,  # a digest with three link previews buries its own content
                 unfurl_media=False,
             )
@@ -142,7 +152,10 @@ def send_parts(
             delivery.error = _slack_problem(err, channel)
             log.warning("digest for %s: %s", channel, delivery.error)
             return delivery
-        store.settle_digest_part(part, "posted", now=now, ts=str(response.get("ts") or ""))
+        ts = str(response.get("ts") or "")
+        store.settle_digest_part(part, "posted", now=now, ts=ts)
+        if part.part == 0:  # the thread hangs from it
+            parts[0] = replace(parts[0], state="posted", ts=ts)
         delivery.messages += 1
         delivery.introduced += sum(len(ids) for ids in part.introduced.values())
     parts = store.digest_parts(channel, day)

@@ -6,7 +6,10 @@ Direct and group messages between people are refused here, once, for every liste
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from bot.domain.calendar import day_label
+from bot.domain.schedules import Schedule, ScheduleError, parse_schedule
 from bot.domain.text import clean_text
 from bot.services import Services
 from bot.services.digests import MAX_TOPIC_CHARS
@@ -114,3 +117,46 @@ def mute_in_channel(
             f"`/hashtag unmute @{escape(handle)}` undoes it."
         )
     return notice(f"{shown} is already muted in <#{channel_id}>.")
+
+
+def when_line(schedule: Schedule, now: datetime) -> str:
+    """ "daily at 09:00 America/New_York; next Mon 7 Dec 09:00 (14:00 UTC)"."""
+    next_run = schedule.next_run(now)
+    if next_run is None:
+        return "off"
+    local = next_run.astimezone(schedule.zone)
+    utc = "" if schedule.timezone == "UTC" else f" ({next_run:%H:%M} UTC)"
+    return f"{schedule.describe()}; next {local:%a} {day_label(local.date())} {local:%H:%M}{utc}"
+
+
+def schedule_in_channel(services: Services, channel_id: str, text: str, *, user: str) -> Message:
+    """`/hashtag digest daily 09:00 America/New_York`: the channel's digest on its own clock."""
+    try:
+        schedule = parse_schedule(text)
+    except ScheduleError as err:
+        return notice(
+            f"{escape(str(err))} For example `/hashtag digest weekdays 08:00 Europe/London`,"
+            " `/hashtag digest weekly monday 08:30 Asia/Tokyo` or `/hashtag digest off`."
+        )
+    services.store.set_schedule(channel_id, schedule, by=user, now=services.now())
+    if schedule.cadence == "off":
+        return notice(
+            f"<#{channel_id}> gets no digest now. `/hashtag digest daily 09:00 <your zone>`"
+            " turns it back on."
+        )
+    return notice(f"<#{channel_id}> gets its digest {escape(when_line(schedule, services.now()))}.")
+
+
+def alerts_in_channel(services: Services, channel_id: str, text: str, *, user: str) -> Message:
+    """`/hashtag alerts on|off`: messages between digests when a community lights up."""
+    choice = text.strip().casefold()
+    if choice not in {"on", "off"}:
+        return notice("Say `/hashtag alerts on` or `/hashtag alerts off`.")
+    services.store.set_alerts(channel_id, choice == "on", by=user, now=services.now())
+    if choice == "off":
+        return notice(f"<#{channel_id}> gets no alerts between digests now.")
+    return notice(
+        f"<#{channel_id}> gets an alert when a tracked topic lights up between digests: a burst "
+        "of posts, a tag taking off, a conversation gathering people. A few a day at most, "
+        "never at night in the channel's time zone."
+    )

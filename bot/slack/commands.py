@@ -10,19 +10,31 @@ from slack_bolt import App, Respond
 
 from bot.services import Services
 from bot.services.digests import tracked_topics
-from bot.slack.blocks import Message, answer, context
+from bot.services.schedules import channel_clocks
+from bot.slack.blocks import Message, answer, context, escape
 from bot.slack.channel import (
     PEOPLE_ONLY,
+    alerts_in_channel,
     is_private_conversation,
     mute_in_channel,
+    schedule_in_channel,
     track_in_channel,
     untrack_in_channel,
+    when_line,
 )
 from bot.slack.digest import digest_messages
 from bot.slack.errors import acknowledge, answering_safely
 from bot.slack.messages import channel_topics, notice, usage
 
 COMMAND = "/hashtag"
+PRIVATE_REFUSED = {  # what only a channel can ask for, in the refusal's words
+    "track": "Tracking",
+    "untrack": "Tracking",
+    "mute": "Muting",
+    "unmute": "Muting",
+    "schedule": "The digest",
+    "alerts": "Alerts",
+}
 
 
 _MENTION = re.compile(r"<([@#!])[^>|]*(?:\|([^>]*))?>")
@@ -42,13 +54,18 @@ def as_typed(text: str) -> str:
 
 
 def parse(text: str) -> tuple[str, str]:
-    """('help' | 'list' | 'digest' | 'track' | 'untrack' | 'mute' | 'unmute' | 'suggest', the rest)."""
+    """('help' | 'list' | 'digest' | 'schedule' | 'alerts' | 'track' | 'untrack' | 'mute' |
+    'unmute' | 'suggest', the rest)."""
     words = text.split(maxsplit=1)
     if not words:
         return "help", ""
     first, rest = words[0].casefold(), (words[1] if len(words) > 1 else "")
     if first in {"help", "list", "digest"} and not rest.strip():
         return first, ""
+    if first == "digest":
+        return "schedule", rest
+    if first == "alerts" and rest.strip().casefold() in {"on", "off"}:
+        return "alerts", rest
     if first in {"track", "untrack", "mute", "unmute"}:
         return first, rest
     return "suggest", text
@@ -60,12 +77,13 @@ def digest_preview(services: Services, channel_id: str) -> list[Message]:
     digest = services.digester.for_topics(topics, now=services.now(), channel_id=channel_id)
     messages = digest_messages(digest)
     if digest.topics:
-        hour = services.settings.digest_hour
+        clock = channel_clocks(services.store, services.settings.digest_hour).get(channel_id)
+        when = when_line(clock.schedule, services.now()) if clock else "off"
         messages[0]["blocks"].insert(
             1,
             context(
-                f"_A preview only you can see. <#{channel_id}> gets its digest daily at"
-                f" {hour:02d}:00 UTC; accounts are introduced once, when it is posted._"
+                f"_A preview only you can see. <#{channel_id}> gets its digest {escape(when)};"
+                " accounts are introduced once, when it is posted._"
             ),
         )
     return messages
@@ -82,15 +100,28 @@ def replies_to(services: Services, body: dict[str, Any]) -> list[Message]:
     if sub == "help":
         return [usage()]
     if sub == "list":
+        clock = channel_clocks(services.store, services.settings.digest_hour).get(channel)
+        when = when_line(clock.schedule, services.now()) if clock else ""
+        alerts = clock.alerts if clock else False
         return [
-            channel_topics(channel, services.store.topics(channel), services.store.muted(channel))
+            channel_topics(
+                channel,
+                services.store.topics(channel),
+                services.store.muted(channel),
+                schedule=when,
+                alerts=alerts,
+            )
         ]
     if sub == "digest":
         if private:
             return [notice(PEOPLE_ONLY.format(what="The digest"))]
         return digest_preview(services, channel)
-    if sub in {"track", "untrack", "mute", "unmute"} and private:
-        return [notice(PEOPLE_ONLY.format(what="Tracking" if "track" in sub else "Muting"))]
+    if sub in PRIVATE_REFUSED and private:
+        return [notice(PEOPLE_ONLY.format(what=PRIVATE_REFUSED[sub]))]
+    if sub == "schedule":
+        return [schedule_in_channel(services, channel, rest, user=user)]
+    if sub == "alerts":
+        return [alerts_in_channel(services, channel, rest, user=user)]
     if sub in {"mute", "unmute"}:
         return [mute_in_channel(services, channel, rest, user=user, mute=sub == "mute")]
     if sub == "track":

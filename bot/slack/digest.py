@@ -1,4 +1,9 @@
-"""Block Kit for a channel's digest: one section per topic, split into messages of 50 blocks."""
+"""Block Kit for a channel's digest: a short summary message, the details in its thread.
+
+Slack's convention for long bot posts: the channel sees one message with a line per topic; the
+conversations, rising tags, new voices and dates sit in the thread under it, in messages of at
+most 50 blocks. A quiet topic says so in its one line and adds nothing to the thread.
+"""
 
 from __future__ import annotations
 
@@ -27,13 +32,49 @@ FOOTER = (
 
 
 def digest_messages(digest: Digest) -> list[Message]:
-    """The digest as Slack messages: a header first, each topic whole, the footer last."""
+    """The digest as Slack messages: the summary first, then the thread's messages."""
     return [message for message, _topics in digest_pages(digest)]
 
 
+def is_quiet(topic: TopicDigest) -> bool:
+    return not (topic.conversations or topic.rising_hashtags or topic.new_advocates)
+
+
+def summary_line(topic: TopicDigest) -> str:
+    """One line a topic: its volume, and what the thread holds for it."""
+    volume = topic.volume
+    if not volume.posts_7d and not volume.posts_prev_7d:
+        count = "no posts collected in 14 days"
+    elif not volume.posts_prev_7d:
+        count = f"{volume.posts_7d:,} posts this week (new)"
+    else:
+        count = f"{volume.posts_7d:,} posts this week ({volume.trend:+.0%})"
+    if is_quiet(topic):
+        line = f"• *{escape(topic.title)}* · quiet: {count}, nothing taking off"
+        if topic.upcoming:  # the one thing worth knowing about a quiet topic
+            event = topic.upcoming[0]
+            when = "on now" if event.happening_now else f"from {day_label(event.window.start)}"
+            tags = " ".join(f"#{t}" for t in event.tags[:2])
+            line += f" · coming up: {escape(event.name)}, {when}" + (
+                f" {escape(tags)}" if tags else ""
+            )
+        return line
+    parts = [count]
+    if topic.conversations:
+        n = len(topic.conversations)
+        parts.append(f"{n} conversation{'s' * (n != 1)} taking off")
+    if topic.rising_hashtags:
+        parts.append("rising " + " ".join(f"#{escape(r.tag)}" for r in topic.rising_hashtags[:3]))
+    if topic.new_advocates:
+        n = len(topic.new_advocates)
+        parts.append(f"{n} newly spotted account{'s' * (n != 1)}")
+    return f"• *{escape(topic.title)}* · " + " · ".join(parts)
+
+
 def digest_pages(digest: Digest) -> list[tuple[Message, list[TopicDigest]]]:
-    """Each message of the digest with the topics it shows, so delivery knows which accounts
-    a message introduces once Slack has taken it."""
+    """Each message of the digest with the topics it details, so delivery knows which accounts
+    a message introduces once Slack has taken it. The first is the summary for the channel;
+    the rest go in its thread."""
     title = f"Daily digest · {day_label(digest.as_of)}"
     if not digest.topics:
         notes = " ".join(digest.notes) or "Nothing to digest."
@@ -42,26 +83,27 @@ def digest_pages(digest: Digest) -> list[tuple[Message, list[TopicDigest]]]:
             "blocks": [header(title), section(escape(notes))],
         }
         return [(message, [])]
-    pages: list[tuple[list[Block], list[TopicDigest]]] = [([header(title)], [])]
-    for topic in digest.topics:
-        blocks = topic_blocks(topic)
-        if len(pages[-1][0]) + len(blocks) > MAX_BLOCKS - 1:
-            pages.append(([], []))
-        pages[-1][0].extend(blocks[: MAX_BLOCKS - 1])
-        pages[-1][1].append(topic)
-    pages[-1][0].append(context(FOOTER, *(f"_{escape(n)}_" for n in digest.notes)))
+    detailed = [t for t in digest.topics if not is_quiet(t)]
+    lines = "\n".join(summary_line(t) for t in digest.topics)
+    summary: list[Block] = [header(title), section(clip(lines, 3000))]
+    if detailed:
+        summary.append(context("Details in the thread."))
+    summary.append(context(FOOTER, *(f"_{escape(n)}_" for n in digest.notes)))
     names = ", ".join(t.title for t in digest.topics)
-    count = len(pages)
-    return [
-        (
-            {
-                "text": clip(f"{title}: {names}" + (f" ({n}/{count})" if count > 1 else ""), 3000),
-                "blocks": blocks,
-            },
-            topics,
-        )
-        for n, (blocks, topics) in enumerate(pages, 1)
+    pages: list[tuple[Message, list[TopicDigest]]] = [
+        ({"text": clip(f"{title}: {names}", 3000), "blocks": summary[:MAX_BLOCKS]}, [])
     ]
+    thread: list[tuple[list[Block], list[TopicDigest]]] = []
+    for topic in detailed:
+        blocks = topic_blocks(topic)[:MAX_BLOCKS]
+        if not thread or len(thread[-1][0]) + len(blocks) > MAX_BLOCKS:
+            thread.append(([], []))
+        thread[-1][0].extend(blocks)
+        thread[-1][1].append(topic)
+    for blocks, topics in thread:
+        text = f"{title}: " + ", ".join(t.title for t in topics)
+        pages.append(({"text": clip(text, 3000), "blocks": blocks}, topics))
+    return pages
 
 
 def topic_blocks(topic: TopicDigest) -> list[Block]:

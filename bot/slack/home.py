@@ -9,7 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.services import Services
+from bot.services.schedules import channel_clocks
 from bot.services.x_spend import x_spend
+from bot.slack.channel import when_line
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.messages import HomeFacts, home_view
 
@@ -26,7 +28,10 @@ def home_facts(services: Services, team_id: str) -> HomeFacts:
         sources=store.health(),
         x_spend_usd=spend.usd if shows_spend else None,
         x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
-        digest_hour=settings.digest_hour,
+        schedules={
+            channel: when_line(clock.schedule, services.now())
+            for channel, clock in channel_clocks(store, settings.digest_hour).items()
+        },
         last_digests=store.last_digests(),
     )
 

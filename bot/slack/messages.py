@@ -21,7 +21,11 @@ USAGE = (
     "• `/hashtag track lung cancer`: this channel tracks the condition (listening, daily digest).\n"
     "• `/hashtag untrack lung cancer`: stop tracking it here.\n"
     "• `/hashtag list`: what this channel tracks.\n"
-    "• `/hashtag digest`: a preview of this channel's daily digest.\n"
+    "• `/hashtag digest`: a preview of this channel's digest.\n"
+    "• `/hashtag digest daily 09:00 America/New_York` (or `weekdays …`, `weekly monday …`, "
+    "`off`): when this channel's digest comes, on its own clock.\n"
+    "• `/hashtag alerts on` / `off`: a message here when a tracked topic lights up between "
+    "digests.\n"
     "• `/hashtag mute @handle` / `unmute @handle`: this channel's digests stop (or resume) "
     "naming an account or showing its posts.\n"
     "• `/hashtag help`: this message.\n"
@@ -45,10 +49,20 @@ def since(topic: Topic) -> str:
     return topic.created_at[:10]
 
 
-def channel_topics(channel_id: str, topics: list[Topic], muted: list[str] | None = None) -> Message:
+def channel_topics(
+    channel_id: str,
+    topics: list[Topic],
+    muted: list[str] | None = None,
+    *,
+    schedule: str = "",
+    alerts: bool = False,
+) -> Message:
     muted_line = (
         "Muted in digests here: " + ", ".join(f"@{escape(h)}" for h in muted) if muted else ""
     )
+    if topics and schedule:
+        clock = f"Digest: {escape(schedule)} · alerts {'on' if alerts else 'off'}"
+        muted_line = f"{clock}\n{muted_line}" if muted_line else clock
     if not topics:
         text = (
             "This channel tracks nothing yet. `/hashtag track lung cancer` starts listening "
@@ -72,7 +86,7 @@ class HomeFacts:
     sources: dict[str, tuple[bool, str, str]] = field(default_factory=dict)
     x_spend_usd: float | None = None
     x_budget_usd: float | None = None
-    digest_hour: int = 13
+    schedules: dict[str, str] = field(default_factory=dict)  # channel -> "daily at …; next …"
     last_digests: dict[str, date] = field(default_factory=dict)
 
 
@@ -90,15 +104,17 @@ def home_view(facts: HomeFacts) -> dict[str, object]:
     for channel_id, topics in list(by_channel.items())[:MAX_HOME_CHANNELS]:
         names = ", ".join(escape(t.topic) for t in topics)
         last = facts.last_digests.get(channel_id)
-        when = f"  _(last digest {day_label(last, year=False)})_" if last else "  _(no digest yet)_"
-        blocks.append(section(f"<#{channel_id}>: {names}{when}"))
+        when = f"last digest {day_label(last, year=False)}" if last else "no digest yet"
+        schedule = facts.schedules.get(channel_id, "")
+        clock = f"\n_Digest {escape(schedule)} · {when}_" if schedule else f"  _({when})_"
+        blocks.append(section(f"<#{channel_id}>: {names}{clock}"))
     if len(by_channel) > MAX_HOME_CHANNELS:
         blocks.append(context(f"…and {len(by_channel) - MAX_HOME_CHANNELS} more channels."))
     if by_channel:
         blocks.append(
             context(
-                f"Each of these channels gets a digest daily at {facts.digest_hour:02d}:00 UTC;"
-                " `/hashtag digest` in a channel previews it."
+                "`/hashtag digest` in a channel previews its digest; `/hashtag digest weekdays"
+                " 08:00 Europe/London` sets when it comes."
             )
         )
     blocks += [{"type": "divider"}, header("Data")]

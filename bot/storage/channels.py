@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
+from bot.domain.schedules import Schedule
 from bot.domain.text import topic_key
 from bot.storage.connection import Connections
 
@@ -255,3 +256,46 @@ class ChannelState:
                         for author_id in authors
                     ],
                 )
+
+    # Each channel's own clock -------------------------------------------------------------
+    def set_schedule(
+        self, channel_id: str, schedule: Schedule | None, *, by: str, now: datetime
+    ) -> None:
+        """The channel's digest schedule; None goes back to the default."""
+        values = (
+            (schedule.cadence, schedule.at.strftime("%H:%M"), schedule.weekday, schedule.timezone)
+            if schedule
+            else (None, None, None, None)
+        )
+        with self.conns.write() as db:
+            db.conn.execute(
+                "INSERT INTO channel_settings (channel_id, cadence, at, weekday, timezone,"
+                " updated_by, updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+                " cadence=excluded.cadence, at=excluded.at, weekday=excluded.weekday,"
+                " timezone=excluded.timezone, updated_by=excluded.updated_by,"
+                " updated_at=excluded.updated_at",
+                (channel_id, *values, by, now.isoformat()),
+            )
+
+    def set_alerts(self, channel_id: str, on: bool, *, by: str, now: datetime) -> None:
+        with self.conns.write() as db:
+            db.conn.execute(
+                "INSERT INTO channel_settings (channel_id, alerts, updated_by, updated_at)"
+                " VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET alerts=excluded.alerts,"
+                " updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+                (channel_id, int(on), by, now.isoformat()),
+            )
+
+    def channel_settings(self) -> dict[str, tuple[Schedule | None, bool]]:
+        """Each channel that set something: its schedule (None: the default) and alerts on/off."""
+        rows = self.conns.db().conn.execute(
+            "SELECT channel_id, cadence, at, weekday, timezone, alerts FROM channel_settings"
+        )
+        settings: dict[str, tuple[Schedule | None, bool]] = {}
+        for channel, cadence, at, weekday, zone, alerts in rows:
+            schedule = None
+            if cadence:
+                hour, minute = (int(part) for part in at.split(":"))
+                schedule = Schedule(cadence, time(hour, minute), zone, weekday)
+            settings[channel] = (schedule, bool(alerts))
+        return settings

@@ -226,6 +226,17 @@ def counts_a_recount_can_check(db: Database) -> None:
     seed_expired_shares(db.conn)
 
 
+@migrations(name="0009_channel_settings")
+def channel_settings(db: Database) -> None:
+    """Each channel's own digest schedule (no row, or no cadence: daily at DIGEST_HOUR UTC) and
+    whether it gets alerts between digests (on unless turned off)."""
+    db.execute(
+        """CREATE TABLE channel_settings (
+        channel_id TEXT PRIMARY KEY, cadence TEXT, at TEXT, weekday INTEGER, timezone TEXT,
+        alerts INTEGER NOT NULL DEFAULT 1, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL)"""
+    )
+
+
 def migration_names() -> list[str]:
     """Every migration this version knows, oldest first (doctor and tests compare against it)."""
     return [migration.name for migration in migrations._migrations]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author
-from bot.scheduling import create_scheduler, digest_job, first_digest_run
+from bot.scheduling import create_scheduler, digest_job
 from bot.services import Services, build_services
 from bot.services.delivery import deliver_digests
 from bot.services.digests import Digester
@@ -46,17 +46,22 @@ def test_each_tracking_channel_gets_its_digest_once_a_day(
     seeded(store, "C1", "C2")
     client = create_web_client(settings)
     deliveries = deliver_digests(store, Digester(kb, store), client, now=NOW)
-    assert sorted(d.channel_id for d in deliveries if d.messages == 1) == ["C1", "C2"]
+    assert sorted(d.channel_id for d in deliveries if d.messages == 2) == ["C1", "C2"]
     posted = slack_api.api_calls("chat.postMessage")
-    assert sorted(c.params["channel"] for c in posted) == ["C1", "C2"]
-    blocks = json.dumps(posted[0].params["blocks"], ensure_ascii=False)
-    assert "Crohn's disease" in blocks and "IBD nurse" in blocks
-    assert posted[0].params["unfurl_links"] in (False, "false", "0", 0)
+    summary, details = [c for c in posted if c.params["channel"] == "C1"]
+    assert "thread_ts" not in summary.params  # the channel sees one message...
+    assert summary.params["text"] == "Daily digest · 27 Nov 2026: Crohn's disease"
+    summary_text = json.dumps(summary.params["blocks"], ensure_ascii=False)
+    assert "Crohn's disease" in summary_text and "1 newly spotted account" in summary_text
+    assert "IBD nurse" not in summary_text
+    assert details.params["thread_ts"]  # ...and the details sit in its thread
+    assert "IBD nurse" in json.dumps(details.params["blocks"], ensure_ascii=False)
+    assert summary.params["unfurl_links"] in (False, "false", "0", 0)
     again = deliver_digests(store, Digester(kb, store), client, now=NOW + timedelta(hours=2))
-    assert all(d.skipped for d in again) and len(slack_api.api_calls("chat.postMessage")) == 2
+    assert all(d.skipped for d in again) and len(slack_api.api_calls("chat.postMessage")) == 4
     tomorrow = deliver_digests(store, Digester(kb, store), client, now=NOW + timedelta(days=1))
     assert all(d.messages for d in tomorrow)
-    blocks = json.dumps([c.params["blocks"] for c in slack_api.api_calls("chat.postMessage")[2:]])
+    blocks = json.dumps([c.params["blocks"] for c in slack_api.api_calls("chat.postMessage")[4:]])
     assert "IBD nurse" not in blocks  # introduced yesterday: not "newly spotted" again
 
 
@@ -81,9 +86,10 @@ def test_the_scheduled_job_posts_and_logs_each_channel(
     seeded(store, "C1")
     at = services_at(kb, store, settings)
     with caplog.at_level(logging.INFO, logger="bot.scheduling"):
-        digest_job(at(NOW), create_web_client(settings))
+        assert digest_job(at(NOW), create_web_client(settings)) == []  # 12:00: not due till 13
+        digest_job(at(NOW + timedelta(hours=1)), create_web_client(settings))
     assert store.digest_delivered("C1", NOW.date())
-    assert "C1: posted 1 message covering 1 topic; 1 account introduced" in caplog.text
+    assert "C1: posted 2 messages covering 1 topic; 1 account introduced" in caplog.text
     assert store.health()["digests"][:2] == (True, "posted to 1 channel")
 
 
@@ -94,25 +100,23 @@ def test_a_refused_digest_shows_in_health_and_is_retried_later_that_day(
     slack_api.fail("chat.postMessage", "not_in_channel")
     client = create_web_client(settings)
     at = services_at(kb, store, settings)
-    digest_job(at(NOW), client)
+    tried: dict[tuple[str, date], datetime] = {}
+    digest_job(at(NOW + timedelta(hours=1)), client, tried)
     healthy, said, _ = store.health()["digests"]
     assert not healthy and "C1" in said and "/invite @hashtag-bot" in said
     del slack_api.canned["chat.postMessage"]  # someone invited the bot
-    digest_job(at(NOW + timedelta(hours=1)), client)
+    assert digest_job(at(NOW + timedelta(hours=1, minutes=1)), client, tried) == []  # waits
+    digest_job(at(NOW + timedelta(hours=2)), client, tried)  # an hour on: tried again
     assert store.digest_delivered("C1", NOW.date()) and store.health()["digests"][0]
 
 
-def test_the_digest_runs_at_digest_hour_or_soon_after_a_late_start(
+def test_the_scheduler_reads_every_channels_clock_each_minute(
     kb: KnowledgeBase, store: Store, settings: Settings
 ) -> None:
     client = create_web_client(settings)
-    morning, evening = NOW.replace(hour=6), NOW.replace(hour=20)
-    hour = Settings(digest_hour=13)
-    assert first_digest_run(hour, morning) == NOW.replace(hour=13, minute=0)
-    assert first_digest_run(hour, evening) == evening + timedelta(minutes=1)
     scheduler = create_scheduler(build_services(settings, store, kb=kb), slack=client)
     job = scheduler.get_job("digest")
-    assert job is not None and "hour='13-23'" in str(job.trigger)
+    assert job is not None and job.trigger.interval == timedelta(minutes=1)
     assert create_scheduler(build_services(settings, store, kb=kb)).get_job("digest") is None
 
 
@@ -158,9 +162,10 @@ def test_digest_blocks_and_topics_without_a_channel(store: Store, slack_api: Sla
         main, ["digest", "--topic", "crohn's", "--blocks", "--as-of", "2026-11-27"], env=env
     )
     assert result.exit_code == 0, result.output
-    [payload] = json.loads(result.output)
-    assert payload["text"].startswith("Daily digest · 27 Nov 2026")
-    assert payload["blocks"][0]["type"] == "header"
+    summary, *thread = json.loads(result.output)
+    assert summary["text"].startswith("Daily digest · 27 Nov 2026")
+    assert summary["blocks"][0]["type"] == "header"
+    assert len(thread) == 1 and "IBD nurse" in json.dumps(thread[0]["blocks"])
     assert slack_api.api_calls("chat.postMessage") == []
 
 

@@ -113,9 +113,10 @@ def test_opening_app_home_publishes_the_tracked_topics_and_usage(bot: Bot, store
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     assert_valid_message({"text": "home", "blocks": view["blocks"]})
     shown = block_text(view)
-    assert f"<#{CHANNEL}>: Lung cancer, Crohn's disease  _(no digest yet)_" in shown
-    assert "<#C0OTHER>: ALS  _(last digest 27 Nov)_" in shown
-    assert "digest daily at 13:00 UTC" in shown
+    assert f"<#{CHANNEL}>: Lung cancer, Crohn's disease" in shown
+    assert "_Digest daily at 13:00 UTC; next Fri 27 Nov 2026 13:00 · no digest yet_" in shown
+    assert "<#C0OTHER>: ALS\n_Digest daily at 13:00 UTC; next" in shown
+    assert "· last digest 27 Nov_" in shown
     assert "/hashtag track lung cancer" in shown and "posts stored from the last 30 days" in shown
 
 
