@@ -3,6 +3,7 @@
 A reader process parses and stages batch N+1 (bot.sources.archive, bot.storage.staging) while
 this process writes batch N, so on two cores the import runs at the speed of the slower half
 instead of the sum of both. Small files, stdin, and platforms without fork are read in-process.
+A reader watches this process and exits as soon as it is gone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from bot.storage.staging import stage
 
 READER_PROCESS_FROM_BYTES = 4 << 20  # below this a process costs more than it saves
 MAX_READERS = 2  # with the writer that is three processes; more only adds contention
+WATCH_WRITER_SECONDS = 0.2  # how often a reader checks that the writer is still there
 
 Progress = Callable[["ImportReport", int, int], None]  # report so far, bytes read, file size
 
@@ -249,11 +252,12 @@ def _from_readers(read: Reading, count: int) -> Iterator[Staged]:
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     processes = []
+    writer = os.getpid()
     for mine in range(count):
         receiving, sending = context.Pipe(duplex=False)
         process = context.Process(
             target=_read_into,
-            args=(sending, read, (mine, count)),
+            args=(sending, read, (mine, count), writer, [*pipes, receiving]),
             name=f"hashtag-bot import reader {mine + 1}",
             daemon=True,
         )
@@ -289,10 +293,19 @@ def _from_readers(read: Reading, count: int) -> Iterator[Staged]:
             process.join()
 
 
-def _read_into(sending: Connection, read: Reading, share: tuple[int, int]) -> None:
+def _read_into(
+    sending: Connection,
+    read: Reading,
+    share: tuple[int, int],
+    writer: int,
+    inherited: list[Connection],
+) -> None:
     """A reader process: stage blocks and hand them to a sending thread, so the next block is
     being staged while the last one waits for the writer (one waiting, one in the making)."""
     gc.disable()  # a short-lived process that only builds batches
+    for end in inherited:  # the writer's ends of the pipes: only the writer may hold them open
+        end.close()
+    threading.Thread(target=_exit_without, args=(writer,), daemon=True).start()
     outbox: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=1)
     sender = threading.Thread(target=_send_all, args=(outbox, sending), daemon=True)
     sender.start()
@@ -307,6 +320,14 @@ def _read_into(sending: Connection, read: Reading, share: tuple[int, int]) -> No
     except Exception as err:  # anything unexpected still ends as one readable line
         outbox.put(("error", f"can't read it: {type(err).__name__}: {err}"))
     sender.join()
+
+
+def _exit_without(writer: int) -> None:
+    """A reader works for one writer: once the writer is gone (killed, say), nobody will take
+    what it reads, so it ends at once instead of parsing on to the end of the file."""
+    while os.getppid() == writer:
+        time.sleep(WATCH_WRITER_SECONDS)
+    os._exit(1)
 
 
 def _send_all(outbox: queue.Queue[tuple[str, object]], sending: Connection) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,33 @@ def test_a_gzipped_archive_piped_to_stdin_is_imported(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert b"stdin: 300 posts read, 300 stored new" in done.stdout
+
+
+def test_killing_the_writer_leaves_no_reader_running(tmp_path: Path) -> None:
+    archive = _big_archive(tmp_path / "big.jsonl")
+    env = _env(tmp_path)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "bot", "import", str(archive)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    readers: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(readers) < 2 and writer.poll() is None and time.monotonic() < deadline:
+            readers = [pid for pid in _children(writer.pid) if _alive(pid)]
+            time.sleep(0.01)
+        assert len(readers) == 2, "the import should read a file this big in two reader processes"
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in readers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in readers if _alive(pid)] == []
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+        for pid in readers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
