@@ -193,7 +193,7 @@ def _read_lines(
             batch.add(fast, number)
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.rstrip(b"\r\n"))  # a cut-off line's error is about its end
         except (ValueError, RecursionError) as err:
             batch.skip_line(number, f"not valid JSON ({_short(err)})")
             continue

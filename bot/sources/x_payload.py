@@ -17,6 +17,7 @@ from bot.domain.hashtags import extract_hashtags
 from bot.sources.base import Author, Post, opt_out_reason, parse_time
 from bot.sources.x_checks import (
     MAX_COUNT,
+    MAX_ID_DIGITS,
     MAX_POST_CHARS,
     MAX_PROFILE_CHARS,
     is_id,
@@ -288,6 +289,7 @@ def _author(
 # tolerant reader, which keeps the rest of the page and says what was wrong.
 
 _Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
+_Id = Annotated[str, msgspec.Meta(max_length=MAX_ID_DIGITS)]  # and digits: checked after
 _PostText = Annotated[str, msgspec.Meta(max_length=MAX_POST_CHARS)]
 _ProfileText = Annotated[str, msgspec.Meta(max_length=MAX_PROFILE_CHARS)]
 
@@ -318,10 +320,10 @@ class _Ref(msgspec.Struct):
 
 
 class _Tweet(msgspec.Struct):
-    id: str
+    id: _Id
     text: _PostText
     created_at: str
-    author_id: str
+    author_id: _Id
     conversation_id: str | None = None
     lang: str | None = None
     entities: _Entities | None = None
@@ -358,6 +360,8 @@ class _Page(msgspec.Struct):
 
 
 _PAGE = msgspec.json.Decoder(_Page)
+
+
 _NO_METRICS = _TweetMetrics()
 _NO_USER_METRICS = _UserMetrics()
 
@@ -409,13 +413,21 @@ def decode_page(
                     return None
                 refs[r.type] = f"x:{r.id}"
         created = parse_time(tweet.created_at)
-        history = tweet.edit_history_tweet_ids
-        if (
+        tweet_id, conversation, history = (
+            tweet.id,
+            tweet.conversation_id,
+            tweet.edit_history_tweet_ids,
+        )
+        if (  # most posts start their conversation and were never edited: one id to check
             created is None
-            or not is_id(tweet.id)
-            or not is_id(tweet.author_id)
-            or (tweet.conversation_id is not None and not is_id(tweet.conversation_id))
-            or (history is not None and not all(is_id(i) for i in history))
+            or not (tweet_id.isdigit() and tweet_id.isascii())  # lengths: see _Id
+            or not (tweet.author_id.isdigit() and tweet.author_id.isascii())
+            or (conversation is not None and conversation != tweet_id and not is_id(conversation))
+            or (
+                history is not None
+                and (len(history) != 1 or history[0] != tweet_id)
+                and not all(map(is_id, history))
+            )
         ):
             return None
         entities = tweet.entities
