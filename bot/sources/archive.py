@@ -110,18 +110,18 @@ def read_archive(
             if share[0] == 0:
                 yield ArchiveBatch(bytes_read=archive.size, bytes_total=archive.size)
             return
-        parsed = [_alone(line) for line in head]
+        # The first line that is JSON on its own (usually the first): it sizes the blocks.
+        first = next(((line, obj) for line in head if (obj := _alone(line)) is not None), None)
         opens = bool(head) and head[0].rstrip().endswith((b"[", b"{"))  # '{' or '{"data": ['
-        if head and parsed[0] is None and (opens or not any(parsed)):
+        if head and (first is None or (opens and first[0] is not head[0])):
             whole = _read_document(archive, include_reposts)  # pretty-printed, most likely
             if whole is not None:
                 if share[0] == 0:
                     yield whole
                 return
-        first = next((obj for obj in parsed if obj is not None), None)
         bytes_per_post = BYTES_PER_POST
         if first is not None:
-            bytes_per_post = max(len(head[parsed.index(first)]) // max(_posts_in(first), 1), 1)
+            bytes_per_post = max(len(first[0]) // max(_posts_in(first[1]), 1), 1)
         if archive.size_hint:
             # At least MIN_BLOCKS blocks, so readers and the writer overlap even on a small
             # file; at most batch_posts posts in each, which is one transaction.
