@@ -247,8 +247,7 @@ def _progress_printer() -> Callable[[Any, int, int], None]:
             rate = report.posts_read / max(now - started, 1e-6)
             share = f"{100 * done / total:.0f}% · " if total else ""
             click.echo(
-                f"  {report.path.name or 'stdin'}: {share}{report.posts_read:,} posts"
-                f" · {rate:,.0f} posts/s",
+                f"  {report.name}: {share}{report.posts_read:,} posts · {rate:,.0f} posts/s",
                 err=True,
             )
 

@@ -62,8 +62,13 @@ class ImportReport:
         """Every line was read and stored (retweets and opted-out accounts aside)."""
         return not self.error and not self.interrupted and not self.skipped
 
+    @property
+    def name(self) -> str:
+        """The file as the user named it ("stdin" for -)."""
+        return shown_name(self.path)
+
     def summary(self) -> str:
-        name = shown_name(self.path)
+        name = self.name
         if self.error:
             lines = [f"{name}: {self.error}"]
         else:

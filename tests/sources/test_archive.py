@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -162,8 +163,14 @@ def _numbered_archive(tmp_path: Path, pages: int = 40) -> Path:
     return path
 
 
-def test_readers_in_other_processes_store_what_one_reader_stores(tmp_path: Path) -> None:
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzipped"])
+def test_readers_in_other_processes_store_what_one_reader_stores(
+    tmp_path: Path, packed: bool
+) -> None:
     path = _numbered_archive(tmp_path)
+    if packed:
+        path = path.with_suffix(".jsonl.gz")
+        path.write_bytes(gzip.compress((tmp_path / "many.jsonl").read_bytes()))
     alone, shared = Store(tmp_path / "alone.db"), Store(tmp_path / "shared.db")
     try:
         one = import_archive(alone, path, now=LIVE_NOW, batch_posts=300, readers=0)
