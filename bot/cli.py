@@ -254,26 +254,35 @@ def check(repair: bool) -> None:
 
 
 @main.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--include-retweets", is_flag=True, help="Keep retweets (skipped by default).")
 @friendly_errors
 def import_archives(paths: tuple[Path, ...], include_retweets: bool) -> None:
-    """Load twarc2 JSONL or X API v2 JSON archives; importing a file twice stores nothing new."""
+    """Load twarc2 JSONL or X API v2 JSON archives (gzipped too; - reads stdin).
+
+    Exits 0 when every line of every file was read, 1 when something was skipped or a file
+    could not be read (everything good is stored either way); importing again stores nothing new.
+    """
     from bot.services.archive_import import import_archive
 
     settings = Settings.from_env()
-    failed = False
+    complete = True
+    superseded: set[str] = set()  # an edit in one file replaces an earlier version in another
     with opened_store(settings) as store:
         for path in paths:
             report = import_archive(
-                store, path, include_reposts=include_retweets, progress=_progress_printer()
+                store,
+                path,
+                include_reposts=include_retweets,
+                progress=_progress_printer(),
+                superseded=superseded,
             )
             click.echo(report.summary())
-            failed = failed or bool(report.error)
+            complete = complete and report.complete
             if report.interrupted:
                 sys.exit(130)  # the usual exit status after Ctrl-C
         store.rebuild_cooccur_window(utc_today())  # answers read the new posts' pairs at once
-    sys.exit(1 if failed else 0)
+    sys.exit(0 if complete else 1)
 
 
 def _progress_printer() -> Callable[[Any, int, int], None]:
@@ -283,12 +292,12 @@ def _progress_printer() -> Callable[[Any, int, int], None]:
     def show(report: Any, done: int, total: int) -> None:
         nonlocal last
         now = time.monotonic()
-        if now - last >= 1.0 and done < total:
+        if now - last >= 1.0 and (done < total or not total):
             last = now
             rate = report.posts_read / max(now - started, 1e-6)
+            share = f"{100 * done / total:.0f}% · " if total else ""
             click.echo(
-                f"  {report.path.name}: {100 * done / max(total, 1):.0f}% · {report.posts_read:,} posts"
-                f" · {rate:,.0f} posts/s",
+                f"  {report.name}: {share}{report.posts_read:,} posts · {rate:,.0f} posts/s",
                 err=True,
             )
 

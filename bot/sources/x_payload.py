@@ -9,12 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from bot.domain.hashtags import extract_hashtags
 from bot.sources.base import Author, Post, opt_out_reason, parse_time
+from bot.sources.x_checks import (
+    MAX_COUNT,
+    MAX_ID_DIGITS,
+    MAX_POST_CHARS,
+    MAX_PROFILE_CHARS,
+    is_id,
+    post_problem,
+    shown,
+    user_problem,
+)
 
 TWEET_FIELDS = [
     "created_at",
@@ -36,7 +46,9 @@ class PageContent:
     posts: list[Post] = field(default_factory=list)
     authors: list[Author] = field(default_factory=list)
     reposts: int = 0  # retweets: no new text, excluded by default
-    incomplete: int = 0  # tweets without an id, text or created_at
+    rejected: int = 0  # posts refused for a missing or wrongly typed field
+    rejected_users: int = 0  # profiles refused the same way (their posts are kept)
+    problems: list[str] = field(default_factory=list)  # what was wrong with each refused one
     superseded: list[str] = field(default_factory=list)  # earlier versions of edited posts
 
 
@@ -60,12 +72,23 @@ def read_page(
     Pass `authors` to share profiles across pages: archives repeat the same users on every page,
     and each is normalized once.
     """
-    data = page.get("data") or []
-    if isinstance(data, dict):  # single-tweet lookups answer with an object
+    content = PageContent()
+    data = page.get("data")
+    if data is None:
+        data = []
+    elif isinstance(data, dict):  # single-tweet lookups answer with an object
         data = [data]
+    elif not isinstance(data, list):
+        content.rejected += 1
+        content.problems.append(f"data is {shown(data)}, not a list of posts")
+        data = []
     includes = page.get("includes")
-    users = (includes.get("users") or []) if isinstance(includes, dict) else []
-    return _read(data, users, include_reposts=include_reposts, authors=authors)
+    users = includes.get("users") if isinstance(includes, dict) else None
+    if users is not None and not isinstance(users, list):
+        content.rejected_users += 1
+        content.problems.append(f"includes.users is {shown(users)}, not a list of users")
+        users = None
+    return _read(content, data, users or (), include_reposts=include_reposts, authors=authors)
 
 
 def read_flat_tweet(
@@ -76,46 +99,54 @@ def read_flat_tweet(
 ) -> PageContent:
     author = tweet.get("author")
     users = [author] if isinstance(author, dict) else []
-    return _read([tweet], users, include_reposts=include_reposts, authors=authors)
+    return _read(PageContent(), [tweet], users, include_reposts=include_reposts, authors=authors)
 
 
 def _read(
+    content: PageContent,
     tweets: Iterable[Any],
     users: Iterable[Any],
     *,
     include_reposts: bool,
     authors: dict[str, Author] | None,
 ) -> PageContent:
-    content = PageContent()
+    """Each post and profile checked on its own: a wrongly typed field costs that one only."""
     known = {} if authors is None else authors
     handles: dict[str, str] = {}
     for user in users:
         if not isinstance(user, dict):
+            content.rejected_users += 1
+            content.problems.append(f"a user that is {shown(user)}, not an object")
             continue
-        author_id = f"x:{user.get('id')}"
-        author = known.get(author_id) if authors is not None else None
+        author = known.get(f"x:{user.get('id')}") if authors is not None else None
         if author is None:
-            author = to_author(user)
-            if author is None:
+            problem = user_problem(user)
+            if problem is not None:
+                content.rejected_users += 1
+                content.problems.append(problem)
                 continue
+            author = to_author(user)
             known[author.id] = author
         content.authors.append(author)
         handles[author.id] = author.handle
     for tweet in tweets:
         if not isinstance(tweet, dict):
-            content.incomplete += 1
+            content.rejected += 1
+            content.problems.append(f"a post that is {shown(tweet)}, not an object")
             continue
-        refs = _references(tweet) if "referenced_tweets" in tweet else _NO_REFS
-        if "retweeted" in refs and not include_reposts:
+        if not include_reposts and _is_retweet(tweet):  # left out whatever else it holds
             content.reposts += 1
             continue
-        post = to_post(tweet, refs, handles)
-        if post is None:
-            content.incomplete += 1
+        problem = post_problem(tweet)
+        if problem is not None:
+            content.rejected += 1
+            content.problems.append(problem)
             continue
+        refs = _references(tweet) if "referenced_tweets" in tweet else _NO_REFS
+        post = to_post(tweet, refs, handles)
         content.posts.append(post)
         history = tweet.get("edit_history_tweet_ids")
-        if isinstance(history, list) and len(history) > 1:  # oldest first, this one last
+        if history and len(history) > 1:  # oldest first, this one last
             content.superseded += [f"x:{i}" for i in history if f"x:{i}" != post.id]
     if content.superseded:  # X answers with the latest version; an earlier one is never kept
         earlier = set(content.superseded)
@@ -126,53 +157,46 @@ def _read(
 _NO_REFS: dict[str, str] = {}
 
 
+def _is_retweet(tweet: Mapping[str, Any]) -> bool:
+    refs = tweet.get("referenced_tweets")
+    return isinstance(refs, list) and any(
+        isinstance(r, dict) and r.get("type") == "retweeted" for r in refs
+    )
+
+
 def _references(tweet: Mapping[str, Any]) -> dict[str, str]:
-    refs: dict[str, str] = {}
-    for ref in tweet.get("referenced_tweets") or ():
-        if isinstance(ref, dict) and ref.get("type") and ref.get("id"):
-            refs[str(ref["type"])] = f"x:{ref['id']}"
-    return refs
+    return {str(ref["type"]): f"x:{ref['id']}" for ref in tweet.get("referenced_tweets") or ()}
 
 
-def to_post(
-    tweet: Mapping[str, Any], refs: Mapping[str, str], handles: Mapping[str, str]
-) -> Post | None:
+def to_post(tweet: Mapping[str, Any], refs: Mapping[str, str], handles: Mapping[str, str]) -> Post:
+    """A post from a tweet that `post_problem` found nothing wrong with."""
     get = tweet.get
-    tweet_id, text = get("id"), get("text")
+    text: str = tweet["text"]
     created = parse_time(get("created_at"))
-    if not tweet_id or type(text) is not str or created is None:
-        return None
+    assert created is not None  # post_problem checked it
     entities = get("entities")
     if isinstance(entities, dict):
-        tags = [
-            h["tag"] for h in entities.get("hashtags") or () if isinstance(h, dict) and h.get("tag")
-        ]
-        mentions = [
-            m["username"]
-            for m in entities.get("mentions") or ()
-            if isinstance(m, dict) and m.get("username")
-        ]
+        tags = [h["tag"] for h in entities.get("hashtags") or () if h.get("tag")]
+        mentions = [m["username"] for m in entities.get("mentions") or () if m.get("username")]
     else:
         tags = extract_hashtags(text)  # archives written without entities
         mentions = []
-    metrics = get("public_metrics")
-    if not isinstance(metrics, dict):
-        metrics = {}
+    metrics = get("public_metrics") or {}
     return _post(
-        tweet_id,
+        get("id"),
         text,
         created,
-        get("author_id", ""),
+        get("author_id"),
         get("conversation_id"),
         get("lang"),
         tags,
         mentions,
         refs,
         (
-            _int(metrics.get("like_count")),
-            _int(metrics.get("retweet_count")),
-            _int(metrics.get("reply_count")),
-            _int(metrics.get("quote_count")),
+            metrics.get("like_count") or 0,
+            metrics.get("retweet_count") or 0,
+            metrics.get("reply_count") or 0,
+            metrics.get("quote_count") or 0,
         ),
         handles,
     )
@@ -212,9 +236,8 @@ def _post(
     )
 
 
-def to_author(user: Mapping[str, Any]) -> Author | None:
-    if not user.get("id") or not user.get("username"):
-        return None
+def to_author(user: Mapping[str, Any]) -> Author:
+    """An author from a profile that `user_problem` found nothing wrong with."""
     metrics = user.get("public_metrics") or {}
     return _author(
         user["id"],
@@ -223,9 +246,9 @@ def to_author(user: Mapping[str, Any]) -> Author | None:
         user.get("description"),
         user.get("url"),
         (
-            _int(metrics.get("followers_count")),
-            _int(metrics.get("following_count")),
-            _int(metrics.get("tweet_count")),
+            metrics.get("followers_count") or 0,
+            metrics.get("following_count") or 0,
+            metrics.get("tweet_count") or 0,
         ),
         user.get("verified"),
         user.get("created_at"),
@@ -259,14 +282,16 @@ def _author(
     )
 
 
-def _int(value: object) -> int:
-    return value if type(value) is int else 0
-
-
 # The fast path for archives: a page that has exactly the shape X documents is decoded straight
 # into these typed records (several times faster than json.loads into dicts, and fields the bot
-# doesn't read are skipped unparsed). Anything else - a wrong type, a missing id, an unreadable
-# time - falls back to the tolerant reader above, which says what was wrong with it.
+# doesn't read are skipped unparsed). It accepts only what the tolerant reader above would store
+# unchanged; anything else - a wrong type, a missing id, an unreadable time - falls back to the
+# tolerant reader, which keeps the rest of the page and says what was wrong.
+
+_Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
+_Id = Annotated[str, msgspec.Meta(max_length=MAX_ID_DIGITS)]  # and digits: checked after
+_PostText = Annotated[str, msgspec.Meta(max_length=MAX_POST_CHARS)]
+_ProfileText = Annotated[str, msgspec.Meta(max_length=MAX_PROFILE_CHARS)]
 
 
 class _Tag(msgspec.Struct):
@@ -283,10 +308,10 @@ class _Entities(msgspec.Struct):
 
 
 class _TweetMetrics(msgspec.Struct):
-    like_count: int = 0
-    retweet_count: int = 0
-    reply_count: int = 0
-    quote_count: int = 0
+    like_count: _Count = 0
+    retweet_count: _Count = 0
+    reply_count: _Count = 0
+    quote_count: _Count = 0
 
 
 class _Ref(msgspec.Struct):
@@ -295,29 +320,30 @@ class _Ref(msgspec.Struct):
 
 
 class _Tweet(msgspec.Struct):
-    id: str
-    text: str
+    id: _Id
+    text: _PostText
     created_at: str
-    author_id: str = ""
+    author_id: _Id
     conversation_id: str | None = None
     lang: str | None = None
     entities: _Entities | None = None
     public_metrics: _TweetMetrics | None = None
     referenced_tweets: list[_Ref] | None = None
+    edit_history_tweet_ids: list[str] | None = None
 
 
 class _UserMetrics(msgspec.Struct):
-    followers_count: int = 0
-    following_count: int = 0
-    tweet_count: int = 0
+    followers_count: _Count = 0
+    following_count: _Count = 0
+    tweet_count: _Count = 0
 
 
 class _User(msgspec.Struct):
     id: str | None = None
-    username: str | None = None
-    name: str | None = None
-    description: str | None = None
-    url: str | None = None
+    username: _ProfileText | None = None
+    name: _ProfileText | None = None
+    description: _ProfileText | None = None
+    url: _ProfileText | None = None
     verified: bool | None = None
     created_at: str | None = None
     public_metrics: _UserMetrics | None = None
@@ -334,6 +360,8 @@ class _Page(msgspec.Struct):
 
 
 _PAGE = msgspec.json.Decoder(_Page)
+
+
 _NO_METRICS = _TweetMetrics()
 _NO_USER_METRICS = _UserMetrics()
 
@@ -354,8 +382,11 @@ def decode_page(
     for user in (page.includes.users if page.includes else None) or ():
         author = known.get(f"x:{user.id}") if authors is not None else None
         if author is None:
-            if not user.id or not user.username:
-                continue
+            if not is_id(user.id) or not user.username:
+                return None
+            created = parse_time(user.created_at)
+            if created is None and user.created_at is not None:
+                return None
             um = user.public_metrics or _NO_USER_METRICS
             author = _author(
                 user.id,
@@ -365,7 +396,7 @@ def decode_page(
                 user.url,
                 (um.followers_count, um.following_count, um.tweet_count),
                 user.verified,
-                user.created_at,
+                created,
             )
             known[author.id] = author
         content.authors.append(author)
@@ -373,13 +404,32 @@ def decode_page(
     for tweet in page.data or ():
         refs: dict[str, str] = _NO_REFS
         if tweet.referenced_tweets is not None:
-            refs = {r.type: f"x:{r.id}" for r in tweet.referenced_tweets if r.type and r.id}
-            if "retweeted" in refs and not include_reposts:
+            if not include_reposts and any(r.type == "retweeted" for r in tweet.referenced_tweets):
                 content.reposts += 1
                 continue
+            refs = {}
+            for r in tweet.referenced_tweets:
+                if not r.type or not is_id(r.id):
+                    return None
+                refs[r.type] = f"x:{r.id}"
         created = parse_time(tweet.created_at)
-        if not tweet.id or created is None:
-            return None  # the tolerant reader counts what is incomplete
+        tweet_id, conversation, history = (
+            tweet.id,
+            tweet.conversation_id,
+            tweet.edit_history_tweet_ids,
+        )
+        if (  # most posts start their conversation and were never edited: one id to check
+            created is None
+            or not (tweet_id.isdigit() and tweet_id.isascii())  # lengths: see _Id
+            or not (tweet.author_id.isdigit() and tweet.author_id.isascii())
+            or (conversation is not None and conversation != tweet_id and not is_id(conversation))
+            or (
+                history is not None
+                and (len(history) != 1 or history[0] != tweet_id)
+                and not all(map(is_id, history))
+            )
+        ):
+            return None
         entities = tweet.entities
         if entities is None:
             tags, mentions = extract_hashtags(tweet.text), []
@@ -387,19 +437,23 @@ def decode_page(
             tags = [h.tag for h in entities.hashtags or () if h.tag]
             mentions = [m.username for m in entities.mentions or () if m.username]
         counts = tweet.public_metrics or _NO_METRICS
-        content.posts.append(
-            _post(
-                tweet.id,
-                tweet.text,
-                created,
-                tweet.author_id,
-                tweet.conversation_id,
-                tweet.lang,
-                tags,
-                mentions,
-                refs,
-                (counts.like_count, counts.retweet_count, counts.reply_count, counts.quote_count),
-                handles,
-            )
+        post = _post(
+            tweet.id,
+            tweet.text,
+            created,
+            tweet.author_id,
+            tweet.conversation_id,
+            tweet.lang,
+            tags,
+            mentions,
+            refs,
+            (counts.like_count, counts.retweet_count, counts.reply_count, counts.quote_count),
+            handles,
         )
+        content.posts.append(post)
+        if history is not None and len(history) > 1:
+            content.superseded += [f"x:{i}" for i in history if f"x:{i}" != post.id]
+    if content.superseded:
+        earlier = set(content.superseded)
+        content.posts = [p for p in content.posts if p.id not in earlier]
     return content

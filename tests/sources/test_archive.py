@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -44,12 +45,13 @@ def test_a_broken_line_is_reported_by_number_and_the_rest_is_stored(
     store: Store, tmp_path: Path
 ) -> None:
     report = import_archive(store, twarc2_file(tmp_path), now=LIVE_NOW)
-    assert (report.new_posts, report.reposts, report.problem_count) == (4, 1, 2)
+    assert (report.new_posts, report.reposts, report.bad_lines) == (4, 1, 2)
     assert [p.line for p in report.problems] == [2, 4]
     assert "not valid JSON" in report.problems[0].message
     assert store.counts()["posts"] == 4 and store.counts()["authors"] == report.new_authors == 3
     summary = report.summary()
     assert "4 stored new" in summary and "line 2:" in summary and "1 retweet skipped" in summary
+    assert "2 unreadable lines skipped" in summary and not report.complete
 
 
 def test_importing_the_same_file_again_stores_nothing_new(store: Store, tmp_path: Path) -> None:
@@ -102,7 +104,8 @@ def test_the_import_command_prints_what_was_stored(tmp_path: Path) -> None:
     assert "line 2: not valid JSON" in result.output
     assert "missing.jsonl: can't read" in result.output
     again = CliRunner().invoke(main, ["import", str(path)])
-    assert again.exit_code == 0 and "0 stored new, 4 already stored" in again.output
+    assert again.exit_code == 1  # its broken lines are still skipped
+    assert "0 stored new, 4 already stored" in again.output
 
 
 def _mixed_pages() -> list[dict[str, object]]:
@@ -160,8 +163,14 @@ def _numbered_archive(tmp_path: Path, pages: int = 40) -> Path:
     return path
 
 
-def test_readers_in_other_processes_store_what_one_reader_stores(tmp_path: Path) -> None:
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzipped"])
+def test_readers_in_other_processes_store_what_one_reader_stores(
+    tmp_path: Path, packed: bool
+) -> None:
     path = _numbered_archive(tmp_path)
+    if packed:
+        path = path.with_suffix(".jsonl.gz")
+        path.write_bytes(gzip.compress((tmp_path / "many.jsonl").read_bytes()))
     alone, shared = Store(tmp_path / "alone.db"), Store(tmp_path / "shared.db")
     try:
         one = import_archive(alone, path, now=LIVE_NOW, batch_posts=300, readers=0)
@@ -247,3 +256,48 @@ def test_a_misleading_first_line_still_stores_in_batches_of_bounded_size(
     assert report.new_posts == 1 + 60 * 50 == store.counts()["posts"]
     assert report.new_authors == store.counts()["authors"]  # each counted once across batches
     assert max(sizes) <= 300 + 50 and len(sizes) >= 10  # one line past the limit at most
+
+
+def _edited(n: int, text: str, history: list[int]) -> dict[str, object]:
+    version = tweet(n, text, user=1)
+    version["edit_history_tweet_ids"] = [str(FIRST_ID + h) for h in history]
+    return version
+
+
+@pytest.mark.parametrize("order", ["earlier first", "edit first"])
+def test_an_edit_in_an_archive_replaces_the_earlier_version_whichever_comes_first(
+    store: Store, tmp_path: Path, order: str
+) -> None:
+    earlier = page(_edited(1, "#LCSM #typo first version", [1]))
+    edit = page(_edited(2, "#LCSM fixed version", [1, 2]))
+    filler = [
+        page(*(tweet(100 + n * 50 + i, "#LCSM", user=i) for i in range(50))) for n in range(40)
+    ]
+    if order == "earlier first":
+        lines = [earlier, *filler, edit]
+    else:  # the earlier version after it, again and again: in every block, so in both readers
+        lines = [edit]
+        for n, line in enumerate(filler):
+            lines += [line, earlier] if n % 3 == 0 else [line]
+    path = tmp_path / "edited.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    report = import_archive(store, path, now=LIVE_NOW, batch_posts=300, readers=2)
+    ids = set(store.platform_ids("x", "posts"))
+    assert str(FIRST_ID + 2) in ids and str(FIRST_ID + 1) not in ids
+    assert report.replaced >= 1 and "of edited posts replaced" in report.summary()
+    typo = store.tag_activity(["typo"], LIVE_NOW.date()).get("typo")
+    assert typo is None or typo.posts == 0  # its tags went with it
+    assert store.tag_activity(["lcsm"], LIVE_NOW.date())["lcsm"].posts == 1 + 40 * 50
+
+
+def test_an_edit_replaces_a_version_collected_or_imported_before(
+    store: Store, tmp_path: Path
+) -> None:
+    first = tmp_path / "monday.jsonl"
+    first.write_text(json.dumps(page(_edited(1, "#LCSM first version", [1]))) + "\n")
+    second = tmp_path / "tuesday.jsonl"
+    second.write_text(json.dumps(page(_edited(2, "#LCSM the edit", [1, 2]))) + "\n")
+    import_archive(store, first, now=LIVE_NOW)
+    report = import_archive(store, second, now=LIVE_NOW)
+    assert report.replaced == 1
+    assert set(store.platform_ids("x", "posts")) == {str(FIRST_ID + 2)}
