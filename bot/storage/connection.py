@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,7 @@ class Connections:
         self._all_lock = threading.Lock()
         db = self.db()
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            self._use_wal(db)
             with self.write():  # migrations inside nest as savepoints of this one transaction
                 migrations.apply(db)
         except sqlite3.DatabaseError as err:
@@ -45,6 +46,22 @@ class Connections:
                 f"Can't use the database at {self.path}: {err}. Check HASHTAG_BOT_DB points to a "
                 "writable SQLite file (a new path creates one)."
             ) from err
+
+    def _use_wal(self, db: Database) -> None:
+        """Switch a new file to WAL. The switch needs the file to itself for an instant, and
+        SQLite answers "locked" at once rather than waiting when another process starting on the
+        same new file holds it, so wait for it here, up to the busy timeout."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        pause = 0.005
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     def db(self) -> Database:
         db: Database | None = getattr(self._local, "db", None)
