@@ -12,6 +12,7 @@ from bot.services import Services
 from bot.services.x_spend import x_spend
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.messages import HomeFacts, home_view
+from bot.slack.outreach_blocks import expiring_lines
 
 
 def home_facts(services: Services, team_id: str) -> HomeFacts:
@@ -28,6 +29,7 @@ def home_facts(services: Services, team_id: str) -> HomeFacts:
         x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
         digest_hour=settings.digest_hour,
         last_digests=store.last_digests(),
+        expiring=expiring_lines(services.outreach.expiring(today), today),
     )
 
 

@@ -24,6 +24,9 @@ USAGE = (
     "• `/hashtag digest`: a preview of this channel's daily digest.\n"
     "• `/hashtag mute @handle` / `unmute @handle`: this channel's digests stop (or resume) "
     "naming an account or showing its posts.\n"
+    "• `/hashtag messages`: add an IRB-approved message (`/hashtag messages 3` edits message 3).\n"
+    "• `/hashtag compose lung cancer`: ready-to-post drafts of the approved messages, per network.\n"
+    "• `/hashtag available #LungStudy26`: is a new campaign tag already in use, and how it reads.\n"
     "• `/hashtag help`: this message.\n"
     "Names, abbreviations (T1D), typos and hashtags (#LCSM) all work."
 )
@@ -74,6 +77,7 @@ class HomeFacts:
     x_budget_usd: float | None = None
     digest_hour: int = 13
     last_digests: dict[str, date] = field(default_factory=dict)
+    expiring: list[Block] = field(default_factory=list)  # approvals ending within 30 days
 
 
 def home_view(facts: HomeFacts) -> dict[str, object]:
@@ -101,6 +105,7 @@ def home_view(facts: HomeFacts) -> dict[str, object]:
                 " `/hashtag digest` in a channel previews it."
             )
         )
+    blocks += facts.expiring
     blocks += [{"type": "divider"}, header("Data")]
     lines = []
     if facts.posts_30d is not None:
