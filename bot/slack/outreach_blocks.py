@@ -211,10 +211,9 @@ def composition_message(composition: Composition) -> Message:
     for message_id, drafts in by_message.items():
         if len(blocks) + len(drafts) + 3 > MAX_BLOCKS:
             break
-        blocks += [
-            {"type": "divider"},
-            section(f"*{escape(drafts[0].study)}* · message {message_id}"),
-        ]
+        shared = [w for w in drafts[0].warnings if all(w in d.warnings for d in drafts)]
+        head = f"*{escape(drafts[0].study)}* · message {message_id}"
+        blocks += [{"type": "divider"}, section("\n".join([head, *warning_lines(tuple(shared))]))]
         for draft in drafts:
             count = f"{draft.length}/{draft.limit}"
             state = "" if draft.fits else "  :no_entry: too long, not cut"
@@ -222,7 +221,7 @@ def composition_message(composition: Composition) -> Message:
                 f"*{NETWORK_NAMES[draft.platform]}*  {count}{state}",
                 f"```{escape(draft.text)}```",
             ]
-            lines += warning_lines(draft.warnings)
+            lines += warning_lines(tuple(w for w in draft.warnings if w not in shared))
             blocks.append(section("\n".join(lines)))
     if composition.notes:
         blocks.append(context(*(f"_{escape(note)}_" for note in composition.notes)))
