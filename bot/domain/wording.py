@@ -75,7 +75,7 @@ _PAY_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SHOUTED_PAY = re.compile(r"\b(?:PAID|PAY|CASH|EARN|MONEY|COMPENSATION)\b")
-OPENING = 30  # characters: an amount this early is what the message leads with
+OPENING = 12  # characters: an amount this early is what the message leads with
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
