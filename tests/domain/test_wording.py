@@ -33,7 +33,7 @@ from bot.domain.wording import (
 )
 def test_each_warning_names_the_words_and_the_rule(text: str, words: str, rule: str) -> None:
     found = check_wording(text)
-    assert [(w.words, w.rule) for w in found if w.rule == rule][0] == (words, rule)
+    assert next((w.words, w.rule) for w in found if w.rule == rule) == (words, rule)
     assert str(found[0]).startswith("“")
 
 
