@@ -11,6 +11,7 @@ from bot.domain.conditions import Understanding
 from bot.domain.knowledge import KnowledgeBase
 from bot.knowledge import load_knowledge
 from bot.services.digests import Digester
+from bot.services.outreach import Outreach
 from bot.services.suggestions import Suggester
 from bot.storage import Store
 
@@ -27,6 +28,7 @@ class Services:
     suggester: Suggester
     digester: Digester
     clock: Clock
+    outreach: Outreach
 
     def now(self) -> datetime:
         return self.clock()
@@ -50,4 +52,5 @@ def build_services(
     kb = kb if kb is not None else load_knowledge()
     suggester = Suggester(kb, store)
     digester = Digester(kb, store, suggester.matcher)
-    return Services(settings, store, kb, suggester, digester, clock)
+    outreach = Outreach(settings, kb, store, suggester)
+    return Services(settings, store, kb, suggester, digester, clock, outreach)

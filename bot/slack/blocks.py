@@ -26,6 +26,7 @@ SHARE_ACTION = "hashtag_share"
 TRACK_ACTION = "hashtag_track"
 MORE_ACTION = "hashtag_more"
 EXPLAIN_ACTION = "hashtag_explain"
+COMPOSE_ACTION = "hashtag_compose"  # drafts of the approved messages for this condition
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -215,6 +216,8 @@ def answer(
         buttons.append(button("Share in channel", SHARE_ACTION, ref.encode(), style="primary"))
     if can_track and result.understanding.text and not shared_by:
         buttons.append(button("Track in this channel", TRACK_ACTION, ref.encode()))
+    if result.understanding.matches and not shared_by:
+        buttons.append(button("Compose post", COMPOSE_ACTION, ref.encode()))
     if buttons:
         end.append({"type": "actions", "block_id": "hashtag_answer", "elements": buttons})
     end.append(context(freshness(result)))

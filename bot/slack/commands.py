@@ -68,6 +68,8 @@ def parse(text: str) -> tuple[str, str]:
         return "alerts", rest
     if first in {"track", "untrack", "mute", "unmute"}:
         return first, rest
+    if first in {"messages", "compose", "available"}:  # answered by bot/slack/outreach.py
+        return first, rest
     return "suggest", text
 
 

@@ -14,6 +14,7 @@ from bot.services.x_spend import x_spend
 from bot.slack.channel import when_line
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.messages import HomeFacts, home_view
+from bot.slack.outreach_blocks import expiring_lines
 
 
 def home_facts(services: Services, team_id: str) -> HomeFacts:
@@ -33,6 +34,7 @@ def home_facts(services: Services, team_id: str) -> HomeFacts:
             for channel, clock in channel_clocks(store, settings.digest_hour).items()
         },
         last_digests=store.last_digests(),
+        expiring=expiring_lines(services.outreach.expiring(today), today),
     )
 
 

@@ -28,6 +28,9 @@ USAGE = (
     "digests.\n"
     "• `/hashtag mute @handle` / `unmute @handle`: this channel's digests stop (or resume) "
     "naming an account or showing its posts.\n"
+    "• `/hashtag messages`: add an IRB-approved message (`/hashtag messages 3` edits message 3).\n"
+    "• `/hashtag compose lung cancer`: ready-to-post drafts of the approved messages, per network.\n"
+    "• `/hashtag available #LungStudy26`: is a new campaign tag already in use, and how it reads.\n"
     "• `/hashtag help`: this message.\n"
     "Names, abbreviations (T1D), typos and hashtags (#LCSM) all work."
 )
@@ -88,6 +91,7 @@ class HomeFacts:
     x_budget_usd: float | None = None
     schedules: dict[str, str] = field(default_factory=dict)  # channel -> "daily at …; next …"
     last_digests: dict[str, date] = field(default_factory=dict)
+    expiring: list[Block] = field(default_factory=list)  # approvals ending within 30 days
 
 
 def home_view(facts: HomeFacts) -> dict[str, object]:
@@ -117,6 +121,7 @@ def home_view(facts: HomeFacts) -> dict[str, object]:
                 " 08:00 Europe/London` sets when it comes."
             )
         )
+    blocks += facts.expiring
     blocks += [{"type": "divider"}, header("Data")]
     lines = []
     if facts.posts_30d is not None:

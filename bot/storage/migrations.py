@@ -226,6 +226,32 @@ def counts_a_recount_can_check(db: Database) -> None:
     seed_expired_shares(db.conn)
 
 
+@migrations(name="0008_approved_messages")
+def approved_messages(db: Database) -> None:
+    """IRB-approved recruitment messages, every change a new version with who and when.
+
+    A version is never changed or deleted (triggers refuse it): what was approved, and who
+    said so, stays on record. The newest version of a message is the one in use.
+    """
+    db.execute(
+        """CREATE TABLE approved_message_versions (
+        message_id INTEGER NOT NULL, version INTEGER NOT NULL, study TEXT NOT NULL,
+        irb_ref TEXT NOT NULL, approved_on TEXT NOT NULL, expires_on TEXT NOT NULL,
+        conditions TEXT NOT NULL, text TEXT NOT NULL, url TEXT NOT NULL,
+        hashtags_allowed INTEGER NOT NULL, changed_by TEXT NOT NULL, changed_at TEXT NOT NULL,
+        PRIMARY KEY (message_id, version))"""
+    )
+    db.execute(
+        """CREATE TRIGGER approved_message_versions_kept BEFORE UPDATE ON approved_message_versions
+        BEGIN SELECT RAISE(ABORT, 'an approved message version is never changed'); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER approved_message_versions_not_deleted BEFORE DELETE
+        ON approved_message_versions
+        BEGIN SELECT RAISE(ABORT, 'an approved message version is never deleted'); END"""
+    )
+
+
 @migrations(name="0009_channel_settings")
 def channel_settings(db: Database) -> None:
     """Each channel's own digest schedule (no row, or no cadence: daily at DIGEST_HOUR UTC) and

@@ -10,17 +10,27 @@ from bot.storage.accounts import AccountStates
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
+from bot.storage.messages import ApprovedMessages
 from bot.storage.posts import PostWriter, SaveResult
 from bot.storage.recount import Recounts
 from bot.storage.source_state import SourceState
 from bot.storage.stats import StatsReader
 from bot.storage.tag_ids import TagIds
+from bot.storage.tag_usage import TagUsageReads
 
 __all__ = ["SaveResult", "Store", "StoreError"]
 
 
 class Store(
-    PostWriter, StatsReader, DigestReads, ChannelState, SourceState, AccountStates, Recounts
+    PostWriter,
+    StatsReader,
+    DigestReads,
+    ChannelState,
+    SourceState,
+    AccountStates,
+    Recounts,
+    ApprovedMessages,
+    TagUsageReads,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -36,7 +46,9 @@ class Store(
       posts and profiles to show;
     - channels.py `ChannelState`: tracked topics, mutes, digests delivered and accounts introduced;
     - source_state.py `SourceState`: cursors, read counts, source health, known authors;
-    - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is.
+    - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is;
+    - messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
+    - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag).
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -138,6 +138,10 @@ class SlackStandIn:
             return Canned(200, {"ok": True, "channel": params.get("channel"), "ts": ts})
         if method == "views.publish":
             return Canned(200, {"ok": True, "view": {"id": "V0HOME"}})
+        if method == "views.open":  # the trigger_id of a slash command or a button
+            if not params.get("trigger_id"):
+                return Canned(200, {"ok": False, "error": "invalid_trigger_id"})
+            return Canned(200, {"ok": True, "view": {"id": "V0MODAL"}})
         return Canned(200, {"ok": False, "error": "unknown_method"})
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

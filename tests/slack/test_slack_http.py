@@ -12,7 +12,13 @@ from collections.abc import Callable
 import pytest
 
 from bot.server import EVENTS_PATH, MAX_BODY_BYTES
-from bot.slack.blocks import EXPLAIN_ACTION, MORE_ACTION, SHARE_ACTION, TRACK_ACTION
+from bot.slack.blocks import (
+    COMPOSE_ACTION,
+    EXPLAIN_ACTION,
+    MORE_ACTION,
+    SHARE_ACTION,
+    TRACK_ACTION,
+)
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot, post, signed, slash_body
 from tests.slack.slack_standins import FORM
@@ -36,7 +42,13 @@ def test_slash_command_is_acked_at_once_and_answered_through_response_url(bot: B
     assert "#LCSM*" in text and "community tag" in text and "happening now" in text
     assert "*Copy:*\n```#LCAM #LCSM" in text
     assert "based on 0 posts from the last 30 days; knowledge base 2026-11" in text
-    assert set(buttons(reply)) == {SHARE_ACTION, TRACK_ACTION, MORE_ACTION, EXPLAIN_ACTION}
+    assert set(buttons(reply)) == {
+        SHARE_ACTION,
+        TRACK_ACTION,
+        MORE_ACTION,
+        EXPLAIN_ACTION,
+        COMPOSE_ACTION,
+    }
     assert reply["text"].startswith("Hashtags for Lung cancer: #LCAM #LCSM")
 
 

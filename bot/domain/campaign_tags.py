@@ -1,0 +1,143 @@
+"""Vetting a new campaign tag before launch: does it collide with a known tag, and does it read?
+
+The seed's advice: use the tags a community already uses "rather than creating new ones",
+unless starting a campaign, and then be "mindful of what others are using".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.domain.hashtags import is_valid_tag, tag_key
+from bot.domain.knowledge import KnowledgeBase
+
+LONG_TAG = 20  # characters: past this a tag eats the approved words' room and is hard to type
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+@dataclass(frozen=True)
+class Collision:
+    tag: str  # the known tag it collides with, display form
+    what: str  # what that tag stands for
+
+    def __str__(self) -> str:
+        return f"#{self.tag}: {self.what}"
+
+
+def known_tags(
+    kb: KnowledgeBase, index: dict[str, tuple[str, str, str]], today: date
+) -> dict[str, tuple[str, str]]:
+    """Every tag the knowledge base knows -> (display form, what it stands for), congress tags
+    for last year to two years ahead included."""
+    known = {
+        key: (form, f"{kind} tag for {about}" if about else f"{kind} tag")
+        for key, (form, kind, about) in index.items()
+    }
+    for conference in kb.conferences:
+        for year in range(today.year - 1, today.year + 3):
+            if conference.held_in(year):
+                form = conference.tag(year)
+                known.setdefault(
+                    tag_key(form), (form, f"the {conference.name} {year} congress tag")
+                )
+    return known
+
+
+def collisions(
+    tag: str, known: dict[str, tuple[str, str]], also_means: dict[str, str]
+) -> list[Collision]:
+    """Known tags it is, or nearly is (a plural, a year away), and meanings it has elsewhere."""
+    key = tag_key(tag)
+    found: list[Collision] = []
+    if key in known:
+        form, what = known[key]
+        found.append(Collision(form, f"already the {what}"))
+    else:
+        stem = key.removesuffix("s")
+        yearless = re.sub(r"\d{2}(\d{2})?$", "", key)
+        for other, (form, what) in sorted(known.items()):
+            if other.removesuffix("s") == stem:
+                found.append(Collision(form, f"nearly the same as the {what}"))
+            elif yearless and yearless != key and re.sub(r"\d{2}(\d{2})?$", "", other) == yearless:
+                found.append(Collision(form, f"the same tag another year: the {what}"))
+    if key in also_means:
+        found.append(Collision(tag.lstrip("#"), f"also means {also_means[key]}"))
+    return found[:5]
+
+
+def readability(tag: str) -> list[str]:
+    """How the tag reads: valid as a hashtag, its length, and CamelCase for screen readers."""
+    body = tag.lstrip("#＃")
+    notes: list[str] = []
+    if not is_valid_tag(body):
+        return [
+            "Not a working hashtag: use letters, digits and underscores only "
+            "(a space, hyphen or punctuation ends the tag there)."
+        ]
+    if body.isdigit():
+        notes.append("Digits alone are not linked as a hashtag on X or Mastodon: add a word.")
+    if len(body) > LONG_TAG:
+        notes.append(
+            f"{len(body)} characters long: every character comes out of the post's limit; "
+            f"aim for {LONG_TAG} or fewer."
+        )
+    else:
+        notes.append(f"{len(body)} characters: short enough.")
+    words = _WORDS.findall(body)
+    if body.islower() and len(body) > 6:
+        notes.append(
+            "All lower case: capitalise each word (CamelCase, e.g. #LungStudy26) so screen "
+            "readers read it as words rather than letters."
+        )
+    elif body.isupper() and len(body) > 6:
+        notes.append(
+            "All capitals: screen readers may spell it out letter by letter; CamelCase "
+            "(e.g. #LungStudy26) reads as words."
+        )
+    elif len(words) > 1:
+        notes.append("CamelCase: screen readers read it as “" + " ".join(words) + "”.")
+    return notes
+
+
+@dataclass(frozen=True)
+class TagReport:
+    """`/hashtag available #Tag`: in use or not, by whom and for what, collisions, how it reads."""
+
+    tag: str
+    stored: dict[str, Any]
+    live: list[dict[str, Any]]
+    collisions: list[Collision]
+    readability: list[str]
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.stored.get("posts")) or any(look.get("posts") for look in self.live)
+
+    @property
+    def verdict(self) -> str:
+        if self.collisions and any("already" in c.what for c in self.collisions):
+            return "taken: it is a tag the knowledge base already knows"
+        if self.in_use:
+            return "in use: look at who uses it, and for what, before launching with it"
+        unchecked = [look["network"] for look in self.live if look.get("error")]
+        if unchecked:
+            return (
+                "not seen in stored posts or where it could look ("
+                + ", ".join(unchecked)
+                + " not checked)"
+            )
+        return "not seen in use: free to launch, as far as the bot can see"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "in_use": self.in_use,
+            "verdict": self.verdict,
+            "stored": self.stored,
+            "live": self.live,
+            "collisions": [{"tag": c.tag, "what": c.what} for c in self.collisions],
+            "readability": self.readability,
+        }

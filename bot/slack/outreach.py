@@ -1,0 +1,145 @@
+"""`/hashtag messages [ID]` (the approved-message modal), `compose TOPIC`, `available TAG`, and
+the answer's Compose post button. Drafts are for a person to post: the bot never posts them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot.domain.approvals import read_approval
+from bot.services import Services
+from bot.services.outreach import StaleVersion, tag_of
+from bot.slack.blocks import Message, escape
+from bot.slack.buttons import OLD_BUTTON, pressed
+from bot.slack.commands import COMMAND, as_typed, parse
+from bot.slack.errors import acknowledge, answering_safely, explain
+from bot.slack.messages import notice
+from bot.slack.outreach_blocks import (
+    COMPOSE_ACTION,
+    MESSAGE_MODAL,
+    composition_message,
+    message_modal,
+    saved_view,
+    submitted,
+    tag_report_message,
+)
+
+OUTREACH = {"messages", "compose", "available"}
+
+
+def is_outreach(body: dict[str, Any]) -> bool:
+    """The `/hashtag` sub-commands answered here; everything else goes to commands.py."""
+    return parse(as_typed(str(body.get("text") or "")))[0] in OUTREACH
+
+
+def compose(services: Services, topic: str) -> Message:
+    if not topic.strip():
+        return notice("Say which condition: `/hashtag compose lung cancer`")
+    return composition_message(services.outreach.compose(topic, services.today()))
+
+
+def available(services: Services, text: str) -> Message:
+    tag = tag_of(text)
+    if not tag:
+        return notice("Say which tag: `/hashtag available #LungStudy26`")
+    return tag_report_message(services.outreach.available(tag, services.today()))
+
+
+def modal_for(services: Services, rest: str, channel: str) -> dict[str, Any] | Message:
+    """The modal to open, or a notice when the message asked for isn't in the library."""
+    library = services.outreach.messages()
+    wanted = rest.strip().lstrip("#")
+    if not wanted:
+        return message_modal(None, library, services.today(), channel)
+    editing = services.outreach.message(int(wanted)) if wanted.isdigit() else None
+    if editing is None:
+        return notice(
+            f"There is no message {escape(wanted)} in the library. `/hashtag messages` lists them."
+        )
+    return message_modal(editing, library, services.today(), channel)
+
+
+def submission(services: Services, body: dict[str, Any]) -> dict[str, Any]:
+    """The ack for a Save: errors shown inline under their fields, or the saved version's view."""
+    view = body.get("view") or {}
+    user = str((body.get("user") or {}).get("id") or "")
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    fields = submitted((view.get("state") or {}).get("values") or {})
+    approval, errors = read_approval(
+        study=fields["study"],
+        irb_ref=fields["irb"],
+        approved=fields["approved"],
+        expires=fields["expires"],
+        conditions=fields["conditions"],
+        text=fields["text"],
+        url=fields["url"],
+        hashtags=fields["hashtags"],
+        today=services.today(),
+    )
+    if approval is None:
+        return {"response_action": "errors", "errors": errors}
+    try:
+        result = services.outreach.save(
+            approval,
+            by=f"<@{user}>" if user else "slack",
+            now=services.now(),
+            message_id=meta.get("id"),
+            expected_version=meta.get("v"),
+        )
+    except StaleVersion as err:
+        latest = err.latest
+        return {
+            "response_action": "errors",
+            "errors": {
+                "text": f"Version {latest.version} was saved by someone else on "
+                f"{latest.changed_at[:10]} while this was open. Close this and run "
+                f"/hashtag messages {latest.id} again, so nothing is overwritten."
+            },
+        }
+    except KeyError:
+        return {"response_action": "errors", "errors": {"study": "That message is gone."}}
+    return {
+        "response_action": "update",
+        "view": saved_view(result.message, result.saved, result.warnings),
+    }
+
+
+def register(app: App, services: Services) -> None:
+    @answering_safely
+    def answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        sub, rest = parse(as_typed(str(body.get("text") or "")))
+        if sub == "compose":
+            reply = compose(services, rest)
+        elif sub == "available":
+            reply = available(services, rest)
+        else:
+            opened = modal_for(services, rest, str(body.get("channel_id") or ""))
+            if opened.get("type") != "modal":
+                reply = opened
+            else:
+                try:
+                    client.views_open(trigger_id=body["trigger_id"], view=opened)
+                    return
+                except SlackClientError as err:
+                    reply = notice(explain(err, doing="opening the approved-message form"))
+        respond(**reply, response_type="ephemeral", replace_original=False)
+
+    @answering_safely
+    def compose_pressed(body: dict[str, Any], respond: Respond) -> None:
+        ref = pressed(body)[4]
+        reply = notice(OLD_BUTTON) if ref is None else compose(services, ref.query)
+        respond(**reply, response_type="ephemeral", replace_original=False)
+
+    def save(ack: Ack, body: dict[str, Any]) -> None:
+        ack(**submission(services, body))
+
+    app.command(COMMAND, matchers=[is_outreach])(ack=acknowledge, lazy=[answer])
+    app.action(COMPOSE_ACTION)(ack=acknowledge, lazy=[compose_pressed])
+    app.view(MESSAGE_MODAL)(save)

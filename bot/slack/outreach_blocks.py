@@ -1,0 +1,294 @@
+"""Block Kit for approved outreach: the message modal, drafts, a campaign tag's check, Home lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.domain.approvals import MAX_IRB_REF, MAX_STUDY, MAX_TEXT, ApprovedMessage
+from bot.domain.campaign_tags import TagReport
+from bot.domain.drafts import NETWORKS, Composition
+from bot.domain.wording import WordingWarning
+from bot.slack.blocks import (
+    COMPOSE_ACTION,
+    MAX_BLOCKS,
+    Block,
+    Message,
+    context,
+    escape,
+    header,
+    message,
+    plain,
+    section,
+)
+
+MESSAGE_MODAL = "outreach_message"
+__all__ = ["COMPOSE_ACTION", "MESSAGE_MODAL", "composition_message", "message_modal"]
+
+FIELDS = ("study", "irb", "approved", "expires", "conditions", "text", "url", "hashtags")
+MAX_LISTED = 15  # messages listed in the modal and on Home
+NETWORK_NAMES = {n.key: n.name for n in NETWORKS}
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], hint: str = "") -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {"action_id": "value", **element},
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _text(
+    initial: str, *, max_length: int, multiline: bool = False, placeholder: str = ""
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if initial:
+        element["initial_value"] = initial
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def _date(initial: date | None) -> dict[str, Any]:
+    return {"type": "datepicker"} | ({"initial_date": initial.isoformat()} if initial else {})
+
+
+def _choice(value: str, text: str) -> dict[str, Any]:
+    return {"text": plain(text, 75), "value": value}
+
+
+def library_lines(messages: list[ApprovedMessage], today: date) -> list[str]:
+    """One line per message: id, study, IRB reference, conditions, until when."""
+    lines = []
+    for m in messages[:MAX_LISTED]:
+        a = m.approval
+        state = {"active": "until", "expired": "expired", "pending": "from"}[a.status(today)]
+        when = a.approved_on if a.status(today) == "pending" else a.expires_on
+        lines.append(
+            f"*{m.id}.* {escape(a.study)} · IRB {escape(a.irb_ref)} · "
+            f"{escape(', '.join(a.conditions))} · {state} {when.isoformat()}"
+        )
+    if len(messages) > MAX_LISTED:
+        lines.append(f"…and {len(messages) - MAX_LISTED} more (`hashtag-bot messages list`).")
+    return lines
+
+
+def message_modal(
+    editing: ApprovedMessage | None, library: list[ApprovedMessage], today: date, channel: str = ""
+) -> dict[str, Any]:
+    """The modal to add a message, or to make a new version of one (`/hashtag messages ID`)."""
+    a = editing.approval if editing else None
+    blocks: list[Block] = []
+    if editing is not None:
+        blocks.append(
+            context(
+                f"Editing message {editing.id}, version {editing.version} (saved by "
+                f"{escape(editing.changed_by)} on {editing.changed_at[:10]}). Saving makes version "
+                f"{editing.version + 1}; every earlier version is kept."
+            )
+        )
+    elif library:
+        lines = library_lines(library, today)
+        blocks.append(
+            section("*The library* (edit one with `/hashtag messages ID`)\n" + "\n".join(lines))
+        )
+    blocks += [
+        _input("study", "Study", _text(a.study if a else "", max_length=MAX_STUDY)),
+        _input("irb", "IRB reference", _text(a.irb_ref if a else "", max_length=MAX_IRB_REF)),
+        _input("approved", "Approved on", _date(a.approved_on if a else None)),
+        _input(
+            "expires",
+            "Approval expires on",
+            _date(a.expires_on if a else None),
+            "From this day on the message is never composed.",
+        ),
+        _input(
+            "conditions",
+            "Condition(s)",
+            _text(
+                "; ".join(a.conditions) if a else "",
+                max_length=300,
+                placeholder="lung cancer; NSCLC",
+            ),
+            "One or more, separated by semicolons.",
+        ),
+        _input(
+            "text",
+            "Approved text",
+            _text(a.text if a else "", max_length=MAX_TEXT, multiline=True),
+            "Word for word as approved. It is never changed: the link and any hashtags go after it.",
+        ),
+        _input(
+            "url", "Study link", _text(a.url if a else "", max_length=500, placeholder="https://")
+        ),
+    ]
+    options = [
+        _choice("allowed", "The approval allows adding hashtags"),
+        _choice("none", "No hashtags may be added"),
+    ]
+    radio: dict[str, Any] = {"type": "radio_buttons", "options": options}
+    if a is not None:
+        radio["initial_option"] = options[0 if a.hashtags_allowed else 1]
+    blocks.append(_input("hashtags", "Hashtags", radio))
+    meta = {
+        "id": editing.id if editing else None,
+        "v": editing.version if editing else None,
+        "c": channel,
+    }
+    return {
+        "type": "modal",
+        "callback_id": MESSAGE_MODAL,
+        "title": plain("Approved message", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps(meta),
+        "blocks": blocks[:100],
+    }
+
+
+def submitted(values: dict[str, Any]) -> dict[str, str]:
+    """What the person entered, field by field, from a view_submission's state."""
+    read: dict[str, str] = {}
+    for field in FIELDS:
+        element = (values.get(field) or {}).get("value") or {}
+        chosen = element.get("selected_option") or {}
+        read[field] = str(
+            element.get("value") or element.get("selected_date") or chosen.get("value") or ""
+        )
+    return read
+
+
+def warning_lines(warnings: list[WordingWarning] | tuple[str, ...]) -> list[str]:
+    return [f":warning: {escape(str(w))}" for w in warnings]
+
+
+def saved_view(
+    message_saved: ApprovedMessage, saved: bool, warnings: list[WordingWarning]
+) -> dict[str, Any]:
+    """What the modal turns into after Save: the version made, and the wording check's findings."""
+    a = message_saved.approval
+    if saved:
+        head = (
+            f"Saved message {message_saved.id}, version {message_saved.version}: {escape(a.study)}."
+        )
+    else:
+        head = (
+            f"Nothing changed: message {message_saved.id} stays at version {message_saved.version}."
+        )
+    blocks: list[Block] = [section(head)]
+    if warnings:
+        blocks.append(
+            section(
+                "*Wording check* (FDA, Recruiting Study Subjects). The text is kept as approved; "
+                "raise these with your IRB:\n" + "\n".join(warning_lines(warnings))
+            )
+        )
+    else:
+        blocks.append(context("Wording check: nothing to raise."))
+    blocks.append(context(f"Drafts: `/hashtag compose {escape(a.conditions[0])}`"))
+    return {
+        "type": "modal",
+        "title": plain("Approved message", 24),
+        "close": plain("Done", 24),
+        "blocks": blocks,
+    }
+
+
+def composition_message(composition: Composition) -> Message:
+    """Each unexpired message's drafts, network by network, ready to copy; and why any are not."""
+    name = composition.condition["name"] if composition.condition else composition.topic
+    blocks: list[Block] = [header(f"Drafts for {name}")]
+    by_message: dict[int, list[Any]] = {}
+    for draft in composition.drafts:
+        by_message.setdefault(draft.message_id, []).append(draft)
+    for message_id, drafts in by_message.items():
+        if len(blocks) + len(drafts) + 3 > MAX_BLOCKS:
+            break
+        shared = [w for w in drafts[0].warnings if all(w in d.warnings for d in drafts)]
+        head = f"*{escape(drafts[0].study)}* · message {message_id}"
+        blocks += [{"type": "divider"}, section("\n".join([head, *warning_lines(tuple(shared))]))]
+        for draft in drafts:
+            count = f"{draft.length}/{draft.limit}"
+            state = "" if draft.fits else "  :no_entry: too long, not cut"
+            lines = [
+                f"*{NETWORK_NAMES[draft.platform]}*  {count}{state}",
+                f"```{escape(draft.text)}```",
+            ]
+            lines += warning_lines(tuple(w for w in draft.warnings if w not in shared))
+            blocks.append(section("\n".join(lines)))
+    if composition.notes:
+        blocks.append(context(*(f"_{escape(note)}_" for note in composition.notes)))
+    fallback = f"Drafts for {escape(name)}: {len(by_message)} approved message(s)"
+    return message(fallback, blocks)
+
+
+def tag_report_message(report: TagReport) -> Message:
+    """`/hashtag available #Tag`: the verdict first, then the evidence."""
+    tag = escape(report.tag)
+    blocks: list[Block] = [
+        header(f"Is #{report.tag} available?"),
+        section(f"*#{tag}: {escape(report.verdict)}*"),
+    ]
+    stored = report.stored
+    if stored["posts"]:
+        who = ", ".join(f"@{escape(a['handle'])} ({a['source']})" for a in stored["accounts"])
+        also = ", ".join(f"#{escape(t)}" for t in stored["with_tags"])
+        text = (
+            f"*Stored posts:* {stored['posts']:,} by {stored['authors']:,} accounts, "
+            f"{stored['first_day']} to {stored['last_day']}. Most by {who}."
+        )
+        blocks.append(section(text + (f" Used with {also}." if also else "")))
+    else:
+        blocks.append(section("*Stored posts:* none use it."))
+    for look in report.live:
+        network = NETWORK_NAMES.get(look["network"], look["network"])
+        if look.get("error"):
+            blocks.append(context(f"{network}: couldn't look ({escape(look['error'])})."))
+        elif look["posts"]:
+            who = (
+                ", ".join(f"@{escape(h)}" for h in look["accounts"])
+                or "accounts that ask not to be named"
+            )
+            also = ", ".join(f"#{escape(t)}" for t in look["with_tags"])
+            blocks.append(
+                section(
+                    f"*{network} now:* {look['posts']} recent posts, by {who}."
+                    + (f" Used with {also}." if also else "")
+                )
+            )
+        else:
+            blocks.append(section(f"*{network} now:* no recent posts."))
+    if report.collisions:
+        blocks.append(
+            section(
+                "*Collides with:*\n" + "\n".join(f"• {escape(str(c))}" for c in report.collisions)
+            )
+        )
+    blocks.append(
+        section("*How it reads:*\n" + "\n".join(f"• {escape(n)}" for n in report.readability))
+    )
+    return message(f"#{tag}: {escape(report.verdict)}", blocks)
+
+
+def expiring_lines(expiring: list[ApprovedMessage], today: date) -> list[Block]:
+    """The Home tab's list of approvals that end within 30 days."""
+    if not expiring:
+        return []
+    lines = [
+        f"• *{escape(m.approval.study)}* (message {m.id}, IRB {escape(m.approval.irb_ref)}): expires "
+        f"{m.approval.expires_on.isoformat()}, in {m.approval.days_left(today)} days"
+        for m in expiring[:MAX_LISTED]
+    ]
+    return [
+        {"type": "divider"},
+        header("Approvals expiring within 30 days"),
+        section("\n".join(lines)),
+        context("Renew them with the IRB, then `/hashtag messages ID` records the new dates."),
+    ]

@@ -1,0 +1,118 @@
+"""A live look at who uses a hashtag right now: one Bluesky search page and one Mastodon tag
+timeline page per instance, both free. Nothing read here is stored.
+
+Accounts that ask bots to leave them alone (#nobot, #noindex, not indexable, hidden from
+logged-out viewers) are left out of what is shown, though their posts still count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from atproto import Client
+from atproto_client.exceptions import AtProtocolError, UnauthorizedError
+from atproto_client.models.utils import get_model_as_dict
+from mastodon import MastodonError
+
+from bot.config import Settings
+from bot.domain.hashtags import extract_hashtags, tag_key
+from bot.sources.bluesky_records import profile_opt_out
+from bot.sources.bluesky_search import BlueskySearch
+from bot.sources.mastodon import MastodonSource, account_opt_out, html_text
+
+LOOK_LIMIT = 40  # posts read per network: enough to see whether and how a tag is used
+SHOWN_ACCOUNTS = 5
+
+
+@dataclass(frozen=True)
+class LiveLook:
+    """What one network shows for the tag now; `error` says why it couldn't look."""
+
+    network: str
+    posts: int = 0
+    accounts: tuple[str, ...] = ()  # handles, most posts first
+    with_tags: tuple[str, ...] = ()  # other tags in those posts, most used first
+    error: str = ""
+
+
+def _summarise(network: str, tag: str, items: list[tuple[str, bool, str]]) -> LiveLook:
+    """(handle, opted out, text) per post carrying the tag."""
+    key = tag_key(tag)
+    handles = Counter(h for h, opted_out, _ in items if not opted_out)
+    companions: Counter[str] = Counter()
+    forms: dict[str, str] = {}
+    for _, _, text in items:
+        for other in extract_hashtags(text):
+            if tag_key(other) != key:
+                companions[tag_key(other)] += 1
+                forms.setdefault(tag_key(other), other)
+    return LiveLook(
+        network,
+        posts=len(items),
+        accounts=tuple(h for h, _ in handles.most_common(SHOWN_ACCOUNTS)),
+        with_tags=tuple(forms[k] for k, _ in companions.most_common(SHOWN_ACCOUNTS)),
+    )
+
+
+def look_on_bluesky(settings: Settings, tag: str, client: Client | None = None) -> LiveLook:
+    """searchPosts for #tag: through the bot's session when BLUESKY_HANDLE is set, else the
+    public AppView (which may ask for a login)."""
+    search = BlueskySearch(settings)
+    public = None
+    try:
+        if search.configured:
+            api = search.client()
+        else:
+            api = public = client or Client(base_url=settings.bluesky_appview_url)
+        answer = api.app.bsky.feed.search_posts(
+            params={"q": f"#{tag}", "sort": "latest", "limit": LOOK_LIMIT}
+        )
+    except (UnauthorizedError, PermissionError):
+        return LiveLook(
+            "bluesky",
+            error="Bluesky search wants a login: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
+        )
+    except AtProtocolError as err:
+        return LiveLook("bluesky", error=f"Bluesky search did not answer ({type(err).__name__})")
+    finally:
+        search.close()
+        if public is not None and client is None:
+            public.request.close()
+    items: list[tuple[str, bool, str]] = []
+    for view in answer.posts:
+        raw: Mapping[str, Any] = get_model_as_dict(view)
+        text = str((raw.get("record") or {}).get("text") or "")
+        if tag_key(tag) not in {tag_key(t) for t in extract_hashtags(text)}:
+            continue  # search matches words too
+        author = raw.get("author") or {}
+        items.append((str(author.get("handle") or ""), profile_opt_out(author) is not None, text))
+    return _summarise("bluesky", tag, items)
+
+
+def look_on_mastodon(settings: Settings, tag: str) -> LiveLook:
+    """The tag's timeline on each configured instance (no token needed), one page each."""
+    source = MastodonSource(settings, timeout_s=10.0)
+    items: dict[str, tuple[str, bool, str]] = {}
+    problems: list[str] = []
+    for instance in settings.mastodon_instances:
+        host = urlparse(instance).netloc or instance
+        try:
+            statuses = source.client(instance).timeline_hashtag(tag_key(tag), limit=LOOK_LIMIT)
+        except MastodonError as err:
+            problems.append(f"{host} did not answer ({type(err).__name__})")
+            continue
+        for status in statuses:
+            account = status.get("account") or {}
+            acct = str(account.get("acct") or "")
+            handle = acct if "@" in acct else f"{acct}@{host}"
+            note = html_text(str(account.get("note") or ""))
+            opted_out = account_opt_out(account, note) is not None
+            uri = str(status.get("uri") or status.get("id"))
+            items.setdefault(uri, (handle, opted_out, html_text(str(status.get("content") or ""))))
+    if problems and not items:
+        return LiveLook("mastodon", error="; ".join(problems))
+    return _summarise("mastodon", tag, list(items.values()))

@@ -1,0 +1,241 @@
+"""Approved outreach in Slack, end to end: the form in a modal (errors inline), drafts, tag checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_sdk.models.views import View
+
+from bot.config import Settings
+from bot.domain.approvals import Approval
+from bot.services import Services, build_services
+from bot.slack.blocks import COMPOSE_ACTION
+from bot.storage import Store
+from tests.factories import NOW
+from tests.slack.slack_messages import assert_valid_message, block_text, buttons
+from tests.slack.slack_payloads import Bot, post, signed
+from tests.slack.slack_standins import BOT_TOKEN, SIGNING_SECRET, TEAM, USER, SlackStandIn
+from tests.sources.standins_bluesky import XrpcStandIn
+from tests.sources.standins_mastodon import MastodonStandIn, status
+
+TEXT = "Adults with lung cancer may be eligible for a study of an investigational medicine."
+URL = "https://trials.example.org/lung-01"
+
+
+@pytest.fixture
+def networks() -> Iterator[tuple[XrpcStandIn, MastodonStandIn]]:
+    with XrpcStandIn() as xrpc, MastodonStandIn() as mastodon:
+        yield xrpc, mastodon
+
+
+@pytest.fixture
+def settings(slack_api: SlackStandIn, networks: tuple[XrpcStandIn, MastodonStandIn]) -> Settings:
+    """The suite's Slack settings, with Bluesky and Mastodon on loopback too."""
+    xrpc, mastodon = networks
+    return Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.api_url,
+        bluesky_appview_url=xrpc.url,
+        mastodon_instances=(mastodon.url,),
+    )
+
+
+def approval(**changes: Any) -> Approval:
+    fields: dict[str, Any] = {
+        "study": "LUNG-01",
+        "irb_ref": "IRB-2026-114",
+        "approved_on": date(2026, 1, 5),
+        "expires_on": date(2027, 1, 5),
+        "conditions": ("lung cancer",),
+        "text": TEXT,
+        "url": URL,
+        "hashtags_allowed": True,
+    }
+    return Approval(**(fields | changes))
+
+
+def services_over(store: Store, settings: Settings) -> Services:
+    return build_services(settings, store, clock=lambda: NOW)
+
+
+def opened_modal(bot: Bot, text: str = "messages") -> dict[str, Any]:
+    status_code, _, _ = bot.command(text)
+    assert status_code == 200
+    call = bot.slack.wait_for(lambda: bot.slack.api_calls("views.open"))[0].params
+    assert call["trigger_id"]
+    view = call["view"]
+    View(**view).validate_json()  # Slack would accept it
+    return view
+
+
+def form(**overrides: str) -> dict[str, Any]:
+    """The state a filled-in form sends, as Slack shapes each element's value."""
+    typed = {
+        "study": "LUNG-01",
+        "irb": "IRB-2026-114",
+        "conditions": "lung cancer; NSCLC",
+        "text": TEXT,
+        "url": URL,
+    } | {k: v for k, v in overrides.items() if k not in ("approved", "expires", "hashtags")}
+    values: dict[str, Any] = {
+        field: {"value": {"type": "plain_text_input", "value": value}}
+        for field, value in typed.items()
+    }
+    for field in ("approved", "expires"):
+        day = overrides.get(field, "2026-01-05" if field == "approved" else "2027-01-05")
+        values[field] = {"value": {"type": "datepicker", "selected_date": day or None}}
+    choice = overrides.get("hashtags", "allowed")
+    values["hashtags"] = {
+        "value": {
+            "type": "radio_buttons",
+            "selected_option": {"value": choice, "text": {"type": "plain_text", "text": choice}}
+            if choice
+            else None,
+        }
+    }
+    return values
+
+
+def submit(bot: Bot, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Press Save: a signed view_submission; Slack shows what the ack's body says."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "trials"},
+        "user": {"id": USER, "username": "alice", "name": "alice", "team_id": TEAM},
+        "api_app_id": "A0HASHTAG",
+        "token": "legacy-verification-token",
+        "trigger_id": "1.2.submit",
+        "view": {
+            "id": "V0MODAL",
+            "team_id": TEAM,
+            "type": "modal",
+            "blocks": view["blocks"],
+            "private_metadata": view["private_metadata"],
+            "callback_id": view["callback_id"],
+            "state": {"values": values},
+            "hash": "1795000000.abc",
+            "title": view["title"],
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    status_code, answer, _ = post(bot.url + "/slack/events", body, signed(body))
+    assert status_code == 200
+    return json.loads(answer)
+
+
+def test_messages_opens_the_form_and_saving_shows_the_version_and_wording_check(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    view = opened_modal(bot)
+    assert view["callback_id"] == "outreach_message"
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels[:3] == ["Study", "IRB reference", "Approved on"] and "Approved text" in labels
+    answer = submit(bot, view, form(text="Get free treatment with a new drug."))
+    assert answer["response_action"] == "update"
+    View(**answer["view"]).validate_json()
+    shown = block_text(answer["view"])
+    assert "Saved message 1, version 1: LUNG-01." in shown
+    assert "“free treatment”" in shown and "“new drug”" in shown
+    saved = services_over(store, settings).outreach.message(1)
+    assert saved is not None and saved.changed_by == f"<@{USER}>"
+    assert saved.approval.text == "Get free treatment with a new drug."  # warned, not rewritten
+
+
+def test_mistakes_are_shown_inline_under_their_fields(bot: Bot) -> None:
+    view = opened_modal(bot)
+    answer = submit(
+        bot, view, form(study="", url="trials.example.org", expires="2026-01-01", hashtags="")
+    )
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"study", "url", "expires", "hashtags"}
+    assert answer["errors"]["url"] == "Give the approved study link, starting with https://"
+    block_ids = {b.get("block_id") for b in view["blocks"]}
+    assert set(answer["errors"]) <= block_ids  # each error lands under its own field
+
+
+def test_editing_makes_a_new_version_and_an_old_copy_cannot_overwrite(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    services = services_over(store, settings)
+    services.outreach.save(approval(), by="U0BOB", now=NOW)
+    view = opened_modal(bot, "messages 1")
+    assert "Editing message 1, version 1" in block_text(view)
+    initial = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert initial["text"]["initial_value"] == TEXT
+    assert initial["hashtags"]["initial_option"]["value"] == "allowed"
+    services.outreach.save(approval(irb_ref="IRB-2026-114-A1"), by="U0BOB", now=NOW, message_id=1)
+    stale = submit(bot, view, form(conditions="lung cancer"))
+    assert stale["response_action"] == "errors"
+    assert "Version 2 was saved by someone else" in stale["errors"]["text"]
+    assert [m.version for m in services.outreach.versions(1)] == [1, 2]
+
+
+def test_an_unknown_message_number_is_said_so(bot: Bot) -> None:
+    reply = bot.ask("messages 42")
+    assert "There is no message 42 in the library" in reply["text"]
+    assert bot.slack.api_calls("views.open") == []
+
+
+def test_compose_shows_each_networks_draft_with_its_count(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    services_over(store, settings).outreach.save(approval(), by="U0BOB", now=NOW)
+    reply = bot.ask("compose lung cancer")
+    assert_valid_message(reply)
+    shown = block_text(reply)
+    assert reply["blocks"][0]["text"]["text"] == "Drafts for Lung cancer"
+    for network in ("*X*", "*Bluesky*", "*Mastodon*"):
+        assert network in shown
+    assert f"```{TEXT} {URL} #LCAM #LCSM #LungCancer```" in shown
+    assert "/280" in shown and "/300" in shown and "/500" in shown
+    assert "never posts to social networks" in shown
+
+
+def test_the_answers_compose_post_button_brings_the_drafts(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    services_over(store, settings).outreach.save(approval(), by="U0BOB", now=NOW)
+    answer = bot.ask("lung cancer", "ask")
+    button = buttons(answer)[COMPOSE_ACTION]
+    assert button["text"]["text"] == "Compose post"
+    assert bot.press(COMPOSE_ACTION, button["value"], "drafts")[0] == 200
+    drafts = bot.slack.reply("drafts")
+    assert_valid_message(drafts)
+    assert "LUNG-01" in block_text(drafts) and drafts["response_type"] == "ephemeral"
+
+
+def test_available_checks_stored_posts_and_both_networks(
+    bot: Bot, networks: tuple[XrpcStandIn, MastodonStandIn]
+) -> None:
+    _, mastodon = networks
+    mastodon.statuses.append(status(7, "Walking for #LungStudy26 #LCSM", acct="ana"))
+    reply = bot.ask("available #LungStudy26")
+    assert_valid_message(reply)
+    shown = block_text(reply)
+    assert "#LungStudy26: in use" in shown
+    assert "*Mastodon now:* 1 recent posts, by @ana@" in shown and "Used with #LCSM" in shown
+    assert "Bluesky: couldn't look (Bluesky search wants a login" in shown
+    assert "Lung Study 26" in shown
+
+
+def test_home_lists_approvals_expiring_within_30_days(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    services = services_over(store, settings)
+    services.outreach.save(approval(expires_on=date(2026, 12, 10)), by="U0BOB", now=NOW)
+    services.outreach.save(approval(study="LATER"), by="U0BOB", now=NOW)
+    assert bot.open_home()[0] == 200
+    view = bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))[0].params["view"]
+    assert_valid_message({"text": "home", "blocks": view["blocks"]})
+    shown = block_text(view)
+    assert "Approvals expiring within 30 days" in shown
+    assert "*LUNG-01* (message 1, IRB IRB-2026-114): expires 2026-12-10, in 13 days" in shown
+    assert "LATER" not in shown
