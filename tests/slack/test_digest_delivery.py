@@ -18,9 +18,11 @@ from bot.domain.posts import Author
 from bot.scheduling import create_scheduler, digest_job
 from bot.services import Services, build_services
 from bot.services.delivery import deliver_digests
-from bot.services.digests import Digester
+from bot.services.digests import Digester, tracked_topics
+from bot.slack.digest import digest_messages
 from bot.storage import Store
 from tests.factories import NOW, post
+from tests.slack.slack_messages import assert_valid_message, block_text
 from tests.slack.slack_standins import BOT_TOKEN, SlackStandIn
 
 NURSE = Author("x:u1", "x", "user1", "User 1", "IBD nurse", "https://x.com/user1", 900)
@@ -202,3 +204,18 @@ def test_an_unreachable_slack_is_said_plainly_and_nothing_recorded(store: Store)
     assert result.exit_code == 1 and "Slack could not be reached" in result.output
     assert "Traceback" not in result.output
     assert not store.digest_delivered("C1", NOW.date())
+
+
+def test_the_summary_has_a_line_a_topic_and_a_quiet_topic_adds_nothing_to_the_thread(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    seeded(store, "C1")
+    store.track("C1", "ALS", condition_id="amyotrophic-lateral-sclerosis", created_by="U1", now=NOW)
+    digest = Digester(kb, store).for_channels(tracked_topics(store, "C1"), now=NOW)["C1"]
+    summary, *thread = digest_messages(digest)
+    for message in (summary, *thread):
+        assert_valid_message(message)
+    lines = block_text(summary)
+    assert "*Crohn's disease* · 3 posts this week" in lines
+    assert "· quiet: no posts collected in 14 days, nothing taking off" in lines  # ALS: none
+    assert len(thread) == 1 and "ALS" not in json.dumps(thread[0]["blocks"])
