@@ -140,7 +140,7 @@ class Digester:
 
     def _sections(self, specs: list[TopicSpec], now: datetime) -> dict[str, _Section]:
         today = now.date()
-        plans = {spec.key: self._plan(spec) for spec in specs}
+        plans = {spec.key: self._plan(spec, today) for spec in specs}
         # One read of the last two days' posts serves every topic's conversations.
         tag_keys = {key for plan in plans.values() for key in plan.tag_keys}
         since = now - timedelta(hours=CONVERSATION_HOURS)
@@ -167,12 +167,14 @@ class Digester:
             sections[key] = self._section(plan, posts, volume, voices, now)
         return sections
 
-    def _plan(self, spec: TopicSpec) -> _Plan:
+    def _plan(self, spec: TopicSpec, today: date) -> _Plan:
         condition = self.kb.conditions.get(spec.condition_id or "")
         if condition is None:
             primary = self.matcher.understand(spec.text).primary
             condition = primary.condition if primary else None
-        query = topic_query(spec.text, self.kb, self.matcher, condition.id if condition else None)
+        query = topic_query(
+            spec.text, self.kb, self.matcher, condition.id if condition else None, today=today
+        )
         tags = query.tags if query else ()
         return _Plan(
             spec,
