@@ -10,6 +10,7 @@ import pytest
 from bot.domain.advocates import ROLES
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author, Post
+from bot.render.text import digest_text
 from bot.services.digests import Digester, TopicSpec, as_of_moment
 from bot.slack.digest import digest_messages
 from bot.storage import Store
@@ -238,3 +239,80 @@ def test_odd_topics_get_a_digest_not_an_error(kb: KnowledgeBase, store: Store, t
     digest = Digester(kb, store).for_topics([TopicSpec(text)], now=NOW)
     assert len(digest.topics) == 1 and digest.topics[0].volume.posts_7d == 0
     assert store.counts()["posts"] == 1
+
+
+ASCO_OPENS = datetime(2026, 5, 29, 8, 0, tzinfo=UTC)  # ASCO 2026: 29 May – 2 Jun, Chicago
+
+
+def asco_posts(store: Store) -> None:
+    """What the lung cancer community posted under #ASCO26, beside posts of other topics."""
+    posts = [
+        post("Plenary on #LCSM screening data #ASCO26", at=ASCO_OPENS, days_ago=-1, by=1, likes=40),
+        post("Packed hall for the lung cancer session #ASCO26", at=ASCO_OPENS, by=2, likes=12),
+        post("Breast cancer poster walk #ASCO26 #BCSM", at=ASCO_OPENS, by=3, likes=90),
+        post("Coffee queue #ASCO26", at=ASCO_OPENS, by=4, likes=70),
+        post("Nobody liked this #ASCO26 #LCSM note", at=ASCO_OPENS, by=5),
+    ]
+    authors = [person(n) for n in range(1, 6)]
+    store.save_posts(posts, authors, now=ASCO_OPENS + timedelta(days=2))
+
+
+def test_while_a_congress_runs_the_digest_shows_what_the_topic_engaged_with_under_its_tag(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    asco_posts(store)
+    digest = Digester(kb, store).for_topics([LUNG], now=datetime(2026, 5, 31, 12, tzinfo=UTC))
+    congress = digest.topics[0].conference
+    assert congress is not None and congress.tag == "ASCO26"
+    assert congress.name == "ASCO Annual Meeting 2026"
+    # the topic's tags or words beside the congress tag, most engaged first; not other topics'
+    assert [p.shown.author_handle for p in congress.posts] == ["user1", "user2"]
+    assert [p.engagement for p in congress.posts] == [40, 12]
+
+    summary, *thread = digest_messages(digest)
+    assert "2 posts from #ASCO26" in json.dumps(summary["blocks"])
+    details = json.dumps([m["blocks"] for m in thread], ensure_ascii=False)
+    assert "From #ASCO26 (ASCO Annual Meeting 2026, 29 May – 2 Jun 2026)" in details
+    assert "Plenary on #LCSM screening data" in details and "Coffee queue" not in details
+    text = digest_text(digest)
+    assert "From #ASCO26 (ASCO Annual Meeting 2026" in text and "@user2 · 12 interactions" in text
+    data = digest.as_json()["topics"][0]["conference"]
+    assert data["tag"] == "ASCO26" and data["window"] == {
+        "start": "2026-05-29",
+        "end": "2026-06-02",
+    }
+    assert [p["author"]["handle"] for p in data["posts"]] == ["user1", "user2"]
+
+
+@pytest.mark.parametrize(
+    ("day", "shown"),
+    [(date(2026, 5, 28), False), (date(2026, 6, 3), True), (date(2026, 6, 4), False)],
+)
+def test_the_congress_section_is_there_only_while_it_runs_and_the_day_after(
+    kb: KnowledgeBase, store: Store, day: date, shown: bool
+) -> None:
+    asco_posts(store)
+    early = post("Who's going? #ASCO26 #LCSM", at=ASCO_OPENS, days_ago=2, by=6, likes=30)
+    store.save_posts([early], [person(6)], now=ASCO_OPENS)
+    digest = Digester(kb, store).for_topics([LUNG], now=as_of_moment(day))
+    topic = digest.topics[0]
+    assert (topic.conference is not None) is shown
+    assert ("From #ASCO26" in digest_text(digest)) is shown
+    blocks = json.dumps([m["blocks"] for m in digest_messages(digest)])
+    assert ("From #ASCO26" in blocks and "from #ASCO26" in blocks) is shown
+    if topic.conference:  # posted before the meeting opened: not from it
+        assert "user6" not in [p.shown.author_handle for p in topic.conference.posts]
+    else:
+        assert digest.as_json()["topics"][0]["conference"] is None
+
+
+def test_a_congress_post_by_a_muted_handle_is_not_shown_in_that_channel(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    asco_posts(store)
+    store.mute("C1", "user1", created_by="U1", now=ASCO_OPENS)
+    now = datetime(2026, 5, 31, 12, tzinfo=UTC)
+    digests = Digester(kb, store).for_channels({"C1": [LUNG], "C2": [LUNG]}, now=now)
+    muted, other = (digests[c].topics[0].conference for c in ("C1", "C2"))
+    assert muted and [p.shown.author_handle for p in muted.posts] == ["user2"]
+    assert other and [p.shown.author_handle for p in other.posts] == ["user1", "user2"]

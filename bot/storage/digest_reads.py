@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.domain.digest import VOLUME_DAYS, PostView, TopicPost, Volume
+from bot.domain.digest import VOLUME_DAYS, PostView, TaggedPost, TopicPost, Volume
 from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
@@ -78,6 +78,38 @@ class DigestReads:
                 tags_of[post_id] = []
             tags_of[post_id].append(key_of[row[7]])
         return list(posts.values()), tags_of
+
+    def posts_tagged(
+        self, keys: Collection[str], since: datetime, until: datetime
+    ) -> list[TaggedPost]:
+        """Posts from `since` to `until` carrying any of these tags (a congress's), each with its
+        text and every tag it carries, so a digest can tell which speak of its topic. Only
+        read while a congress runs; none by accounts inactive at their source."""
+        conn = self.conns.db().conn
+        ids = self.tag_ids.existing(conn, set(keys))
+        if not ids:
+            return []
+        first, last = since.astimezone(UTC), until.astimezone(UTC)
+        found: dict[str, tuple[TopicPost, str]] = {}
+        for row in conn.execute(
+            f"SELECT {_POST_FIELDS}, p.text FROM posts p"
+            " JOIN post_hashtags ph ON ph.post_id = p.id"
+            f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(ids)})"
+            f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
+            [first.date().isoformat(), last.date().isoformat(), *ids.values()],
+        ):
+            post = _topic_post(row)
+            if first <= post.created_at <= last:
+                found[post.id] = (post, row[7] or "")
+        tags: dict[str, set[str]] = {post_id: set() for post_id in found}
+        for post_id, key in rows_in(
+            conn,
+            "SELECT ph.post_id, t.key FROM post_hashtags ph JOIN tags t ON t.id = ph.tag_id"
+            " WHERE ph.post_id IN ({in_list})",
+            found,
+        ):
+            tags[post_id].add(key)
+        return [TaggedPost(post, text, frozenset(tags[i])) for i, (post, text) in found.items()]
 
     def topic_volume(self, keys: Collection[str], today: date) -> Volume:
         """Posts carrying any of these tags over the last 7 days and the 7 before, from the daily
