@@ -112,7 +112,7 @@ def test_new_voices_take_their_role_from_their_own_profile_only(
     assert roles == {"user1": "clinician", "user2": "advocate", "user4": "organization"}
     clinician = next(a for a in advocates if a.handle == "user1")
     assert clinician.evidence[0] == "Profile says “Thoracic oncologist”"
-    assert "#LCSM in 3 posts, the latest on 27 Nov" in clinician.evidence
+    assert "#LCSM in 3 posts on 3 days, the latest on 27 Nov" in clinician.evidence
     text = json.dumps([a.as_json() for a in advocates])
     assert "survivor" not in text and "user3" not in text  # a person's health is never a label
     assert all(a.role in ROLES for a in advocates)
@@ -316,3 +316,40 @@ def test_a_congress_post_by_a_muted_handle_is_not_shown_in_that_channel(
     muted, other = (digests[c].topics[0].conference for c in ("C1", "C2"))
     assert muted and [p.shown.author_handle for p in muted.posts] == ["user2"]
     assert other and [p.shown.author_handle for p in other.posts] == ["user1", "user2"]
+
+
+def test_two_posts_in_one_afternoon_are_a_passer_by_not_a_voice(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    burst = [post("#LCSM first", at=NOW, by=1), post("#LCSM second", at=NOW, by=1)]
+    steady = [post("#LCSM again", at=NOW, days_ago=n, by=2) for n in (0, 2, 4)]
+    save(store, [*burst, *steady], [person(1, "Oncology nurse"), person(2, "Oncology nurse")])
+    assert [a.handle for a in lung_digest(kb, store).new_advocates] == ["user2"]
+
+
+def test_an_account_others_answer_and_mention_is_spotted_after_one_busy_day(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    first = post("Our trial opens today #LCSM", at=NOW - timedelta(hours=6), by=1)
+    second = post("Eligibility questions welcome #LCSM", at=NOW - timedelta(hours=5), by=1)
+    answers = [
+        reply("Is it open in Ohio?", to=first, by=2),
+        reply("@user1 sharing with my group", to=second, by=3),
+        reply("Adding: also for stage III", to=first, by=1),  # answering itself doesn't count
+    ]
+    mention = post("Talk to @user1 about the new trial #LungCancer", at=NOW, days_ago=1, by=4)
+    authors = [person(1, "Clinical trial nurse navigator"), *(person(n) for n in (2, 3, 4))]
+    save(store, [first, second, *answers, mention], authors)
+    [spotted] = lung_digest(kb, store).new_advocates
+    assert spotted.handle == "user1" and spotted.role == "clinician"
+    assert "replied to, quoted or mentioned by 3 other accounts in the community" in (
+        spotted.evidence
+    )
+
+
+def test_an_account_whose_posts_are_reposted_is_spotted(kb: KnowledgeBase, store: Store) -> None:
+    posts = [post("#LCSM screening saves lives", at=NOW, by=1) for _ in range(2)]
+    posts[0].reposts = 4
+    save(store, posts, [person(1, "Health reporter")])
+    [spotted] = lung_digest(kb, store).new_advocates
+    assert "reposted or quoted 4 times" in spotted.evidence

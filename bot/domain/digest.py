@@ -334,12 +334,15 @@ def voices_of(
     counts: Counter[str] = Counter()
     tags: dict[str, Counter[str]] = {}
     last: dict[str, date] = {}
+    days: dict[str, set[date]] = {}
     for post in posts:
         counts[post.author_id] += 1
         tags.setdefault(post.author_id, Counter()).update(tags_of.get(post.id, ()))
         last[post.author_id] = max(post.day, last.get(post.author_id, post.day))
+        if post.day >= since:
+            days.setdefault(post.author_id, set()).add(post.day)
     return [
-        Voice(author, n, tags[author], last[author])
+        Voice(author, n, tags[author], last[author], days=len(days.get(author, ())))
         for author, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         if n >= MIN_ADVOCATE_POSTS and last[author] >= since
     ]

@@ -39,7 +39,14 @@ from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import Condition, KnowledgeBase
 from bot.domain.text import topic_key
 from bot.domain.upcoming import upcoming_for
-from bot.domain.voices import MIN_ADVOCATE_POSTS, Advocate, Voice, advocates_of
+from bot.domain.voices import (
+    ADVOCATE_DAYS,
+    MIN_ADVOCATE_POSTS,
+    Advocate,
+    Voice,
+    advocates_of,
+    with_activity,
+)
 from bot.services.collection import topic_query
 from bot.storage import Store
 
@@ -168,7 +175,7 @@ class Digester:
             opened = min(p.congress.window.start for p in plans.values() if p.congress)
             opening = datetime.combine(opened, time.min, tzinfo=UTC)
             congress_posts = self.store.posts_tagged(congress_keys, opening, now)
-        sections = {}
+        gathered = {}
         for key, plan in plans.items():
             if plan.tag_keys:
                 posts = _union(*(by_tag.get(k, []) for k in plan.tag_keys))
@@ -183,11 +190,34 @@ class Digester:
                 posts = [p for p in said if since <= p.created_at <= now]
                 volume = volume_of(said, today)
                 voices = voices_of(said, said_tags, today)[:PROFILES_READ]
-            sections[key] = self._section(plan, posts, volume, voices, now)
+            gathered[key] = (posts, volume, voices)
+        voices_by_topic = self._activity(plans, {k: g[2] for k, g in gathered.items()}, today)
+        sections = {}
+        for key, plan in plans.items():
+            posts, volume, _ = gathered[key]
+            sections[key] = self._section(plan, posts, volume, voices_by_topic[key], now)
             if plan.congress is not None:
                 congress = self._congress(plan, plan.congress, congress_posts)
                 sections[key] = replace(sections[key], congress=congress)
         return sections
+
+    def _activity(
+        self, plans: Mapping[str, _Plan], voices: Mapping[str, list[Voice]], today: date
+    ) -> dict[str, list[Voice]]:
+        """Each topic's voices with the days they kept at it and what others did with their
+        posts this week, read once for every topic's accounts."""
+        first = today - timedelta(days=ADVOCATE_DAYS - 1)
+        authors = {v.author_id for found in voices.values() for v in found}
+        tag_keys = {key for plan in plans.values() for key in plan.tag_keys}
+        posts = self.store.voice_posts(tag_keys, first, today, authors)
+        engaged = self.store.engaged_by_others(authors, first, today)
+        active = {}
+        for key, plan in plans.items():
+            found = voices[key]
+            if plan.tag_keys:  # topics read from words counted their days already
+                found = with_activity(found, posts, plan.tag_keys)
+            active[key] = [replace(v, engaged_by=engaged.get(v.author_id, 0)) for v in found]
+        return active
 
     def _congress(
         self, plan: _Plan, live: LiveCongress, posts: list[TaggedPost]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.domain.digest import VOLUME_DAYS, PostView, TaggedPost, TopicPost, Volume
-from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice
+from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice, VoicePost
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
 from bot.storage.sql import chunks, marks, rows_in
@@ -19,6 +20,9 @@ _POST_FIELDS = (
     "p.id, p.author_id, p.day, p.created_at, p.conversation_id,"
     " p.likes + p.reposts + p.replies + p.quotes, p.reply_to != ''"
 )
+
+# "@jamie_speaks", "@jamie.bsky.social", "@ana@mastodon.social": a handle as posts write it.
+_MENTION = re.compile(r"(?<![\w@])@([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
 def _topic_post(row: tuple[Any, ...]) -> TopicPost:
@@ -182,6 +186,69 @@ class DigestReads:
             Voice(author, int(n), tags[author], date.fromordinal(last))
             for author, n, last in busiest
         ]
+
+    def voice_posts(
+        self, keys: Collection[str], first: date, last: date, authors: Collection[str]
+    ) -> dict[str, list[VoicePost]]:
+        """These accounts' posts from `first` to `last` with any of these tags: on which days,
+        and how often the platform says they were reposted or quoted. One read for every
+        topic's candidates, by day the way posts are indexed."""
+        conn = self.conns.db().conn
+        ids = self.tag_ids.existing(conn, set(keys))
+        wanted = set(authors)
+        if not ids or not wanted:
+            return {}
+        key_of = {tag_id: key for key, tag_id in ids.items()}
+        found: dict[str, list[VoicePost]] = {}
+        for post_id, author_id, day, echoes, tag_id in conn.execute(
+            "SELECT p.id, p.author_id, p.day, p.reposts + p.quotes, ph.tag_id FROM posts p"
+            " JOIN post_hashtags ph ON ph.post_id = p.id"
+            f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(key_of)})",
+            [first.isoformat(), last.isoformat(), *key_of],
+        ):
+            if author_id in wanted:
+                post = VoicePost(post_id, date.fromisoformat(day), int(echoes or 0), key_of[tag_id])
+                found.setdefault(author_id, []).append(post)
+        return found
+
+    def engaged_by_others(
+        self, author_ids: Collection[str], first: date, last: date
+    ) -> dict[str, int]:
+        """How many other accounts replied to, quoted or mentioned (@handle) each of these
+        accounts in the posts stored from `first` to `last`; accounts inactive at their source
+        don't count, and neither does an account answering itself."""
+        conn = self.conns.db().conn
+        wanted = set(author_ids)
+        if not wanted:
+            return {}
+        handle_of: dict[tuple[str, str], str] = {}  # (source, handle) -> author id
+        for author_id, source, handle in rows_in(
+            conn, "SELECT id, source, handle FROM authors WHERE id IN ({in_list})", wanted
+        ):
+            handle_of[(source, (handle or "").lstrip("@").casefold())] = author_id
+        others: dict[str, set[str]] = {}
+        answering: dict[str, set[str]] = {}  # post id -> accounts that replied to or quoted it
+        for author_id, source, reply_to, quote_of, text in conn.execute(
+            "SELECT author_id, source, reply_to, quote_of, text FROM posts"
+            " WHERE day >= ? AND day <= ?"
+            " AND (reply_to != '' OR quote_of != '' OR instr(text, '@') > 0)"
+            f" AND author_id NOT IN {INACTIVE_AUTHORS}",
+            [first.isoformat(), last.isoformat()],
+        ):
+            for parent in (reply_to, quote_of):
+                if parent:
+                    answering.setdefault(parent, set()).add(author_id)
+            for handle in _MENTION.findall(text or ""):
+                named = handle_of.get((source, handle.rstrip(".").casefold()))
+                if named and named != author_id:
+                    others.setdefault(named, set()).add(author_id)
+        for post_id, parent_author in rows_in(
+            conn, "SELECT id, author_id FROM posts WHERE id IN ({in_list})", answering
+        ):
+            if parent_author in wanted:
+                replied = answering[post_id] - {parent_author}
+                others.setdefault(parent_author, set()).update(replied)
+        return {author_id: len(accounts) for author_id, accounts in others.items() if accounts}
 
     def posts_saying(
         self, text: str, first: date, last: date, *, max_posts: int = 5_000
