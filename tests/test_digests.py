@@ -353,3 +353,12 @@ def test_an_account_whose_posts_are_reposted_is_spotted(kb: KnowledgeBase, store
     save(store, posts, [person(1, "Health reporter")])
     [spotted] = lung_digest(kb, store).new_advocates
     assert "reposted or quoted 4 times" in spotted.evidence
+
+
+def test_an_account_that_names_its_pharma_employer_is_introduced_as_industry(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    posts = [post("#LCSM trial update", at=NOW, days_ago=n, by=1) for n in (0, 1, 3)]
+    save(store, posts, [person(1, "Pfizer employee. Views my own.", followers=200)])
+    [spotted] = lung_digest(kb, store).new_advocates
+    assert (spotted.role, spotted.evidence[0]) == ("industry", "Profile says “Pfizer employee”")
