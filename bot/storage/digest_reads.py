@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Collection
@@ -203,12 +204,12 @@ class DigestReads:
         for post_id, author_id, day, echoes, tag_id in conn.execute(
             "SELECT p.id, p.author_id, p.day, p.reposts + p.quotes, ph.tag_id FROM posts p"
             " JOIN post_hashtags ph ON ph.post_id = p.id"
-            f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(key_of)})",
-            [first.isoformat(), last.isoformat(), *key_of],
+            " WHERE p.day >= ? AND p.day <= ? AND p.author_id IN (SELECT value FROM json_each(?))"
+            f" AND ph.tag_id IN ({marks(key_of)})",
+            [first.isoformat(), last.isoformat(), json.dumps(sorted(wanted)), *key_of],
         ):
-            if author_id in wanted:
-                post = VoicePost(post_id, date.fromisoformat(day), int(echoes or 0), key_of[tag_id])
-                found.setdefault(author_id, []).append(post)
+            post = VoicePost(post_id, date.fromisoformat(day), int(echoes or 0), key_of[tag_id])
+            found.setdefault(author_id, []).append(post)
         return found
 
     def engaged_by_others(
