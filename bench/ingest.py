@@ -197,7 +197,7 @@ def reads_rows() -> list[dict[str, Any]]:
     from tests.sources.standins_x import XStandIn, tweet
 
     kb = load_knowledge()
-    queries = queries_for(((text, None) for text in CONDITIONS), kb)
+    queries = queries_for(((text, None) for text in CONDITIONS), kb, today=NOW.date())
     tags = sorted({t for q in queries for t in q.tags})
     rng = random.Random(7)
     store = Store(_WORK / "reads.db")

@@ -188,9 +188,12 @@ def ingest(source_name: str, topics: tuple[str, ...]) -> None:
 
     settings = Settings.from_env()
     kb = load_knowledge()
+    today = utc_today()
     with opened_store(settings) as store:
         queries = (
-            queries_for(((t, None) for t in topics), kb) if topics else tracked_queries(store, kb)
+            queries_for(((t, None) for t in topics), kb, today=today)
+            if topics
+            else tracked_queries(store, kb, today=today)
         )
         if not queries:
             click.echo(

@@ -47,7 +47,7 @@ def window_job(services: Services) -> bool:
 
 def ingest_job(services: Services, names: Sequence[str] = SOURCE_NAMES) -> CycleReport:
     """One collection cycle over the tracked topics; each source's outcome logged once."""
-    queries = tracked_queries(services.store, services.kb)
+    queries = tracked_queries(services.store, services.kb, today=services.today())
     report = run_cycle(
         services.settings, services.store, queries, names=names, clock=services.clock
     )

@@ -10,6 +10,7 @@ import pytest
 from bot.domain.advocates import ROLES
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author, Post
+from bot.render.text import digest_text
 from bot.services.digests import Digester, TopicSpec, as_of_moment
 from bot.slack.digest import digest_messages
 from bot.storage import Store
@@ -111,7 +112,7 @@ def test_new_voices_take_their_role_from_their_own_profile_only(
     assert roles == {"user1": "clinician", "user2": "advocate", "user4": "organization"}
     clinician = next(a for a in advocates if a.handle == "user1")
     assert clinician.evidence[0] == "Profile says “Thoracic oncologist”"
-    assert "#LCSM in 3 posts, the latest on 27 Nov" in clinician.evidence
+    assert "#LCSM in 3 posts on 3 days, the latest on 27 Nov" in clinician.evidence
     text = json.dumps([a.as_json() for a in advocates])
     assert "survivor" not in text and "user3" not in text  # a person's health is never a label
     assert all(a.role in ROLES for a in advocates)
@@ -238,3 +239,126 @@ def test_odd_topics_get_a_digest_not_an_error(kb: KnowledgeBase, store: Store, t
     digest = Digester(kb, store).for_topics([TopicSpec(text)], now=NOW)
     assert len(digest.topics) == 1 and digest.topics[0].volume.posts_7d == 0
     assert store.counts()["posts"] == 1
+
+
+ASCO_OPENS = datetime(2026, 5, 29, 8, 0, tzinfo=UTC)  # ASCO 2026: 29 May – 2 Jun, Chicago
+
+
+def asco_posts(store: Store) -> None:
+    """What the lung cancer community posted under #ASCO26, beside posts of other topics."""
+    posts = [
+        post("Plenary on #LCSM screening data #ASCO26", at=ASCO_OPENS, days_ago=-1, by=1, likes=40),
+        post("Packed hall for the lung cancer session #ASCO26", at=ASCO_OPENS, by=2, likes=12),
+        post("Breast cancer poster walk #ASCO26 #BCSM", at=ASCO_OPENS, by=3, likes=90),
+        post("Coffee queue #ASCO26", at=ASCO_OPENS, by=4, likes=70),
+        post("Nobody liked this #ASCO26 #LCSM note", at=ASCO_OPENS, by=5),
+    ]
+    authors = [person(n) for n in range(1, 6)]
+    store.save_posts(posts, authors, now=ASCO_OPENS + timedelta(days=2))
+
+
+def test_while_a_congress_runs_the_digest_shows_what_the_topic_engaged_with_under_its_tag(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    asco_posts(store)
+    digest = Digester(kb, store).for_topics([LUNG], now=datetime(2026, 5, 31, 12, tzinfo=UTC))
+    congress = digest.topics[0].conference
+    assert congress is not None and congress.tag == "ASCO26"
+    assert congress.name == "ASCO Annual Meeting 2026"
+    # the topic's tags or words beside the congress tag, most engaged first; not other topics'
+    assert [p.shown.author_handle for p in congress.posts] == ["user1", "user2"]
+    assert [p.engagement for p in congress.posts] == [40, 12]
+
+    summary, *thread = digest_messages(digest)
+    assert "2 posts from #ASCO26" in json.dumps(summary["blocks"])
+    details = json.dumps([m["blocks"] for m in thread], ensure_ascii=False)
+    assert "From #ASCO26 (ASCO Annual Meeting 2026, 29 May – 2 Jun 2026)" in details
+    assert "Plenary on #LCSM screening data" in details and "Coffee queue" not in details
+    text = digest_text(digest)
+    assert "From #ASCO26 (ASCO Annual Meeting 2026" in text and "@user2 · 12 interactions" in text
+    data = digest.as_json()["topics"][0]["conference"]
+    assert data["tag"] == "ASCO26" and data["window"] == {
+        "start": "2026-05-29",
+        "end": "2026-06-02",
+    }
+    assert [p["author"]["handle"] for p in data["posts"]] == ["user1", "user2"]
+
+
+@pytest.mark.parametrize(
+    ("day", "shown"),
+    [(date(2026, 5, 28), False), (date(2026, 6, 3), True), (date(2026, 6, 4), False)],
+)
+def test_the_congress_section_is_there_only_while_it_runs_and_the_day_after(
+    kb: KnowledgeBase, store: Store, day: date, shown: bool
+) -> None:
+    asco_posts(store)
+    early = post("Who's going? #ASCO26 #LCSM", at=ASCO_OPENS, days_ago=2, by=6, likes=30)
+    store.save_posts([early], [person(6)], now=ASCO_OPENS)
+    digest = Digester(kb, store).for_topics([LUNG], now=as_of_moment(day))
+    topic = digest.topics[0]
+    assert (topic.conference is not None) is shown
+    assert ("From #ASCO26" in digest_text(digest)) is shown
+    blocks = json.dumps([m["blocks"] for m in digest_messages(digest)])
+    assert ("From #ASCO26" in blocks and "from #ASCO26" in blocks) is shown
+    if topic.conference:  # posted before the meeting opened: not from it
+        assert "user6" not in [p.shown.author_handle for p in topic.conference.posts]
+    else:
+        assert digest.as_json()["topics"][0]["conference"] is None
+
+
+def test_a_congress_post_by_a_muted_handle_is_not_shown_in_that_channel(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    asco_posts(store)
+    store.mute("C1", "user1", created_by="U1", now=ASCO_OPENS)
+    now = datetime(2026, 5, 31, 12, tzinfo=UTC)
+    digests = Digester(kb, store).for_channels({"C1": [LUNG], "C2": [LUNG]}, now=now)
+    muted, other = (digests[c].topics[0].conference for c in ("C1", "C2"))
+    assert muted and [p.shown.author_handle for p in muted.posts] == ["user2"]
+    assert other and [p.shown.author_handle for p in other.posts] == ["user1", "user2"]
+
+
+def test_two_posts_in_one_afternoon_are_a_passer_by_not_a_voice(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    burst = [post("#LCSM first", at=NOW, by=1), post("#LCSM second", at=NOW, by=1)]
+    steady = [post("#LCSM again", at=NOW, days_ago=n, by=2) for n in (0, 2, 4)]
+    save(store, [*burst, *steady], [person(1, "Oncology nurse"), person(2, "Oncology nurse")])
+    assert [a.handle for a in lung_digest(kb, store).new_advocates] == ["user2"]
+
+
+def test_an_account_others_answer_and_mention_is_spotted_after_one_busy_day(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    first = post("Our trial opens today #LCSM", at=NOW - timedelta(hours=6), by=1)
+    second = post("Eligibility questions welcome #LCSM", at=NOW - timedelta(hours=5), by=1)
+    answers = [
+        reply("Is it open in Ohio?", to=first, by=2),
+        reply("@user1 sharing with my group", to=second, by=3),
+        reply("Adding: also for stage III", to=first, by=1),  # answering itself doesn't count
+    ]
+    mention = post("Talk to @user1 about the new trial #LungCancer", at=NOW, days_ago=1, by=4)
+    authors = [person(1, "Clinical trial nurse navigator"), *(person(n) for n in (2, 3, 4))]
+    save(store, [first, second, *answers, mention], authors)
+    [spotted] = lung_digest(kb, store).new_advocates
+    assert spotted.handle == "user1" and spotted.role == "clinician"
+    assert "replied to, quoted or mentioned by 3 other accounts in the community" in (
+        spotted.evidence
+    )
+
+
+def test_an_account_whose_posts_are_reposted_is_spotted(kb: KnowledgeBase, store: Store) -> None:
+    posts = [post("#LCSM screening saves lives", at=NOW, by=1) for _ in range(2)]
+    posts[0].reposts = 4
+    save(store, posts, [person(1, "Health reporter")])
+    [spotted] = lung_digest(kb, store).new_advocates
+    assert "reposted or quoted 4 times" in spotted.evidence
+
+
+def test_an_account_that_names_its_pharma_employer_is_introduced_as_industry(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    posts = [post("#LCSM trial update", at=NOW, days_ago=n, by=1) for n in (0, 1, 3)]
+    save(store, posts, [person(1, "Pfizer employee. Views my own.", followers=200)])
+    [spotted] = lung_digest(kb, store).new_advocates
+    assert (spotted.role, spotted.evidence[0]) == ("industry", "Profile says “Pfizer employee”")

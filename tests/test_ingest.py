@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from bot.services.archive_import import import_archive
 from bot.services.collection import queries_for, run_cycle
 from bot.sources.x_plan import query_text, terms_for
 from bot.storage import Store
-from tests.factories import author, post
+from tests.factories import TODAY, author, post
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
 from tests.sources.standins_bluesky import JetstreamStandIn, XrpcStandIn, commit, profile
 from tests.sources.standins_x import XStandIn, tweet, x_user
@@ -34,7 +34,7 @@ def x_api() -> Iterator[XStandIn]:
 def test_a_condition_is_heard_through_its_unambiguous_community_and_condition_tags(
     kb: KnowledgeBase,
 ) -> None:
-    (lung,) = queries_for([("lung cancer", None)], kb)
+    (lung,) = queries_for([("lung cancer", None)], kb, today=TODAY)
     tags = {t.casefold() for t in lung.tags}
     assert "lcsm" in tags and "lungcancer" in tags
     curated = {t.tag.casefold(): t for t in kb.conditions["lung-cancer"].tags}
@@ -49,7 +49,9 @@ def test_ambiguous_tags_are_left_out_and_unknown_topics_use_the_users_words(
     kb: KnowledgeBase,
 ) -> None:
     ms, typed, words = queries_for(
-        [("MS", None), ("#MyOwnTag", None), ("zebrafish husbandry", None)], kb
+        [("MS", None), ("#MyOwnTag", None), ("zebrafish husbandry", None)],
+        kb,
+        today=TODAY,
     )
     ambiguous = {t.tag for c in kb.conditions.values() for t in c.tags if t.ambiguous}
     assert ms.tags and not set(ms.tags) & ambiguous
@@ -58,7 +60,10 @@ def test_ambiguous_tags_are_left_out_and_unknown_topics_use_the_users_words(
 
 
 def test_the_same_topic_from_two_channels_is_one_query(kb: KnowledgeBase) -> None:
-    assert len(queries_for([("Lung cancer", "lung-cancer"), ("lung  cancer", None)], kb)) == 1
+    assert (
+        len(queries_for([("Lung cancer", "lung-cancer"), ("lung  cancer", None)], kb, today=TODAY))
+        == 1
+    )
 
 
 def test_ingest_then_suggest_shows_the_observed_hashtags(
@@ -92,7 +97,9 @@ def test_ingest_without_a_topic_says_how_to_start(monkeypatch: pytest.MonkeyPatc
 
 
 def test_without_an_x_token_x_is_skipped_saying_why(store: Store, kb: KnowledgeBase) -> None:
-    report = run_cycle(Settings(), store, queries_for([("lung cancer", None)], kb), names=("x",))
+    report = run_cycle(
+        Settings(), store, queries_for([("lung cancer", None)], kb, today=TODAY), names=("x",)
+    )
     assert "set X_BEARER_TOKEN" in report.summary() and not report.failed
 
 
@@ -110,7 +117,7 @@ def test_a_post_imported_and_then_fetched_live_is_stored_once(
     report = run_cycle(
         settings,
         store,
-        queries_for([("lung cancer", None)], kb),
+        queries_for([("lung cancer", None)], kb, today=TODAY),
         names=("x",),
         clock=lambda: LIVE_NOW,
     )
@@ -169,7 +176,10 @@ def test_no_tag_that_means_something_else_is_ever_listened_to_alone(kb: Knowledg
     assert {"ttc", "stroke", "ms"} <= ambiguous
     for condition in kb.conditions.values():
         for query in queries_for(
-            [(condition.name, condition.id), (f"#{condition.name}", None)], kb, matcher
+            [(condition.name, condition.id), (f"#{condition.name}", None)],
+            kb,
+            matcher,
+            today=TODAY,
         ):
             assert not {tag_key(t) for t in query.tags} & ambiguous, (condition.id, query)
             for term in terms_for([query]):
@@ -180,7 +190,7 @@ def test_no_tag_that_means_something_else_is_ever_listened_to_alone(kb: Knowledg
 
 
 def test_a_guarded_tag_is_asked_of_x_only_beside_the_topics_words(kb: KnowledgeBase) -> None:
-    [query] = queries_for([("stroke", None)], kb)
+    [query] = queries_for([("stroke", None)], kb, today=TODAY)
     assert "Stroke" in query.guarded and "Stroke" not in query.tags
     texts = [t.text for t in terms_for([query])]
     guarded = next(t for t in texts if t.startswith("(#Stroke "))
@@ -206,7 +216,7 @@ def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
     run_cycle(
         settings,
         store,
-        queries_for([("lung cancer", None)], kb),
+        queries_for([("lung cancer", None)], kb, today=TODAY),
         names=("x",),
         clock=lambda: LIVE_NOW,
     )
@@ -232,3 +242,33 @@ def test_ingest_reads_bluesky_profiles_from_the_appview_setting(
         assert "bluesky: 1 new posts" in result.output
         assert "1 accounts opted out and forgotten" in result.output
         assert [len(a.multi["actors"]) for a in appview.profile_calls] == [2]
+
+
+@pytest.mark.parametrize(
+    ("day", "heard"),
+    [
+        (date(2026, 5, 28), False),
+        (date(2026, 5, 29), True),
+        (date(2026, 6, 2), True),
+        (date(2026, 6, 3), False),
+    ],
+)
+def test_a_congress_tag_is_heard_beside_the_topic_only_while_the_meeting_runs(
+    kb: KnowledgeBase, day: date, heard: bool
+) -> None:
+    [lung] = queries_for([("lung cancer", None)], kb, today=day)  # ASCO 2026: 29 May – 2 Jun
+    assert "ASCO26" not in lung.tags  # never alone: all of ASCO is not the lung cancer community
+    assert ("ASCO26" in lung.guarded) is heard
+    together = [t.text for t in terms_for([lung]) if t.text.startswith("(#ASCO26 (")]
+    assert bool(together) is heard
+    if heard:
+        assert '"Lung cancer"' in together[0] and "#LCSM" in together[0]
+        assert len(query_text(terms_for([lung]))) <= 512
+    [diabetes] = queries_for([("type 1 diabetes", None)], kb, today=day)
+    assert "ASCO26" not in (*diabetes.tags, *diabetes.guarded)  # not an oncology condition
+
+
+def test_a_congress_named_for_the_condition_is_heard_on_its_own_dates(kb: KnowledgeBase) -> None:
+    [lung] = queries_for([("lung cancer", None)], kb, today=date(2026, 9, 13))
+    [breast] = queries_for([("breast cancer", None)], kb, today=date(2026, 9, 13))
+    assert "WCLC26" in lung.guarded and "WCLC26" not in breast.guarded

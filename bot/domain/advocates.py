@@ -2,7 +2,9 @@
 
 Compliance: we never infer or label anyone's health. Words such as "patient", "survivor",
 "warrior", "living with", "diagnosed" or a disease name never give a role; only explicit role
-words do ("patient advocate" is an advocate because of "advocate").
+words do ("patient advocate" is an advocate because of "advocate"). Industry is also told by an
+employer the account names as its own ("Pfizer employee", "works at Novartis", "MSL"), never by
+a company it merely mentions ("on a Novartis trial", "my husband works at Pfizer").
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ WHOLE_NAME_UP_TO = 60  # an institution's display name is quoted whole up to thi
 
 # What a row's words are, and so where they count: an institution's name (quoted whole when
 # short), an organisation's statement about itself in the bio, or a role word for a person.
-_WHERE = {"institution": ("name",), "statement": ("profile",), "person": ("name", "profile")}
+_WHERE = {
+    "institution": ("name",),
+    "statement": ("profile",),
+    "person": ("name", "profile"),
+    "employer": ("name", "profile"),
+}
 _OLOGY = "onc|ha?emat|gastroenter|neur|cardi|pulmon|rheumat|endocrin|dermat|radi|ur|gyna?ec|nephr"
 # (?-i:…) marks words that only count in capitals: "MD" but not Bangladeshi "Md", "CRO" not "cro".
 _ORGANISATION_NAME = (
@@ -48,12 +55,26 @@ _INDUSTRY = (
     r"|life sciences? company|(?-i:CRO)|clinical research organi[sz]ation"
 )
 _ADVOCATE = r"advoca(?:te|cy)|activist|campaigner|ambassador"
+_COMPANIES = (
+    r"pfizer|novartis|roche|genentech|astra ?zeneca|merck|(?-i:MSD|GSK|BMS|PPD|ICON)"
+    r"|glaxo ?smith ?kline|sanofi|bristol[- ]myers squibb|johnson ?(?:&|and) ?johnson|j ?& ?j"
+    r"|janssen|abbvie|amgen|gilead|eli lilly|lilly|takeda|bayer|boehringer ingelheim"
+    r"|novo nordisk|regeneron|biogen|moderna|biontech|daiichi sankyo|astellas|eisai|servier"
+    r"|ipsen|incyte|beigene|iqvia|parexel|syneos(?: health)?|medpace"
+)
+# An employer named as the account's own, or a role only industry has (a Medical Science Liaison).
+_EMPLOYER = (
+    rf"(?:{_COMPANIES}) (?:employee|staffer)|(?:employee|employed) (?:at|of|by) (?:{_COMPANIES})"
+    rf"|(?:work(?:s|ing)?) (?:at|for) (?:{_COMPANIES})"
+    r"|medical science liaison|medical affairs|(?-i:MSL)"
+)
 
 # In order of precedence: the first row that matches decides the role.
 _ROLE_WORDS = (
     ("organization", "institution", _ORGANISATION_NAME),
     ("organization", "statement", _ORGANISATION_SAYS),
     ("organization", "statement", _ORGANISATION_HINTS),
+    ("industry", "employer", _EMPLOYER),  # a nurse who works at Pfizer speaks for industry
     ("clinician", "person", _CLINICIAN),
     ("researcher", "person", _RESEARCHER),
     ("media", "institution", r"news"),
@@ -73,6 +94,13 @@ _NOT_OWN = re.compile(
     re.IGNORECASE,
 )
 # A person tied to an organisation is not one: "board member at a nonprofit", "ran for charity".
+# An employer is someone else's, or in the past: "husband works at Pfizer", "used to work at Roche".
+_NOT_OWN_EMPLOYER = re.compile(
+    r"(?<!\w)(?:(?:husband|wife|partner|spouse|mom|mum|mother|dad|father|son|daughter|brother"
+    r"|sister|friend|parent|boyfriend|girlfriend|fianc[ée]e?)(?:['’]s)?(?: (?:is|was))?(?: an?)?"
+    r"|formerly|previously|retired|used to|past)[ -]*$",
+    re.IGNORECASE,
+)
 _AFFILIATED = re.compile(r"(?<!\w)(?:at|for|with|from|in|of|on|by)(?: an?| the)? ?$", re.IGNORECASE)
 _QUALIFIER = re.compile(r"(?<![\w'’.-])([^\W\d_]{2,}) $")  # "thoracic" oncologist, "IBD" nurse
 _NOT_QUALIFIERS = {"an", "the", "and", "or", "of", "for", "to", "at", "in", "on", "with", "by"}
@@ -117,6 +145,8 @@ def _own_phrase(kind: str, pattern: re.Pattern[str], text: str, *, qualify: bool
     for match in pattern.finditer(text):
         before, words = text[: match.start()], match.group()
         if _NOT_OWN.search(before) or (kind == "statement" and _AFFILIATED.search(before)):
+            continue
+        if kind == "employer" and _NOT_OWN_EMPLOYER.search(before):
             continue
         if kind == "institution":
             return text if len(text) <= WHOLE_NAME_UP_TO else words

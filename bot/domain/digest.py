@@ -1,4 +1,5 @@
-"""A topic's daily digest: volume, conversations taking off, rising tags, new voices, what's next.
+"""A topic's daily digest: volume, conversations taking off, rising tags, new voices, what's next,
+and while a congress runs, what the topic's community engaged with most under its tag.
 
 Pure: the digest service reads the Store and passes rows in; every function takes `today` or
 `now`. Accounts are described only by their own profile words (bot.domain.voices) and by what
@@ -7,13 +8,15 @@ they posted in public; nothing here guesses anything about a person's health.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.activity import TagActivity, week_on_week
+from bot.domain.calendar import Window
 from bot.domain.hashtags import display_form
 from bot.domain.upcoming import Upcoming
 from bot.domain.voices import ADVOCATE_DAYS, MIN_ADVOCATE_POSTS, Advocate, Voice
@@ -24,6 +27,7 @@ EXCERPT_CHARS = 160  # how much of a post a digest quotes, in Slack and in the t
 MAX_CONVERSATIONS, MAX_RISING, MAX_ADVOCATES = 3, 5, 5
 MIN_RISING_POSTS, MIN_RISING_AUTHORS, MIN_RISE, MIN_ON_TOPIC = 5, 3, 0.25, 0.1
 MIN_LIVELINESS = 5  # a reply from someone, or five interactions: a post nobody answered isn't one
+MAX_CONGRESS_POSTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,15 @@ class TopicPost:
     conversation_id: str
     engagement: int
     is_reply: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedPost:
+    """A stored post with its words and every tag it carries, to tell whether it speaks of a topic."""
+
+    post: TopicPost
+    text: str
+    tags: frozenset[str]  # tag keys
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,41 @@ class RisingTag:
 
 
 @dataclass(frozen=True)
+class CongressPost:
+    shown: PostView
+    engagement: int
+
+    def as_json(self) -> dict[str, Any]:
+        post = self.shown
+        return {
+            "url": post.url,
+            "text": post.shown_text,
+            "content_warning": post.content_warning,
+            "author": {"handle": post.author_handle, "name": post.author_name},
+            "posted_at": post.created_at,
+            "engagement": self.engagement,
+        }
+
+
+@dataclass(frozen=True)
+class CongressSection:
+    """A congress on now, and the topic's posts under its tag people engaged with most."""
+
+    tag: str  # no '#'
+    name: str
+    window: Window
+    posts: tuple[CongressPost, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "name": self.name,
+            "window": self.window.as_json(),
+            "posts": [p.as_json() for p in self.posts],
+        }
+
+
+@dataclass(frozen=True)
 class TopicDigest:
     topic: str
     condition: str | None
@@ -138,6 +186,7 @@ class TopicDigest:
     new_advocates: tuple[Advocate, ...]
     upcoming: tuple[Upcoming, ...]
     notes: tuple[str, ...] = ()
+    conference: CongressSection | None = None  # while a congress for the topic runs
 
     @property
     def title(self) -> str:
@@ -154,6 +203,7 @@ class TopicDigest:
             "rising_hashtags": [r.as_json() for r in self.rising_hashtags],
             "new_advocates": [a.as_json() for a in self.new_advocates],
             "upcoming": [u.as_json() for u in self.upcoming],
+            "conference": self.conference.as_json() if self.conference else None,
             "notes": list(self.notes),
         }
 
@@ -216,6 +266,38 @@ def _liveliness(conversation: Conversation) -> float:
     return 10 * (conversation.people - 1) + 5 * conversation.replies + conversation.engagement
 
 
+def congress_highlights(
+    posts: Iterable[TaggedPost],
+    *,
+    congress_tag: str,
+    topic_tags: Collection[str],
+    words: Iterable[str],
+) -> list[TopicPost]:
+    """Posts under the congress's tag (a key) that also carry one of the topic's tags or say its
+    words, the ones people engaged with most first; a post nobody engaged with is left out."""
+    saying = _saying(words)
+    found = [
+        tagged.post
+        for tagged in posts
+        if congress_tag in tagged.tags
+        and tagged.post.engagement > 0
+        and (
+            not tagged.tags.isdisjoint(topic_tags)
+            or (saying is not None and saying.search(tagged.text))
+        )
+    ]
+    found.sort(key=lambda p: (-p.engagement, -p.created_at.timestamp(), p.id))
+    return found
+
+
+def _saying(words: Iterable[str]) -> re.Pattern[str] | None:
+    """The topic's words as whole words, any case and spacing ("lung  Cancer" says lung cancer)."""
+    phrases = [r"\s+".join(map(re.escape, w.split())) for w in words if w.split()]
+    if not phrases:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(phrases)})(?!\w)", re.IGNORECASE)
+
+
 def rising_tags(
     activity: Mapping[str, TagActivity],
     shared: Mapping[str, int],
@@ -252,12 +334,15 @@ def voices_of(
     counts: Counter[str] = Counter()
     tags: dict[str, Counter[str]] = {}
     last: dict[str, date] = {}
+    days: dict[str, set[date]] = {}
     for post in posts:
         counts[post.author_id] += 1
         tags.setdefault(post.author_id, Counter()).update(tags_of.get(post.id, ()))
         last[post.author_id] = max(post.day, last.get(post.author_id, post.day))
+        if post.day >= since:
+            days.setdefault(post.author_id, set()).add(post.day)
     return [
-        Voice(author, n, tags[author], last[author])
+        Voice(author, n, tags[author], last[author], days=len(days.get(author, ())))
         for author, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         if n >= MIN_ADVOCATE_POSTS and last[author] >= since
     ]

@@ -73,7 +73,7 @@ class BlueskyListener:
         return self._thread.is_alive()
 
     def _queries(self) -> Sequence[Query]:
-        return tracked_queries(self.store, self.kb)
+        return tracked_queries(self.store, self.kb, today=self.clock().date())
 
     def _run(self) -> None:
         retry = self.first_retry_s

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.conditions import ConditionMatcher
+from bot.domain.congresses import congresses_on
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.text import topic_key
@@ -31,13 +32,19 @@ MAX_CONTEXT_WORDS, CONTEXT_TAGS, MAX_CONTEXT = 5, 3, 8  # X queries have 512 cha
 
 
 def topic_query(
-    text: str, kb: KnowledgeBase, matcher: ConditionMatcher, condition_id: str | None = None
+    text: str,
+    kb: KnowledgeBase,
+    matcher: ConditionMatcher,
+    condition_id: str | None = None,
+    *,
+    today: date,
 ) -> Query | None:
     """A condition's unambiguous community and condition tags, or the user's own tags or words.
 
     A tag that also means something else (flagged in the knowledge base, or with an
     `also_means`) is never listened to alone: it is guarded, heard only with the condition's
-    own words or tags.
+    own words or tags. So is the tag of a congress serving the condition while it runs on its
+    known dates (#ASCO26 beside "lung cancer" or #LCSM, not all of ASCO).
     """
     understanding = matcher.understand(text)
     if condition_id in kb.conditions:
@@ -56,6 +63,7 @@ def topic_query(
         listened = [t for t in condition.tags if t.kind in LISTENED_KINDS]
         own = [t.tag for t in listened if not (t.ambiguous or ambiguous(t.tag))]
         guarded += [t.tag for t in listened if t.ambiguous or ambiguous(t.tag)]
+        guarded += [live.tag for live in congresses_on(kb, [condition], today)]
         tags += own
         if not own:  # every tag means other things too (#MS): the name says it plainly
             keywords.append(condition.name)
@@ -90,21 +98,24 @@ def queries_for(
     topics: Iterable[tuple[str, str | None]],
     kb: KnowledgeBase,
     matcher: ConditionMatcher | None = None,
+    *,
+    today: date,
 ) -> list[Query]:
-    """One query per distinct topic, (text, condition id) pairs from the command line or channels."""
+    """One query per distinct topic, (text, condition id) pairs from the command line or
+    channels, as heard on `today` (a congress's tag only while it runs)."""
     matcher = matcher or ConditionMatcher(kb)
     seen: dict[str, Query] = {}
     for text, condition_id in topics:
         key = topic_key(text)
         if key and key not in seen:
-            query = topic_query(text, kb, matcher, condition_id)
+            query = topic_query(text, kb, matcher, condition_id, today=today)
             if query is not None:
                 seen[key] = query
     return list(seen.values())
 
 
-def tracked_queries(store: Store, kb: KnowledgeBase) -> list[Query]:
-    return queries_for(((t.topic, t.condition_id) for t in store.topics()), kb)
+def tracked_queries(store: Store, kb: KnowledgeBase, *, today: date) -> list[Query]:
+    return queries_for(((t.topic, t.condition_id) for t in store.topics()), kb, today=today)
 
 
 @dataclass

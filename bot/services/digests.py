@@ -13,26 +13,40 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.candidates import curated_index
 from bot.domain.conditions import ConditionMatcher
+from bot.domain.congresses import DIGEST_DAYS_AFTER, LiveCongress, congresses_on
 from bot.domain.digest import (
     CONVERSATION_HOURS,
     MAX_ADVOCATES,
+    MAX_CONGRESS_POSTS,
     MAX_CONVERSATIONS,
     VOLUME_DAYS,
+    CongressPost,
+    CongressSection,
     Conversation,
     Digest,
     RisingTag,
+    TaggedPost,
     TopicDigest,
     TopicPost,
     Volume,
+    congress_highlights,
     conversations_of,
     rising_tags,
     voices_of,
     volume_of,
 )
+from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import Condition, KnowledgeBase
 from bot.domain.text import topic_key
 from bot.domain.upcoming import upcoming_for
-from bot.domain.voices import MIN_ADVOCATE_POSTS, Advocate, Voice, advocates_of
+from bot.domain.voices import (
+    ADVOCATE_DAYS,
+    MIN_ADVOCATE_POSTS,
+    Advocate,
+    Voice,
+    advocates_of,
+    with_activity,
+)
 from bot.services.collection import topic_query
 from bot.storage import Store
 
@@ -40,6 +54,7 @@ MAX_TOPICS = 10  # sections in one channel's digest
 MAX_TOPIC_CHARS = 100  # a topic is a condition's name or a few words
 ADVOCATE_POOL = 40  # ranked once per topic; each channel takes the first it hasn't met or muted
 CONVERSATION_POOL = 10
+CONGRESS_POOL = 10  # a congress's most engaged posts per topic; each channel shows those not muted
 PROFILES_READ = 300  # busiest accounts whose profiles are read per topic
 RISING_LOOKED_AT = 60  # co-occurring tags weighed for "rising", most shared first
 NO_TOPICS = (
@@ -132,15 +147,20 @@ class Digester:
             for c in section.conversations
             if c.shown is None or c.shown.author_handle.casefold() not in muted
         ]
+        congress = section.congress
+        if congress is not None:
+            heard = [p for p in congress.posts if p.shown.author_handle.casefold() not in muted]
+            congress = replace(congress, posts=tuple(heard[:MAX_CONGRESS_POSTS]))
         return replace(
             section.digest,
             conversations=tuple(shown[:MAX_CONVERSATIONS]),
             new_advocates=tuple(fresh[:MAX_ADVOCATES]),
+            conference=congress,
         )
 
     def _sections(self, specs: list[TopicSpec], now: datetime) -> dict[str, _Section]:
         today = now.date()
-        plans = {spec.key: self._plan(spec) for spec in specs}
+        plans = {spec.key: self._plan(spec, today) for spec in specs}
         # One read of the last two days' posts serves every topic's conversations.
         tag_keys = {key for plan in plans.values() for key in plan.tag_keys}
         since = now - timedelta(hours=CONVERSATION_HOURS)
@@ -149,7 +169,13 @@ class Digester:
         for post in recent:
             for key in tags_of[post.id]:
                 by_tag.setdefault(key, []).append(post)
-        sections = {}
+        congress_keys = {tag_key(p.congress.tag) for p in plans.values() if p.congress}
+        congress_posts: list[TaggedPost] = []
+        if congress_keys:  # one read, only while a congress runs, for every topic it serves
+            opened = min(p.congress.window.start for p in plans.values() if p.congress)
+            opening = datetime.combine(opened, time.min, tzinfo=UTC)
+            congress_posts = self.store.posts_tagged(congress_keys, opening, now)
+        gathered = {}
         for key, plan in plans.items():
             if plan.tag_keys:
                 posts = _union(*(by_tag.get(k, []) for k in plan.tag_keys))
@@ -164,22 +190,78 @@ class Digester:
                 posts = [p for p in said if since <= p.created_at <= now]
                 volume = volume_of(said, today)
                 voices = voices_of(said, said_tags, today)[:PROFILES_READ]
-            sections[key] = self._section(plan, posts, volume, voices, now)
+            gathered[key] = (posts, volume, voices)
+        voices_by_topic = self._activity(plans, {k: g[2] for k, g in gathered.items()}, today)
+        sections = {}
+        for key, plan in plans.items():
+            posts, volume, _ = gathered[key]
+            sections[key] = self._section(plan, posts, volume, voices_by_topic[key], now)
+            if plan.congress is not None:
+                congress = self._congress(plan, plan.congress, congress_posts)
+                sections[key] = replace(sections[key], congress=congress)
         return sections
 
-    def _plan(self, spec: TopicSpec) -> _Plan:
+    def _activity(
+        self, plans: Mapping[str, _Plan], voices: Mapping[str, list[Voice]], today: date
+    ) -> dict[str, list[Voice]]:
+        """Each topic's voices with the days they kept at it and what others did with their
+        posts this week, read once for every topic's accounts."""
+        first = today - timedelta(days=ADVOCATE_DAYS - 1)
+        authors = {v.author_id for found in voices.values() for v in found}
+        tag_keys = {key for plan in plans.values() for key in plan.tag_keys}
+        posts = self.store.voice_posts(tag_keys, first, today, authors)
+        engaged = self.store.engaged_by_others(authors, first, today)
+        active = {}
+        for key, plan in plans.items():
+            found = voices[key]
+            if plan.tag_keys:  # topics read from words counted their days already
+                found = with_activity(found, posts, plan.tag_keys)
+            active[key] = [replace(v, engaged_by=engaged.get(v.author_id, 0)) for v in found]
+        return active
+
+    def _congress(
+        self, plan: _Plan, live: LiveCongress, posts: list[TaggedPost]
+    ) -> CongressSection:
+        """The "From #ASCO26" section: posts under the congress's tag that speak of the topic, as
+        X is asked for them (beside the topic's tags or words), most engaged first."""
+        opening = datetime.combine(live.window.start, time.min, tzinfo=UTC)
+        best = congress_highlights(
+            (p for p in posts if p.post.created_at >= opening),
+            congress_tag=tag_key(live.tag),
+            topic_tags=plan.topic_tags,
+            words=plan.words,
+        )[:CONGRESS_POOL]
+        shown = self.store.post_views([p.id for p in best])
+        return CongressSection(
+            live.tag,
+            live.name,
+            live.window,
+            tuple(CongressPost(shown[p.id], p.engagement) for p in best if p.id in shown),
+        )
+
+    def _plan(self, spec: TopicSpec, today: date) -> _Plan:
         condition = self.kb.conditions.get(spec.condition_id or "")
         if condition is None:
             primary = self.matcher.understand(spec.text).primary
             condition = primary.condition if primary else None
-        query = topic_query(spec.text, self.kb, self.matcher, condition.id if condition else None)
-        tags = query.tags if query else ()
+        query = topic_query(
+            spec.text, self.kb, self.matcher, condition.id if condition else None, today=today
+        )
+        if query is None:
+            return _Plan(spec, condition, (), (), ())
+        conditions = [condition] if condition else []
+        live = congresses_on(self.kb, conditions, today, days_after=DIGEST_DAYS_AFTER)
         return _Plan(
             spec,
             condition,
-            tuple(dict.fromkeys(query.tag_keys)) if query else (),
-            tags,
-            query.keywords if query else (),
+            tuple(dict.fromkeys(query.tag_keys)),
+            query.tags,
+            query.keywords,
+            congress=live[0] if live else None,
+            topic_tags=frozenset(
+                [*query.tag_keys, *(tag_key(c) for c in query.context if c.startswith("#"))]
+            ),
+            words=(*(c for c in query.context if not c.startswith("#")), *query.keywords),
         )
 
     def _section(
@@ -236,6 +318,9 @@ class _Plan:
     tag_keys: tuple[str, ...]
     tags: tuple[str, ...]
     keywords: tuple[str, ...]
+    congress: LiveCongress | None = None  # on now, or ended yesterday
+    topic_tags: frozenset[str] = frozenset()  # keys of its tags and context tags
+    words: tuple[str, ...] = ()  # its context words and keywords
 
 
 @dataclass(frozen=True)
@@ -245,6 +330,7 @@ class _Section:
     digest: TopicDigest
     conversations: list[Conversation]
     advocates: list[Advocate]
+    congress: CongressSection | None = None
 
 
 def _union(*groups: list[TopicPost]) -> list[TopicPost]:

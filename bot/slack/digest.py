@@ -13,6 +13,8 @@ from bot.domain.calendar import day_label
 from bot.domain.digest import (
     CONVERSATION_HOURS,
     EXCERPT_CHARS,
+    CongressPost,
+    CongressSection,
     Conversation,
     Digest,
     RisingTag,
@@ -37,7 +39,14 @@ def digest_messages(digest: Digest) -> list[Message]:
 
 
 def is_quiet(topic: TopicDigest) -> bool:
-    return not (topic.conversations or topic.rising_hashtags or topic.new_advocates)
+    return not (
+        topic.conversations or topic.rising_hashtags or topic.new_advocates or _heard(topic)
+    )
+
+
+def _heard(topic: TopicDigest) -> tuple[CongressPost, ...]:
+    """The posts a congress on now brought to the topic, if any."""
+    return topic.conference.posts if topic.conference else ()
 
 
 def summary_line(topic: TopicDigest) -> str:
@@ -63,6 +72,9 @@ def summary_line(topic: TopicDigest) -> str:
     if topic.conversations:
         n = len(topic.conversations)
         parts.append(f"{n} conversation{'s' * (n != 1)} taking off")
+    if topic.conference and topic.conference.posts:
+        n = len(topic.conference.posts)
+        parts.append(f"{n} post{'s' * (n != 1)} from #{escape(topic.conference.tag)}")
     if topic.rising_hashtags:
         parts.append("rising " + " ".join(f"#{escape(r.tag)}" for r in topic.rising_hashtags[:3]))
     if topic.new_advocates:
@@ -116,6 +128,10 @@ def topic_blocks(topic: TopicDigest) -> list[Block]:
             f"Conversations taking off ({CONVERSATION_HOURS} h)",
             [conversation_line(c) for c in topic.conversations],
         ),
+        (
+            congress_title(topic.conference) if topic.conference else "",
+            [congress_line(p) for p in _heard(topic)],
+        ),
         ("Rising hashtags (7 days)", [rising_line(r) for r in topic.rising_hashtags]),
         (f"Newly spotted ({ADVOCATE_DAYS} days)", [advocate_line(a) for a in topic.new_advocates]),
         ("Coming up", [upcoming_line(u) for u in topic.upcoming]),
@@ -156,6 +172,17 @@ def conversation_line(conversation: Conversation) -> str:
         facts.append(f"{conversation.replies} repl{'ies' if conversation.replies > 1 else 'y'}")
     facts.append(f"{conversation.engagement:,} interactions")
     return f"• {link} — " + " · ".join(facts)
+
+
+def congress_title(congress: CongressSection) -> str:
+    return f"From #{escape(congress.tag)} ({escape(congress.name)}, {congress.window.describe()})"
+
+
+def congress_line(heard: CongressPost) -> str:
+    post = heard.shown
+    excerpt = escape(clip(clean_text(post.shown_text, limit=1000)[0], EXCERPT_CHARS))
+    link = f"<{post.url}|“{excerpt}”>" if _linkable(post.url) else f"“{excerpt}”"
+    return f"• {link} — @{escape(post.author_handle)} · {heard.engagement:,} interactions"
 
 
 def rising_line(tag: RisingTag) -> str:

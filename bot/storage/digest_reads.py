@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.domain.digest import VOLUME_DAYS, PostView, TopicPost, Volume
-from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice
+from bot.domain.digest import VOLUME_DAYS, PostView, TaggedPost, TopicPost, Volume
+from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice, VoicePost
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
 from bot.storage.sql import chunks, marks, rows_in
@@ -19,6 +21,9 @@ _POST_FIELDS = (
     "p.id, p.author_id, p.day, p.created_at, p.conversation_id,"
     " p.likes + p.reposts + p.replies + p.quotes, p.reply_to != ''"
 )
+
+# "@jamie_speaks", "@jamie.bsky.social", "@ana@mastodon.social": a handle as posts write it.
+_MENTION = re.compile(r"(?<![\w@])@([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
 def _topic_post(row: tuple[Any, ...]) -> TopicPost:
@@ -78,6 +83,38 @@ class DigestReads:
                 tags_of[post_id] = []
             tags_of[post_id].append(key_of[row[7]])
         return list(posts.values()), tags_of
+
+    def posts_tagged(
+        self, keys: Collection[str], since: datetime, until: datetime
+    ) -> list[TaggedPost]:
+        """Posts from `since` to `until` carrying any of these tags (a congress's), each with its
+        text and every tag it carries, so a digest can tell which speak of its topic. Only
+        read while a congress runs; none by accounts inactive at their source."""
+        conn = self.conns.db().conn
+        ids = self.tag_ids.existing(conn, set(keys))
+        if not ids:
+            return []
+        first, last = since.astimezone(UTC), until.astimezone(UTC)
+        found: dict[str, tuple[TopicPost, str]] = {}
+        for row in conn.execute(
+            f"SELECT {_POST_FIELDS}, p.text FROM posts p"
+            " JOIN post_hashtags ph ON ph.post_id = p.id"
+            f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(ids)})"
+            f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
+            [first.date().isoformat(), last.date().isoformat(), *ids.values()],
+        ):
+            post = _topic_post(row)
+            if first <= post.created_at <= last:
+                found[post.id] = (post, row[7] or "")
+        tags: dict[str, set[str]] = {post_id: set() for post_id in found}
+        for post_id, key in rows_in(
+            conn,
+            "SELECT ph.post_id, t.key FROM post_hashtags ph JOIN tags t ON t.id = ph.tag_id"
+            " WHERE ph.post_id IN ({in_list})",
+            found,
+        ):
+            tags[post_id].add(key)
+        return [TaggedPost(post, text, frozenset(tags[i])) for i, (post, text) in found.items()]
 
     def topic_volume(self, keys: Collection[str], today: date) -> Volume:
         """Posts carrying any of these tags over the last 7 days and the 7 before, from the daily
@@ -150,6 +187,69 @@ class DigestReads:
             Voice(author, int(n), tags[author], date.fromordinal(last))
             for author, n, last in busiest
         ]
+
+    def voice_posts(
+        self, keys: Collection[str], first: date, last: date, authors: Collection[str]
+    ) -> dict[str, list[VoicePost]]:
+        """These accounts' posts from `first` to `last` with any of these tags: on which days,
+        and how often the platform says they were reposted or quoted. One read for every
+        topic's candidates, by day the way posts are indexed."""
+        conn = self.conns.db().conn
+        ids = self.tag_ids.existing(conn, set(keys))
+        wanted = set(authors)
+        if not ids or not wanted:
+            return {}
+        key_of = {tag_id: key for key, tag_id in ids.items()}
+        found: dict[str, list[VoicePost]] = {}
+        for post_id, author_id, day, echoes, tag_id in conn.execute(
+            "SELECT p.id, p.author_id, p.day, p.reposts + p.quotes, ph.tag_id FROM posts p"
+            " JOIN post_hashtags ph ON ph.post_id = p.id"
+            " WHERE p.day >= ? AND p.day <= ? AND p.author_id IN (SELECT value FROM json_each(?))"
+            f" AND ph.tag_id IN ({marks(key_of)})",
+            [first.isoformat(), last.isoformat(), json.dumps(sorted(wanted)), *key_of],
+        ):
+            post = VoicePost(post_id, date.fromisoformat(day), int(echoes or 0), key_of[tag_id])
+            found.setdefault(author_id, []).append(post)
+        return found
+
+    def engaged_by_others(
+        self, author_ids: Collection[str], first: date, last: date
+    ) -> dict[str, int]:
+        """How many other accounts replied to, quoted or mentioned (@handle) each of these
+        accounts in the posts stored from `first` to `last`; accounts inactive at their source
+        don't count, and neither does an account answering itself."""
+        conn = self.conns.db().conn
+        wanted = set(author_ids)
+        if not wanted:
+            return {}
+        handle_of: dict[tuple[str, str], str] = {}  # (source, handle) -> author id
+        for author_id, source, handle in rows_in(
+            conn, "SELECT id, source, handle FROM authors WHERE id IN ({in_list})", wanted
+        ):
+            handle_of[(source, (handle or "").lstrip("@").casefold())] = author_id
+        others: dict[str, set[str]] = {}
+        answering: dict[str, set[str]] = {}  # post id -> accounts that replied to or quoted it
+        for author_id, source, reply_to, quote_of, text in conn.execute(
+            "SELECT author_id, source, reply_to, quote_of, text FROM posts"
+            " WHERE day >= ? AND day <= ?"
+            " AND (reply_to != '' OR quote_of != '' OR instr(text, '@') > 0)"
+            f" AND author_id NOT IN {INACTIVE_AUTHORS}",
+            [first.isoformat(), last.isoformat()],
+        ):
+            for parent in (reply_to, quote_of):
+                if parent:
+                    answering.setdefault(parent, set()).add(author_id)
+            for handle in _MENTION.findall(text or ""):
+                named = handle_of.get((source, handle.rstrip(".").casefold()))
+                if named and named != author_id:
+                    others.setdefault(named, set()).add(author_id)
+        for post_id, parent_author in rows_in(
+            conn, "SELECT id, author_id FROM posts WHERE id IN ({in_list})", answering
+        ):
+            if parent_author in wanted:
+                replied = answering[post_id] - {parent_author}
+                others.setdefault(parent_author, set()).update(replied)
+        return {author_id: len(accounts) for author_id, accounts in others.items() if accounts}
 
     def posts_saying(
         self, text: str, first: date, last: date, *, max_posts: int = 5_000

@@ -108,3 +108,34 @@ def test_huge_and_odd_bios_are_read_without_error_and_only_at_the_start() -> Non
     assert (late.role, late.phrase) == ("individual", None)
     fancy = role_from_profile("Al", "𝗢𝗻𝗰𝗼𝗹𝗼𝗴𝗶𝘀𝘁 | mom of 3")
     assert (fancy.role, fancy.phrase) == ("clinician", "Oncologist")
+
+
+@pytest.mark.parametrize(
+    ("description", "phrase"),
+    [
+        ("Pfizer employee. Views my own.", "Pfizer employee"),
+        ("Oncology nurse, works at Novartis", "works at Novartis"),
+        ("Medical Science Liaison at AstraZeneca | lung cancer", "Medical Science Liaison"),
+        ("MSL, thoracic oncology. PhD.", "MSL"),
+        ("Crohn's warrior 💪 Janssen employee", "Janssen employee"),
+    ],
+)
+def test_an_employer_named_as_the_accounts_own_is_industry(description: str, phrase: str) -> None:
+    match = role_from_profile("Sam Lee", description)
+    assert match == RoleMatch("industry", phrase, "profile")
+    assert match.evidence() == f"Profile says “{phrase}”"  # its own words, not our judgement
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Living with MS. My husband works at Pfizer.",
+        "Mom of a Pfizer employee",
+        "On a Novartis trial since 2020. Stage IV.",
+        "Used to work at Roche",
+        "Retired Pfizer employee, grandma of 5",
+        "Grateful for my Moderna shot",
+    ],
+)
+def test_someone_elses_past_or_mentioned_company_is_not_an_employer(description: str) -> None:
+    assert role_from_profile("Lou", description) == RoleMatch("individual", None, None)

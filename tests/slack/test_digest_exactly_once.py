@@ -38,14 +38,14 @@ DAY = NOW.date().isoformat()
 
 
 def busy_channel(store: Store, kb: KnowledgeBase) -> None:
-    """Ten tracked topics, each with conversations and a self-described advocate: two messages."""
+    """Ten tracked topics, each with conversations and an advocate active on three days: two messages."""
     for n, condition_id in enumerate(CONDITIONS):
         condition = kb.conditions[condition_id]
         tag = condition.tags[0].tag
         store.track("C1", condition.name, condition_id=condition_id, created_by="U1", now=NOW)
         voice = Author(f"x:u{n}", "x", f"voice{n}", f"Voice {n}", "Patient advocate", "", 50)
         posts = [
-            post(f"#{tag} clinic day {i}", at=NOW, by=n, likes=9, days_ago=i % 2) for i in range(3)
+            post(f"#{tag} clinic day {i}", at=NOW, by=n, likes=9, days_ago=i) for i in range(3)
         ]
         store.save_posts(posts, [voice], now=NOW)
 
