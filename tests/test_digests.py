@@ -362,3 +362,16 @@ def test_an_account_that_names_its_pharma_employer_is_introduced_as_industry(
     save(store, posts, [person(1, "Pfizer employee. Views my own.", followers=200)])
     [spotted] = lung_digest(kb, store).new_advocates
     assert (spotted.role, spotted.evidence[0]) == ("industry", "Profile says “Pfizer employee”")
+
+
+def test_a_digest_as_of_a_past_day_counts_nothing_after_it(kb: KnowledgeBase, store: Store) -> None:
+    before = [post(f"#LCSM clinic day {d}", at=NOW, days_ago=d, by=1, likes=9) for d in (3, 4, 5)]
+    after = [post("#LCSM news after the digest's day", at=NOW, by=1, likes=9)]
+    save(store, [*before, *after], [person(1, "Thoracic oncology nurse")])
+    day = (NOW - timedelta(days=3)).date()
+    digest = Digester(kb, store).for_topics([LUNG], now=as_of_moment(day))
+    [nurse] = digest.topics[0].new_advocates
+    shown = json.dumps(digest.as_json(), ensure_ascii=False)
+    assert nurse.last_active == day
+    assert NOW.date().strftime("%-d %b") not in " ".join(nurse.evidence)
+    assert "news after the digest's day" not in shown

@@ -176,13 +176,22 @@ class Digester:
             opening = datetime.combine(opened, time.min, tzinfo=UTC)
             congress_posts = self.store.posts_tagged(congress_keys, opening, now)
         gathered = {}
+        newest = self.store.newest_post_day()
+        past = newest is not None and today < newest  # an --as-of day: nothing after it counts
         for key, plan in plans.items():
             if plan.tag_keys:
                 posts = _union(*(by_tag.get(k, []) for k in plan.tag_keys))
                 volume = self.store.topic_volume(plan.tag_keys, today)
-                voices = self.store.topic_voices(
-                    plan.tag_keys, today, limit=PROFILES_READ, min_posts=MIN_ADVOCATE_POSTS
-                )
+                if past:  # the per-account counts run to now; read that week's posts instead
+                    week = datetime.combine(
+                        today - timedelta(days=ADVOCATE_DAYS - 1), time.min, tzinfo=UTC
+                    )
+                    held, held_tags = self.store.posts_with_tags(plan.tag_keys, week, now)
+                    voices = voices_of(held, held_tags, today)[:PROFILES_READ]
+                else:
+                    voices = self.store.topic_voices(
+                        plan.tag_keys, today, limit=PROFILES_READ, min_posts=MIN_ADVOCATE_POSTS
+                    )
             else:  # words, not tags: the posts that say them, counted here
                 first = today - timedelta(days=2 * VOLUME_DAYS - 1)
                 said, said_tags = self.store.posts_saying(" ".join(plan.keywords), first, today)

@@ -157,6 +157,12 @@ class DigestReads:
             posts_last_day=max(0, per_day.get(end, 0)),
         )
 
+    def newest_post_day(self) -> date | None:
+        """The day of the newest stored post: a digest built for an earlier day must not count
+        what came after it."""
+        row = self.conns.db().conn.execute("SELECT MAX(day) FROM posts").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
     def topic_voices(
         self, keys: Collection[str], today: date, *, limit: int, min_posts: int
     ) -> list[Voice]:
