@@ -9,7 +9,7 @@ read, so its spend is counted per day and fetching stops before the monthly budg
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,13 +31,19 @@ MAX_CONTEXT_WORDS, CONTEXT_TAGS, MAX_CONTEXT = 5, 3, 8  # X queries have 512 cha
 
 
 def topic_query(
-    text: str, kb: KnowledgeBase, matcher: ConditionMatcher, condition_id: str | None = None
+    text: str,
+    kb: KnowledgeBase,
+    matcher: ConditionMatcher,
+    condition_id: str | None = None,
+    *,
+    drifted: Collection[str] = (),
 ) -> Query | None:
     """A condition's unambiguous community and condition tags, or the user's own tags or words.
 
     A tag that also means something else (flagged in the knowledge base, or with an
-    `also_means`) is never listened to alone: it is guarded, heard only with the condition's
-    own words or tags.
+    `also_means`), or that collected posts showed to be mostly off topic (`drifted` tag keys,
+    see tag_health.py), is never listened to alone: it is guarded, heard only with the
+    condition's own words or tags.
     """
     understanding = matcher.understand(text)
     if condition_id in kb.conditions:
@@ -46,7 +52,7 @@ def topic_query(
         conditions = [m.condition for m in understanding.matches]
 
     def ambiguous(tag: str) -> bool:
-        return tag_key(tag) in kb.also_means
+        return tag_key(tag) in kb.also_means or tag_key(tag) in drifted
 
     tags = [t for t in understanding.typed_tags if not ambiguous(t)]
     guarded = [t for t in understanding.typed_tags if ambiguous(t)]
@@ -90,6 +96,8 @@ def queries_for(
     topics: Iterable[tuple[str, str | None]],
     kb: KnowledgeBase,
     matcher: ConditionMatcher | None = None,
+    *,
+    drifted: Collection[str] = (),
 ) -> list[Query]:
     """One query per distinct topic, (text, condition id) pairs from the command line or channels."""
     matcher = matcher or ConditionMatcher(kb)
@@ -97,14 +105,16 @@ def queries_for(
     for text, condition_id in topics:
         key = topic_key(text)
         if key and key not in seen:
-            query = topic_query(text, kb, matcher, condition_id)
+            query = topic_query(text, kb, matcher, condition_id, drifted=drifted)
             if query is not None:
                 seen[key] = query
     return list(seen.values())
 
 
 def tracked_queries(store: Store, kb: KnowledgeBase) -> list[Query]:
-    return queries_for(((t.topic, t.condition_id) for t in store.topics()), kb)
+    """The tracked topics' queries, tags demoted as mostly off topic heard only with context."""
+    topics = ((t.topic, t.condition_id) for t in store.topics())
+    return queries_for(topics, kb, drifted=store.drifted_keys())
 
 
 @dataclass
