@@ -225,8 +225,8 @@ def drain(
 def build_sources(
     settings: Settings, store: Store, names: Sequence[str], *, clock: Callable[[], datetime]
 ) -> list[Source]:
-    """The configured sources, X with its budget guard, Bluesky told which authors are stored
-    and whose profiles were read lately."""
+    """The configured sources, X with its budget guard, X and Bluesky told which authors are
+    stored and whose profiles were read lately."""
     sources: list[Source] = []
     # Imported here: atproto alone takes over a second to import, and `suggest` needs none of them.
     for name in names:
@@ -237,7 +237,11 @@ def build_sources(
                 current = x_spend(store, settings, clock().date())
                 return current.usd, current.budget_usd
 
-            sources.append(XSource(settings, spend=spend, clock=clock))
+            sources.append(
+                XSource(
+                    settings, spend=spend, fresh_profiles=store.handles_checked_since, clock=clock
+                )
+            )
         elif name == "mastodon":
             from bot.sources.mastodon import MastodonSource
 
