@@ -13,6 +13,7 @@ from bot.domain.knowledge import KnowledgeBase
 from bot.domain.tag_health import TagHealth, TopicContext, measure
 from bot.services import Services
 from bot.services.collection import tracked_queries
+from bot.services.digests import Digester, TopicSpec
 from bot.services.tag_health import drifted_lines, review_listened_tags
 from bot.slack.home import home_facts
 from bot.slack.messages import home_view
@@ -119,3 +120,11 @@ def test_ingest_by_hand_measures_first(
     monkeypatch.setenv("HASHTAG_BOT_DB", drifting.path)
     result = CliRunner().invoke(main, ["ingest", "--source", "mastodon"])
     assert "Demoted #LCSM: only 10% of 40 posts" in result.output
+
+
+def test_a_digest_no_longer_counts_a_demoted_tags_posts(drifting: Store, kb: KnowledgeBase) -> None:
+    lung = TopicSpec("Lung cancer", "lung-cancer")
+    before = Digester(kb, drifting).for_topics([lung], now=NOW).topics[0].volume.posts_7d
+    review_listened_tags(drifting, kb, TODAY)
+    after = Digester(kb, drifting).for_topics([lung], now=NOW).topics[0].volume.posts_7d
+    assert (before, after) == (80, 42)  # the football posts are gone; #LungCancer ones stay

@@ -172,7 +172,13 @@ class Digester:
         if condition is None:
             primary = self.matcher.understand(spec.text).primary
             condition = primary.condition if primary else None
-        query = topic_query(spec.text, self.kb, self.matcher, condition.id if condition else None)
+        query = topic_query(
+            spec.text,
+            self.kb,
+            self.matcher,
+            condition.id if condition else None,
+            drifted=self.store.drifted_keys(),  # demoted as mostly off topic: not counted
+        )
         tags = query.tags if query else ()
         return _Plan(
             spec,
