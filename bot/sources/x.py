@@ -281,7 +281,7 @@ class XSource:
 
 
 def _post_url(post_id: str, handle: str) -> str:
-    return f"https://x.com/{handle}/status/{post_id.removeprefix('x:')}"
+    return f"https://x.com/{handle or 'i'}/status/{post_id.removeprefix('x:')}"
 
 
 def token_refused() -> SourceAuthError:
