@@ -208,7 +208,8 @@ def reads_rows() -> list[dict[str, Any]]:
 
             def counted(asked: Any) -> Any:  # every post X sends back, before same-day de-dup
                 reply = answer(asked)
-                returned[0] += len((reply.body or {}).get("data", []))
+                if asked.path == "/2/tweets/search/recent":  # not the users lookups' profiles
+                    returned[0] += len((reply.body or {}).get("data", []))
                 return reply
 
             x_api.answer = counted  # type: ignore[method-assign]

@@ -190,6 +190,12 @@ def ingest(source_name: str, topics: tuple[str, ...]) -> None:
     kb = load_knowledge()
     today = utc_today()
     with opened_store(settings) as store:
+        if not topics:
+            from bot.services.tag_health import review_listened_tags
+
+            for health in review_listened_tags(store, kb, utc_today()):
+                if health.drifted:
+                    click.echo(f"Demoted {health.line()}")
         queries = (
             queries_for(((t, None) for t in topics), kb, today=today)
             if topics

@@ -15,6 +15,7 @@ from bot.app import create_web_client
 from bot.clock import utc_today
 from bot.config import HOW_TO_GET, ConfigError, Settings
 from bot.services.integrity import REPAIR_HINT, quick_check
+from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
 from bot.storage import Store, StoreError
 
@@ -196,7 +197,8 @@ def source_checks(settings: Settings) -> list[Check]:
 
 
 def recorded_checks(settings: Settings, today: date) -> list[Check]:
-    """What the last collection cycles recorded: each source's health, and X spend this month."""
+    """What the last collection cycles recorded: each source's health, the listened tags demoted
+    as mostly off topic, and X spend this month."""
     try:
         store = Store(settings.db_path)
     except (StoreError, sqlite3.Error):
@@ -204,6 +206,7 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
     try:
         health = store.health()
         spend = x_spend(store, settings, today)
+        drifted = drifted_lines(store)
     finally:
         store.close()
     checks = []
@@ -219,6 +222,8 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
                     "fix what it says; the next cycle tries again",
                 )
             )
+    # The bot has acted on these already; they are worth knowing when reading a digest.
+    checks += [Check("tag drift", "ok", line) for line in drifted]
     if settings.x_bearer_token or spend.post_reads:
         detail = (
             f"${spend.usd:,.2f} of ${spend.budget_usd:,.2f} this month "

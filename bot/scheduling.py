@@ -15,6 +15,7 @@ from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle, tracke
 from bot.services.compliance import ComplianceReport, compliance_step
 from bot.services.delivery import Delivery, deliver_digests
 from bot.services.schedules import due as due_channels
+from bot.services.tag_health import review_listened_tags
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,15 @@ def compliance_job(services: Services) -> ComplianceReport:
 
 
 def window_job(services: Services) -> bool:
-    """Roll the 30-day co-occurrence window on once the UTC day turns, before anyone asks."""
+    """Roll the 30-day co-occurrence window on once the UTC day turns, before anyone asks, and
+    measure the listened tags against their topics (a tag found mostly off topic is demoted)."""
     today = services.today()
     rolled = services.store.rebuild_cooccur_window(today)
     if rolled:
         log.info("co-occurrence window now ends %s", today)
+    for health in review_listened_tags(services.store, services.kb, today):
+        if health.drifted:
+            log.warning("listening: %s", health.line())
     return rolled
 
 
@@ -128,7 +133,7 @@ def create_scheduler(
         minute=5,
         args=[services],
         id="cooccur-window",
-        name="roll the 30-day co-occurrence window",
+        name="roll the 30-day co-occurrence window; measure listened tags against their topics",
     )
     scheduler.add_job(
         ingest_job,

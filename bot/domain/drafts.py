@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 import regex
-from twitter_text import extract_urls_with_indices, parse_tweet
 
 from bot.domain.approvals import EXPIRING_DAYS, ApprovedMessage
 from bot.domain.hashtags import tag_key
@@ -28,6 +27,10 @@ WHILE_ON_KINDS = {"awareness", "conference"}
 
 def x_length(text: str) -> int:
     """X's weighted count (twitter-text v3): links 23, CJK and emoji 2, Latin and most marks 1."""
+    # Imported when first counted: twitter-text takes a fifth of a second to import, and every
+    # `hashtag-bot` command would pay it.
+    from twitter_text import parse_tweet
+
     return int(parse_tweet(text).weightedLength)
 
 
@@ -38,6 +41,8 @@ def grapheme_length(text: str) -> int:
 
 def mastodon_length(text: str) -> int:
     """Mastodon's count: characters as seen, with each http(s) link counted as 23."""
+    from twitter_text import extract_urls_with_indices
+
     links = [
         u
         for u in extract_urls_with_indices(text)

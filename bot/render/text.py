@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from functools import cache
+from typing import TYPE_CHECKING
 
 from bot.domain.calendar import day_label
 from bot.domain.digest import CONVERSATION_HOURS, EXCERPT_CHARS, Digest
@@ -10,21 +11,32 @@ from bot.domain.ranking import SuggestionResult, copy_tags
 from bot.domain.text import clean_text
 from bot.domain.voices import ADVOCATE_DAYS
 
-_env = Environment(
-    loader=PackageLoader("bot", "templates"),
-    autoescape=False,  # plain text for a terminal, never HTML
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=StrictUndefined,
-)
-_env.filters["day"] = day_label
-_env.filters["excerpt"] = lambda text: clean_text(text, limit=EXCERPT_CHARS)[0]
-_env.filters["tagged"] = lambda tag: f"#{tag}"
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+
+@cache
+def _templates() -> Environment:
+    """Made when a digest is first shown: `suggest` needs no templates, and Jinja2's import is
+    a noticeable share of its start-up."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("bot", "templates"),
+        autoescape=False,  # plain text for a terminal, never HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
+    env.filters["day"] = day_label
+    env.filters["excerpt"] = lambda text: clean_text(text, limit=EXCERPT_CHARS)[0]
+    env.filters["tagged"] = lambda tag: f"#{tag}"
+    return env
 
 
 def digest_text(digest: Digest) -> str:
     """The digest as the terminal shows it."""
-    template = _env.get_template("digest.txt.j2")
+    template = _templates().get_template("digest.txt.j2")
     return template.render(
         digest=digest, hours=CONVERSATION_HOURS, advocate_days=ADVOCATE_DAYS
     ).rstrip()

@@ -123,6 +123,11 @@ class Staged:
     ends_block: bool = True
 
 
+# An archive's profiles are as old as the archive: live collection reads them again before it
+# stores what their accounts post (see XSource), so their consent is checked live.
+NOT_READ_LIVE = "1970-01-01T00:00:00+00:00"
+
+
 def import_archive(
     store: Store,
     path: Path,
@@ -213,7 +218,9 @@ class Reading:
             if earlier:
                 posts = [p for p in posts if p.id not in earlier]
             staged = Staged(
-                stage(posts, batch.authors.values(), self.fetched_at),
+                stage(
+                    posts, batch.authors.values(), self.fetched_at, profiles_read_at=NOT_READ_LIVE
+                ),
                 len(batch.posts) + batch.reposts + batch.rejected,
                 batch.pages,
                 batch.reposts,

@@ -9,7 +9,7 @@ read, so its spend is counted per day and fetching stops before the monthly budg
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -38,13 +38,15 @@ def topic_query(
     condition_id: str | None = None,
     *,
     today: date,
+    drifted: Collection[str] = (),
 ) -> Query | None:
     """A condition's unambiguous community and condition tags, or the user's own tags or words.
 
     A tag that also means something else (flagged in the knowledge base, or with an
-    `also_means`) is never listened to alone: it is guarded, heard only with the condition's
-    own words or tags. So is the tag of a congress serving the condition while it runs on its
-    known dates (#ASCO26 beside "lung cancer" or #LCSM, not all of ASCO).
+    `also_means`), or that collected posts showed to be mostly off topic (`drifted` tag keys,
+    see tag_health.py), is never listened to alone: it is guarded, heard only with the
+    condition's own words or tags. So is the tag of a congress serving the condition while it
+    runs on its known dates (#ASCO26 beside "lung cancer" or #LCSM, not all of ASCO).
     """
     understanding = matcher.understand(text)
     if condition_id in kb.conditions:
@@ -53,7 +55,7 @@ def topic_query(
         conditions = [m.condition for m in understanding.matches]
 
     def ambiguous(tag: str) -> bool:
-        return tag_key(tag) in kb.also_means
+        return tag_key(tag) in kb.also_means or tag_key(tag) in drifted
 
     tags = [t for t in understanding.typed_tags if not ambiguous(t)]
     guarded = [t for t in understanding.typed_tags if ambiguous(t)]
@@ -100,6 +102,7 @@ def queries_for(
     matcher: ConditionMatcher | None = None,
     *,
     today: date,
+    drifted: Collection[str] = (),
 ) -> list[Query]:
     """One query per distinct topic, (text, condition id) pairs from the command line or
     channels, as heard on `today` (a congress's tag only while it runs)."""
@@ -108,14 +111,16 @@ def queries_for(
     for text, condition_id in topics:
         key = topic_key(text)
         if key and key not in seen:
-            query = topic_query(text, kb, matcher, condition_id, today=today)
+            query = topic_query(text, kb, matcher, condition_id, today=today, drifted=drifted)
             if query is not None:
                 seen[key] = query
     return list(seen.values())
 
 
 def tracked_queries(store: Store, kb: KnowledgeBase, *, today: date) -> list[Query]:
-    return queries_for(((t.topic, t.condition_id) for t in store.topics()), kb, today=today)
+    """The tracked topics' queries, tags demoted as mostly off topic heard only with context."""
+    topics = ((t.topic, t.condition_id) for t in store.topics())
+    return queries_for(topics, kb, today=today, drifted=store.drifted_keys())
 
 
 @dataclass
@@ -226,8 +231,8 @@ def drain(
 def build_sources(
     settings: Settings, store: Store, names: Sequence[str], *, clock: Callable[[], datetime]
 ) -> list[Source]:
-    """The configured sources, X with its budget guard, Bluesky told which authors are stored
-    and whose profiles were read lately."""
+    """The configured sources, X with its budget guard, X and Bluesky told which authors are
+    stored and whose profiles were read lately."""
     sources: list[Source] = []
     # Imported here: atproto alone takes over a second to import, and `suggest` needs none of them.
     for name in names:
@@ -238,7 +243,11 @@ def build_sources(
                 current = x_spend(store, settings, clock().date())
                 return current.usd, current.budget_usd
 
-            sources.append(XSource(settings, spend=spend, clock=clock))
+            sources.append(
+                XSource(
+                    settings, spend=spend, fresh_profiles=store.handles_checked_since, clock=clock
+                )
+            )
         elif name == "mastodon":
             from bot.sources.mastodon import MastodonSource
 

@@ -254,7 +254,12 @@ class Digester:
             primary = self.matcher.understand(spec.text).primary
             condition = primary.condition if primary else None
         query = topic_query(
-            spec.text, self.kb, self.matcher, condition.id if condition else None, today=today
+            spec.text,
+            self.kb,
+            self.matcher,
+            condition.id if condition else None,
+            today=today,
+            drifted=self.store.drifted_keys(),  # demoted as mostly off topic: not counted
         )
         if query is None:
             return _Plan(spec, condition, (), (), ())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.domain.approvals import EXPIRING_DAYS, Approval, ApprovedMessage
@@ -20,15 +21,17 @@ from bot.domain.knowledge import KnowledgeBase
 from bot.domain.text import topic_key
 from bot.domain.wording import WordingWarning, check_wording
 from bot.services.suggestions import Suggester
-from bot.sources.tag_lookups import LiveLook, look_on_bluesky, look_on_mastodon
 from bot.storage import Store
 from bot.storage.messages import StaleVersion
+
+if TYPE_CHECKING:
+    from bot.sources.tag_lookups import LiveLook
 
 __all__ = ["Outreach", "SavedMessage", "StaleVersion"]
 
 MAX_COMPOSED = 8  # messages composed per answer; Slack shows three drafts for each
 
-LiveLooks = Callable[[Settings, str], LiveLook]
+LiveLooks = Callable[[Settings, str], "LiveLook"]
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,22 @@ class Outreach:
         store: Store,
         suggester: Suggester,
         *,
-        looks: tuple[LiveLooks, ...] = (look_on_bluesky, look_on_mastodon),
+        looks: tuple[LiveLooks, ...] | None = None,
     ) -> None:
         self.settings = settings
         self.kb = kb
         self.store = store
         self.suggester = suggester
-        self.looks = looks
+        self._looks = looks
+
+    def looks(self) -> tuple[LiveLooks, ...]:
+        """Bluesky and Mastodon by default, imported when first asked: atproto alone takes most
+        of a second to import, and every `hashtag-bot` command would pay it."""
+        if self._looks is None:
+            from bot.sources.tag_lookups import look_on_bluesky, look_on_mastodon
+
+            self._looks = (look_on_bluesky, look_on_mastodon)
+        return self._looks
 
     @property
     def matcher(self) -> ConditionMatcher:
@@ -166,7 +178,7 @@ class Outreach:
         }
         live = []
         if is_valid_tag(body):  # a broken tag is not looked up: no network links it
-            for look in self.looks:
+            for look in self.looks():
                 seen = look(self.settings, body)
                 live.append(
                     {

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.services import Services
 from bot.services.schedules import channel_clocks
+from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
 from bot.slack.channel import when_line
 from bot.slack.errors import acknowledge, answering_safely, explain
@@ -18,7 +19,8 @@ from bot.slack.outreach_blocks import expiring_lines
 
 
 def home_facts(services: Services, team_id: str) -> HomeFacts:
-    """This workspace's tracked topics, how much data is behind the answers, and X spend."""
+    """This workspace's tracked topics, how much data is behind the answers, X spend, and the
+    listened tags demoted as mostly off topic."""
     store, settings, today = services.store, services.settings, services.today()
     topics = [t for t in store.topics() if t.team_id in ("", team_id)]
     spend = x_spend(store, settings, today)
@@ -35,6 +37,7 @@ def home_facts(services: Services, team_id: str) -> HomeFacts:
         },
         last_digests=store.last_digests(),
         expiring=expiring_lines(services.outreach.expiring(today), today),
+        drifted=drifted_lines(store),
     )
 
 

@@ -13,6 +13,7 @@ from bot.storage import Topic
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
 MAX_HOME_CHANNELS = 40
+MAX_DRIFTED_LINES = 10  # a section's text stays well under Slack's 3,000 characters
 
 USAGE = (
     "*How to use `/hashtag`*\n"
@@ -92,6 +93,7 @@ class HomeFacts:
     schedules: dict[str, str] = field(default_factory=dict)  # channel -> "daily at …; next …"
     last_digests: dict[str, date] = field(default_factory=dict)
     expiring: list[Block] = field(default_factory=list)  # approvals ending within 30 days
+    drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
 
 
 def home_view(facts: HomeFacts) -> dict[str, object]:
@@ -136,4 +138,11 @@ def home_view(facts: HomeFacts) -> dict[str, object]:
             f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}."
         )
     blocks.append(context(*(lines or ["No posts collected yet."])))
+    if facts.drifted:
+        shown = [f"• {escape(line)}" for line in facts.drifted[:MAX_DRIFTED_LINES]]
+        if len(facts.drifted) > MAX_DRIFTED_LINES:
+            shown.append(
+                f"…and {len(facts.drifted) - MAX_DRIFTED_LINES} more (`hashtag-bot doctor`)."
+            )
+        blocks.append(section("*Tags heard only with their topic's words*\n" + "\n".join(shown)))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -1,5 +1,12 @@
 """X (Twitter) recent search through tweepy, paid per read, so every read is planned and counted.
 
+X bills a user read for every profile it sends, including the author profiles a search page
+expands. Most posts in a community come from accounts already stored, so search asks for posts
+only (each carries its `author_id`), and profiles are read with the users lookup (100 ids a
+request) for the authors not stored or whose stored profile is older than PROFILE_MAX_AGE.
+Consent lives in the profile: a post is stored only once its author's profile has been read
+live within that time and doesn't opt out.
+
 tweepy hard-codes https://api.twitter.com; `XApiAdapter` re-addresses each request to
 `X_API_URL` so a proxy or a local stand-in really receives the traffic.
 """
@@ -8,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import requests
@@ -28,7 +37,7 @@ from bot.sources.base import (
     SourceError,
     SourceStopped,
 )
-from bot.sources.x_payload import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, read_page
+from bot.sources.x_payload import TWEET_FIELDS, USER_FIELDS, PageContent, read_page
 from bot.sources.x_plan import Batch, TermState, plan, terms_for
 
 log = logging.getLogger(__name__)
@@ -38,6 +47,8 @@ PAGE_SIZE = 100
 MAX_PAGES = 20  # per query per cycle; what is left is owed and fetched next cycle
 FIRST_RUN_PAGES = 3  # a new term reads its newest 300 posts, not seven days of them
 RETRIES = 2
+PROFILE_MAX_AGE = timedelta(days=1)  # a stored profile older than this is read again
+USERS_PER_LOOKUP = 100  # GET /2/users?ids=
 
 
 class XApiAdapter(HTTPAdapter):
@@ -68,6 +79,8 @@ def make_client(settings: Settings, *, timeout_s: float = 30.0) -> tweepy.Client
 
 
 Spend = Callable[[], tuple[float, float]]  # (spent this month, monthly budget) in USD
+# Stored X accounts among these whose profile was read live at or after the moment: id -> handle.
+FreshProfiles = Callable[[Collection[str], datetime], dict[str, str]]
 
 
 class XSource:
@@ -78,6 +91,7 @@ class XSource:
         settings: Settings,
         *,
         spend: Spend = lambda: (0.0, float("inf")),
+        fresh_profiles: FreshProfiles = lambda ids, since: {},
         client: tweepy.Client | None = None,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
@@ -88,6 +102,7 @@ class XSource:
         self.settings = settings
         self.client = client or make_client(settings)
         self.spend = spend
+        self.fresh_profiles = fresh_profiles
         self.clock = clock
         self.sleep = sleep
         self.max_wait_s = max_wait_s
@@ -139,33 +154,58 @@ class XSource:
                 state = TermState(since, oldest, newest)  # (since, oldest) still owed
             else:
                 state = TermState(since_id=newest or since)
-            content = read_page(response, include_reposts=self.include_retweets)
+            content, reads = self._with_profiles(response)
             if response.get("errors"):
                 log.debug("x: partial page, %d errors alongside data", len(response["errors"]))
-            # Consent lives in the author's profile: a post whose author X didn't include
-            # (suspended, protected, or left out of a partial answer) is not stored.
-            profiled = {a.id for a in content.authors}
-            posts = [p for p in content.posts if p.author_id in profiled]
             yield Page(
-                posts=tuple(posts),
+                posts=tuple(content.posts),
                 authors=tuple(content.authors),
-                unreadable=len(content.posts) - len(posts),
+                unreadable=content.rejected,
                 cursors=tuple((t.key, state.dumps()) for t in batch.terms),
-                reads=self._reads(response),
+                reads=reads,
                 skipped_reposts=content.reposts,
                 superseded=tuple(content.superseded),
             )
             if not state.in_gap:
                 return
 
-    def _reads(self, response: Mapping[str, Any]) -> Reads:
+    def _with_profiles(self, response: Mapping[str, Any]) -> tuple[PageContent, Reads]:
+        """The page's posts whose authors' consent is known: a profile stored and read live
+        within PROFILE_MAX_AGE, or read now with the users lookup. A post whose author X won't
+        show (suspended, protected) or whose profile couldn't be read is not stored; its count
+        is `rejected`."""
+        content = read_page(response, include_reposts=self.include_retweets)
+        authors = {p.author_id for p in content.posts}
+        fresh = self.fresh_profiles(authors, self.clock() - PROFILE_MAX_AGE) if authors else {}
+        wanted = sorted(a.removeprefix("x:") for a in authors - fresh.keys())
+        users: list[Any] = []
+        lookups = 0
+        for start in range(0, len(wanted), USERS_PER_LOOKUP):  # within the page's budget check
+            chunk = wanted[start : start + USERS_PER_LOOKUP]
+            lookup = partial(self.client.get_users, ids=chunk, user_fields=USER_FIELDS)
+            answer = self._request(lookup, "the users lookup")
+            lookups += 1
+            users += answer.get("data") or []
+        profiles = read_page({"includes": {"users": users}})
+        handles = {**fresh, **{a.id: a.handle for a in profiles.authors}}
+        posts = [
+            p
+            if "/i/status/" not in p.url
+            else replace(p, url=_post_url(p.id, handles[p.author_id]))
+            for p in content.posts
+            if p.author_id in handles
+        ]
+        content.rejected = len(content.posts) - len(posts)
+        content.posts, content.authors = posts, profiles.authors
+        return content, self._reads(response, users, lookups)
+
+    def _reads(self, response: Mapping[str, Any], users: list[Any], lookups: int) -> Reads:
         data = response.get("data") or []
-        includes = response.get("includes") or {}
         posts = {str(t.get("id")) for t in data if isinstance(t, Mapping)}
-        users = {str(u.get("id")) for u in includes.get("users") or [] if isinstance(u, Mapping)}
-        reads = Reads(len(posts - self._seen_posts), len(users - self._seen_users), 1)
+        read = {str(u.get("id")) for u in users if isinstance(u, Mapping)}
+        reads = Reads(len(posts - self._seen_posts), len(read - self._seen_users), 1 + lookups)
         self._seen_posts |= posts
-        self._seen_users |= users
+        self._seen_users |= read
         return reads
 
     def _check_budget(self) -> None:
@@ -180,19 +220,22 @@ class XSource:
     def _search(
         self, query: str, since: str | None, until: str | None, token: str | None
     ) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "max_results": PAGE_SIZE,
-            "tweet_fields": TWEET_FIELDS,
-            "user_fields": USER_FIELDS,
-            "expansions": EXPANSIONS,
-        }
+        """Posts only: their authors' profiles are read by `_with_profiles` when needed."""
+        params: dict[str, Any] = {"max_results": PAGE_SIZE, "tweet_fields": TWEET_FIELDS}
         for name, value in (("since_id", since), ("until_id", until), ("next_token", token)):
             if value:
                 params[name] = value
+        return self._request(
+            lambda: self.client.search_recent_tweets(query, **params), f"the query {query!r}"
+        )
+
+    def _request(self, call: Callable[[], Any], what: str) -> dict[str, Any]:
+        """One X API call: a short rate limit waited out, a server fault retried, the rest
+        said in words (SourceStopped to resume next cycle, SourceError to fix)."""
         failures = waits = 0
         while True:
             try:
-                response = self.client.search_recent_tweets(query, **params)
+                response = call()
                 if isinstance(response, dict):
                     return response
                 raise ValueError("the answer is not a JSON object")
@@ -215,13 +258,12 @@ class XSource:
                 raise token_refused() from None
             except tweepy.Forbidden as err:
                 raise SourceAuthError(
-                    f"X refused recent search (403 Forbidden{error_detail(err)}): check in the X developer "
-                    "portal that the app belongs to a project with recent-search access."
+                    f"X refused {what} (403 Forbidden{error_detail(err)}): check in the X developer "
+                    "portal that the app belongs to a project with recent-search and users-lookup "
+                    "access."
                 ) from None
             except tweepy.BadRequest as err:
-                raise SourceError(
-                    f"X rejected the query {query!r} (400{error_detail(err)})."
-                ) from None
+                raise SourceError(f"X rejected {what} (400{error_detail(err)}).") from None
             except (tweepy.TwitterServerError, requests.RequestException, ValueError) as err:
                 failures += 1
                 if failures > RETRIES:
@@ -236,6 +278,10 @@ class XSource:
                     " X says the account has no credits left; add credits." if status == 402 else ""
                 )
                 raise SourceError(f"X API answered {status}{error_detail(err)}.{hint}") from None
+
+
+def _post_url(post_id: str, handle: str) -> str:
+    return f"https://x.com/{handle or 'i'}/status/{post_id.removeprefix('x:')}"
 
 
 def token_refused() -> SourceAuthError:

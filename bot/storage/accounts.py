@@ -52,6 +52,15 @@ class AccountStates:
         )
         return {author_id for author_id, at in rows if _moment(at) >= since}
 
+    def handles_checked_since(self, author_ids: Collection[str], since: datetime) -> dict[str, str]:
+        """`profiles_checked_since` with each account's handle (X builds post links from it)."""
+        rows = rows_in(
+            self.conns.db().conn,
+            "SELECT id, handle, updated_at FROM authors WHERE id IN ({in_list})",
+            author_ids,
+        )
+        return {author_id: handle for author_id, handle, at in rows if _moment(at) >= since}
+
 
 def _moment(value: str) -> datetime:
     moment = datetime.fromisoformat(value)

@@ -263,6 +263,17 @@ def channel_settings(db: Database) -> None:
     )
 
 
+@migrations(name="0010_drifted_tags")
+def drifted_tags(db: Database) -> None:
+    """Listened tags that collected posts showed to be mostly about something else: from the
+    measurement on they are listened to only beside their topic's words (tag_health.py)."""
+    db.execute(
+        """CREATE TABLE drifted_tags (
+        tag_key TEXT PRIMARY KEY, tag TEXT NOT NULL, topic TEXT NOT NULL, posts INTEGER NOT NULL,
+        on_topic INTEGER NOT NULL, measured_on TEXT NOT NULL) WITHOUT ROWID"""
+    )
+
+
 def migration_names() -> list[str]:
     """Every migration this version knows, oldest first (doctor and tests compare against it)."""
     return [migration.name for migration in migrations._migrations]

@@ -105,9 +105,19 @@ def summarize(conn: sqlite3.Connection, schema: str) -> None:
     totals.write(conn, schema)
 
 
-def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> bytes:
+def stage(
+    posts: Sequence[Post],
+    authors: Iterable[Author],
+    fetched_at: str,
+    *,
+    profiles_read_at: str | None = None,
+) -> bytes:
     """The batch as a database image: posts (the last copy of a repeated id wins), tag uses,
-    authors, and the aggregates. Posts by authors whose profile opts out are left out."""
+    authors, and the aggregates. Posts by authors whose profile opts out are left out.
+
+    `profiles_read_at`: when the authors' profiles were read live (`fetched_at` unless said);
+    an archive's profiles were not, and live collection reads them again before trusting them.
+    """
     author_list = list(authors)
     blocked = {a.id for a in author_list if a.opted_out}
     skipped: dict[str, int] = dict.fromkeys(blocked, 0)
@@ -179,7 +189,11 @@ def stage(posts: Sequence[Post], authors: Iterable[Author], fetched_at: str) -> 
         insert(conn, "uses", uses)
         conn.executemany(
             f"INSERT OR REPLACE INTO authors VALUES ({marks(AUTHOR_COLUMNS.split(','))})",
-            [_author_row(a, fetched_at) for a in author_list if a.id not in blocked],
+            [
+                _author_row(a, profiles_read_at or fetched_at)
+                for a in author_list
+                if a.id not in blocked
+            ],
         )
         conn.executemany(
             "INSERT INTO opted_out VALUES (?,?,?)", [(a, n, fetched_at) for a, n in skipped.items()]

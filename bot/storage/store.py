@@ -15,6 +15,7 @@ from bot.storage.posts import PostWriter, SaveResult
 from bot.storage.recount import Recounts
 from bot.storage.source_state import SourceState
 from bot.storage.stats import StatsReader
+from bot.storage.tag_health import TagHealthRecords
 from bot.storage.tag_ids import TagIds
 from bot.storage.tag_usage import TagUsageReads
 
@@ -31,6 +32,7 @@ class Store(
     Recounts,
     ApprovedMessages,
     TagUsageReads,
+    TagHealthRecords,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -48,7 +50,9 @@ class Store(
     - source_state.py `SourceState`: cursors, read counts, source health, known authors;
     - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is;
     - messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
-    - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag).
+    - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag);
+    - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
+      mostly off topic.
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -1,12 +1,16 @@
-"""A loopback X API v2: GET /2/tweets/search/recent with since_id, until_id and next_token, and
-the batch compliance jobs (POST/GET /2/compliance/jobs, the upload and download URLs they give)."""
+"""A loopback X API v2: GET /2/tweets/search/recent with since_id, until_id and next_token (author
+profiles only when `expansions=author_id` asks), GET /2/users?ids=, and the batch compliance jobs
+(POST/GET /2/compliance/jobs, the upload and download URLs they give).
+
+It also keeps X's bill: every post and profile it sends, de-duplicated within a UTC day (`day`,
+set by the caller to the simulated day), as X's pay-per-use pricing counts reads."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW, Answer, Asked, HttpStandIn
@@ -70,11 +74,54 @@ class XStandIn(HttpStandIn):
         self.uploads: dict[str, Asked] = {}
         self.checks_until_complete = 1  # status checks after the upload before a job completes
         self.extra_result_lines: list[bytes] = []
+        self.day: date = LIVE_NOW.date()  # the UTC day reads are billed to
+        self.billed: dict[date, dict[str, set[str]]] = {}  # day -> "posts"/"users" -> ids
+        self.expandable: dict[date, set[str]] = {}  # authors of posts sent: what expansion bills
         super().__init__()
 
     @property
     def searches(self) -> list[dict[str, str]]:
         return [a.params for a in self.asked if a.path == "/2/tweets/search/recent"]
+
+    @property
+    def lookups(self) -> list[dict[str, str]]:
+        return [a.params for a in self.asked if a.path == "/2/users"]
+
+    def bill(self, kind: str, ids: list[str]) -> None:
+        self.billed.setdefault(self.day, {"posts": set(), "users": set()})[kind].update(ids)
+
+    def billed_reads(self, kind: str) -> int:
+        """Reads X would bill: each post or profile once per UTC day it was sent."""
+        return sum(len(day[kind]) for day in self.billed.values())
+
+    def _user_lookup(self, asked: Asked) -> Answer:
+        ids = [i for i in asked.params.get("ids", "").split(",") if i]
+        if not 1 <= len(ids) <= 100:
+            return Answer(
+                400, {"errors": [{"message": "ids: 1 to 100"}], "title": "Invalid Request"}
+            )
+        found = [
+            self.users.get(i) or x_user(int(i) - 100)
+            for i in ids
+            if i not in self.unavailable_users
+        ]
+        self.bill("users", [u["id"] for u in found])
+        body: dict[str, Any] = {"data": found} if found else {}
+        missing = [i for i in ids if i in self.unavailable_users]
+        if missing:  # X answers with the users it shows and an error for each it won't
+            body["errors"] = [
+                {
+                    "value": i,
+                    "detail": f"Could not find user with ids: [{i}].",
+                    "title": "Not Found Error",
+                    "resource_type": "user",
+                    "parameter": "ids",
+                    "resource_id": i,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+                for i in missing
+            ]
+        return Answer(200, body)
 
     def uploaded_ids(self, job_id: str) -> list[str]:
         return self.uploads[job_id].body.decode().split()
@@ -95,6 +142,8 @@ class XStandIn(HttpStandIn):
             )
         if parts[:2] == ["2", "compliance"]:
             return self._job(asked, parts[3] if len(parts) > 3 else None)
+        if asked.path == "/2/users":
+            return self._user_lookup(asked)
         if asked.path != "/2/tweets/search/recent":
             return Answer(404, {"title": "Not Found Error", "status": 404})
         query = asked.params.get("query", "")
@@ -119,12 +168,18 @@ class XStandIn(HttpStandIn):
         if start + size < len(matching):
             meta["next_token"] = str(start + size)
         authors = dict.fromkeys(t["author_id"] for t in page)
+        self.bill("posts", [t["id"] for t in page])
+        self.expandable.setdefault(self.day, set()).update(authors)
+        body: dict[str, Any] = {"data": page, "meta": meta}
+        if "author_id" not in asked.params.get("expansions", "").split(","):
+            return Answer(200, body)
         users = [
             self.users.get(a) or x_user(int(a) - 100)
             for a in authors
             if a not in self.unavailable_users
         ]
-        body: dict[str, Any] = {"data": page, "includes": {"users": users}, "meta": meta}
+        self.bill("users", [u["id"] for u in users])
+        body["includes"] = {"users": users}
         missing = [a for a in authors if a in self.unavailable_users]
         if missing:  # X answers with the posts and a partial error for each user it won't show
             body["errors"] = [

@@ -196,10 +196,10 @@ def test_a_reader_failing_part_way_keeps_what_was_stored_and_a_rerun_finishes(
     path = _numbered_archive(tmp_path)
     real_stage = importer.stage
 
-    def failing_stage(posts, authors, fetched_at):
+    def failing_stage(posts, authors, fetched_at, **options):
         if any(p.id.endswith(str(FIRST_ID + 1000)) for p in posts):
             raise MemoryError("out of memory")
-        return real_stage(posts, authors, fetched_at)
+        return real_stage(posts, authors, fetched_at, **options)
 
     monkeypatch.setattr(importer, "stage", failing_stage)  # forked readers inherit it
     first = import_archive(store, path, now=LIVE_NOW, batch_posts=300, readers=2)

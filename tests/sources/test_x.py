@@ -50,7 +50,10 @@ def test_requests_reach_x_api_url_with_the_fields_the_bot_needs(
         "referenced_tweets",
         "author_id",
     }
-    assert set(asked["user.fields"].split(",")) >= {
+    assert "expansions" not in asked  # profiles come from the users lookup, when needed
+    (lookup,) = x_api.lookups
+    assert lookup["ids"] == "101"
+    assert set(lookup["user.fields"].split(",")) >= {
         "description",
         "public_metrics",
         "username",
@@ -59,7 +62,6 @@ def test_requests_reach_x_api_url_with_the_fields_the_bot_needs(
         "created_at",
         "url",
     }
-    assert asked["expansions"] == "author_id"
     assert store.health()["x"][0] is True
 
 
