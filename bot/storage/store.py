@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.storage.accounts import AccountStates
+from bot.storage.alert_reads import AlertReads
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
@@ -31,6 +32,7 @@ class Store(
     Recounts,
     ApprovedMessages,
     TagUsageReads,
+    AlertReads,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -48,7 +50,8 @@ class Store(
     - source_state.py `SourceState`: cursors, read counts, source health, known authors;
     - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is;
     - messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
-    - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag).
+    - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag);
+    - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
     """
 
     def __init__(self, path: str | Path) -> None:
