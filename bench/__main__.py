@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-SUITES = ("suggest", "ingest", "slack_ack", "digest")
+SUITES = ("suggest", "ingest", "slack_ack", "digest", "alerts")
 
 
 def machine() -> dict[str, Any]:
