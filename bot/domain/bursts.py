@@ -69,6 +69,7 @@ class Hours:
         self.recent = recent
         hour = timedelta(minutes=BURST_MINUTES)
         self.hour = [p for p in recent if now - hour < p.created_at <= now]
+        self._recent = _by_tag(recent)
         windows = [self.hour]
         for k, block in enumerate(past, start=1):
             for shift in range(-NEIGHBOUR_HOURS, NEIGHBOUR_HOURS + 1):
@@ -76,10 +77,17 @@ class Hours:
                 windows.append([p for p in block if end - hour < p.created_at <= end])
         self._windows = [_by_tag(w) for w in windows]
 
+    def carrying(self, keys: Collection[str]) -> list[TaggedPost]:
+        """The recent posts that carry any of these tags, oldest first."""
+        found = {p.id: p for key in keys for p in self._recent.get(key, ())}
+        return sorted(found.values(), key=lambda p: (p.created_at, p.id))
+
     def counts(self, keys: Collection[str]) -> tuple[int, list[int]]:
         """Posts carrying any of these tags this hour, and in each past hour of the baseline (a
         post with two of them counts once)."""
-        counts = [len(set().union(*(w.get(k, ()) for k in keys))) for w in self._windows]
+        counts = [
+            len(set().union(*((p.id for p in w.get(k, ())) for k in keys))) for w in self._windows
+        ]
         return counts[0], counts[1:]
 
 
@@ -195,7 +203,9 @@ def topic_alerts(
         return []
     alerts: list[Alert] = []
     day = hours.now.date().isoformat()
-    on_topic = [p for p in hours.hour if any(t in tag_keys for t in p.tags)]
+    start = hours.now - timedelta(minutes=BURST_MINUTES)
+    recent = hours.carrying(tag_keys)
+    on_topic = [p for p in recent if start < p.created_at]
     observed, past = hours.counts(tag_keys)
     volume = surprise(observed, past)
     if volume.is_burst():
@@ -212,7 +222,7 @@ def topic_alerts(
             )
         )
     alerts += _tags_taking_off(hours, on_topic, topic, topic_key, tag_keys, day)
-    alerts += _gatherings(hours, topic, topic_key, tag_keys)
+    alerts += _gatherings(hours.now, recent, topic, topic_key)
     return alerts
 
 
@@ -264,13 +274,15 @@ def _tags_taking_off(
     return alerts
 
 
-def _gatherings(hours: Hours, topic: str, topic_key: str, tag_keys: Collection[str]) -> list[Alert]:
+def _gatherings(
+    now: datetime, recent: Iterable[TaggedPost], topic: str, topic_key: str
+) -> list[Alert]:
     """Threads that many different people joined in the last few hours, or a fresh post that
     drew a crowd of replies."""
-    since = hours.now - timedelta(hours=GATHERING_HOURS)
+    since = now - timedelta(hours=GATHERING_HOURS)
     threads: dict[str, list[TaggedPost]] = {}
-    for post in hours.recent:
-        if since < post.created_at <= hours.now and any(t in tag_keys for t in post.tags):
+    for post in recent:
+        if since < post.created_at <= now:
             threads.setdefault(post.conversation_id or post.id, []).append(post)
     alerts = []
     for key, thread in sorted(threads.items()):
@@ -305,11 +317,11 @@ def _gatherings(hours: Hours, topic: str, topic_key: str, tag_keys: Collection[s
     return alerts
 
 
-def _by_tag(posts: Iterable[TaggedPost]) -> dict[str, set[str]]:
-    index: dict[str, set[str]] = {}
+def _by_tag(posts: Iterable[TaggedPost]) -> dict[str, list[TaggedPost]]:
+    index: dict[str, list[TaggedPost]] = {}
     for post in posts:
         for key in post.tags:
-            index.setdefault(key, set()).add(post.id)
+            index.setdefault(key, []).append(post)
     return index
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.domain.bursts import TaggedPost
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
-from bot.storage.sql import marks
+from bot.storage.sql import marks, rows_in
 from bot.storage.tag_ids import TagIds
 
 SENT = ("sending", "posted", "uncertain")  # what counts as sent: never again, and toward the cap
@@ -38,22 +38,30 @@ class AlertReads:
             for n in range((last.date() - first.date()).days + 1)
         ]
         rows: dict[str, tuple[Any, ...]] = {}
-        keys: dict[str, list[str]] = {}
+        tag_ids: dict[str, list[int]] = {}
         forms: dict[str, list[str]] = {}
-        for row in self.conns.db().conn.execute(
+        conn = self.conns.db().conn
+        for row in conn.execute(
             "SELECT p.id, p.author_id, p.created_at, p.conversation_id, p.reply_to != '',"
-            " p.replies + p.quotes, p.likes + p.reposts + p.replies + p.quotes, t.key,"
-            " ph.form FROM posts p"
-            " JOIN post_hashtags ph ON ph.post_id = p.id JOIN tags t ON t.id = ph.tag_id"
+            " p.replies + p.quotes, p.likes + p.reposts + p.replies + p.quotes, ph.tag_id,"
+            " ph.form FROM posts p JOIN post_hashtags ph ON ph.post_id = p.id"
             f" WHERE p.day IN ({marks(days)}) AND p.created_at > ? AND p.created_at <= ?"
             f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
             [*days, _stored(first), _stored(last)],
         ):
             post_id = row[0]
             if post_id not in rows:
-                rows[post_id], keys[post_id], forms[post_id] = row, [], []
-            keys[post_id].append(row[7])
-            forms[post_id].append(row[8] or row[7])
+                rows[post_id], tag_ids[post_id], forms[post_id] = row, [], []
+            tag_ids[post_id].append(row[7])
+            forms[post_id].append(row[8])
+        # Keys for the few thousand tag ids at once: cheaper than joining tags for every use.
+        key_of = dict(
+            rows_in(
+                conn,
+                "SELECT id, key FROM tags WHERE id IN ({in_list})",
+                {tag_id for ids in tag_ids.values() for tag_id in ids},
+            )
+        )
         return [
             TaggedPost(
                 post_id,
@@ -63,8 +71,11 @@ class AlertReads:
                 bool(row[4]),
                 int(row[5] or 0),
                 int(row[6] or 0),
-                tuple(keys[post_id]),
-                tuple(forms[post_id]),
+                tuple(key_of[tag_id] for tag_id in tag_ids[post_id]),
+                tuple(
+                    form or key_of[tag_id]
+                    for form, tag_id in zip(forms[post_id], tag_ids[post_id], strict=True)
+                ),
             )
             for post_id, row in rows.items()
         ]
