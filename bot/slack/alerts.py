@@ -15,9 +15,14 @@ HEADLINES = {
     "tag": "#{tag} is taking off with {topic}",
     "conversation": "A {topic} conversation is gathering people",
 }
+WHY = {
+    "volume": "Against this topic's usual for the same hours of past weeks.",
+    "tag": "Against the tag's own usual for the same hours of past weeks.",
+    "conversation": "From the posts collected in the last few hours.",
+}
 FOOTER = (
-    f"Against the same hours of past weeks. At most {MAX_ALERTS_PER_DAY} alerts a day, none at "
-    "night. `/hashtag alerts off` stops them here."
+    f"At most {MAX_ALERTS_PER_DAY} alerts a day, none at night. "
+    "`/hashtag alerts off` stops them here."
 )
 
 
@@ -28,7 +33,7 @@ def alert_message(found: ChannelAlert) -> Message:
     blocks = [header(title), section(escape(alert.summary))]
     if found.posts:
         blocks.append(section("\n".join(post_line(post) for post in found.posts)))
-    blocks.append(context(FOOTER))
+    blocks.append(context(f"{WHY[alert.kind]} {FOOTER}"))
     return {"text": clip(escape(alert.summary), 3000), "blocks": blocks}
 
 

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author, Post
 from bot.domain.schedules import parse_schedule
-from bot.scheduling import alert_job
+from bot.scheduling import alert_job, create_scheduler
 from bot.services import build_services
 from bot.storage import Store
 from tests.factories import author
@@ -242,3 +242,14 @@ def test_alerts_command_previews_as_json_then_posts_once(
     again = CliRunner().invoke(main, ["alerts", "--channel", CHANNEL, *moment, "--json"], env=env)
     assert json.loads(again.stdout) == {"alerts": []}
     assert len(posted(slack_api)) == 1
+
+
+def test_alerts_follow_each_collection_cycle_when_the_bot_can_post(
+    store: Store, kb: KnowledgeBase, settings: Settings
+) -> None:
+    services = build_services(settings, store, kb=kb, clock=lambda: TUESDAY)
+    client = create_web_client(settings)
+    with_slack = create_scheduler(services, slack=client).get_job("ingest")
+    assert with_slack is not None and with_slack.kwargs["slack"] is client
+    without = create_scheduler(services).get_job("ingest")
+    assert without is not None and without.kwargs["slack"] is None
