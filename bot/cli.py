@@ -612,3 +612,52 @@ def available(tag: str, as_json: bool) -> None:
         click.echo(f"  collides: {collision}")
     for note in report.readability:
         click.echo(f"  reads: {note}")
+
+
+# Alerts between digests ----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--channel", "channel_id", metavar="ID", help="Only this channel's alerts.")
+@click.option(
+    "--as-of",
+    callback=parse_moment,
+    metavar="DATETIME",
+    help="Check as at this moment (ISO 8601; UTC unless it names an offset).",
+)
+@click.option("--preview", is_flag=True, help="Show what would fire; post nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
+@friendly_errors
+def alerts(channel_id: str | None, as_of: datetime | None, preview: bool, as_json: bool) -> None:
+    """The alerts due now (a burst, a tag taking off, a conversation gathering people), posted
+    to their channels unless --preview; each event reaches a channel once."""
+    from bot.services.alerts import alerter_for
+
+    settings = Settings.from_env()
+    now = as_of or utc_now()
+    if not preview:
+        settings.require("SLACK_BOT_TOKEN")
+    with opened_store(settings) as store:
+        services = build_services(settings, store, clock=lambda: now)
+        alerter = alerter_for(services)
+        check = alerter.check(now, channel_id)
+        if not preview:
+            from bot.app import create_web_client
+
+            check = alerter.deliver(create_web_client(settings), check)
+    if as_json:
+        click.echo(json.dumps({"alerts": [a.as_json() for a in check.alerts]}, indent=2))
+    else:
+        for found in check.alerts:
+            click.echo(f"{found.channel_id} · {found.alert.kind} · {found.alert.summary}")
+            for post in found.posts:
+                click.echo(f"    @{post.author_handle}: {post.url}")
+        if not check.alerts:
+            click.echo("No alerts due.")
+    for channel, why in check.held.items():
+        click.echo(f"{channel}: nothing now, {why}", err=True)
+    if not preview:
+        click.echo(f"Posted {check.posted} alert{'s' * (check.posted != 1)}.", err=True)
+    for channel, error in check.errors.items():
+        click.echo(f"{channel}: {error}", err=True)
+    sys.exit(1 if check.errors else 0)

@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot.services import Services
+from bot.services.alerts import AlertCheck, alerter_for
 from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle, tracked_queries
 from bot.services.compliance import ComplianceReport, compliance_step
 from bot.services.delivery import Delivery, deliver_digests
@@ -50,14 +51,29 @@ def window_job(services: Services) -> bool:
     return rolled
 
 
-def ingest_job(services: Services, names: Sequence[str] = SOURCE_NAMES) -> CycleReport:
-    """One collection cycle over the tracked topics; each source's outcome logged once."""
+def ingest_job(
+    services: Services, names: Sequence[str] = SOURCE_NAMES, slack: WebClient | None = None
+) -> CycleReport:
+    """One collection cycle over the tracked topics; each source's outcome logged once. With
+    Slack, the alerts the new posts call for go out right after."""
     queries = tracked_queries(services.store, services.kb, today=services.today())
     report = run_cycle(
         services.settings, services.store, queries, names=names, clock=services.clock
     )
     report.log()
+    if slack is not None:
+        alert_job(services, slack)
     return report
+
+
+def alert_job(services: Services, client: WebClient) -> AlertCheck:
+    """Alerts between digests: each channel hears once about a burst, a tag taking off or a
+    conversation gathering people, a few a day at most, never at night."""
+    alerter = alerter_for(services)
+    check = alerter.deliver(client, alerter.check(services.now()))
+    if check.posted or check.errors:
+        log.info("alerts: %d posted; %s", check.posted, check.errors or "no errors")
+    return check
 
 
 RETRY_AFTER = timedelta(hours=1)  # a digest Slack refused is tried again an hour later
@@ -111,7 +127,8 @@ def create_scheduler(
     """A scheduler with every periodic job registered; the caller starts and stops it.
 
     `sources`: what the collection cycles read (`run` leaves Bluesky to its listener).
-    `slack`: where digests are posted; without it there is no digest job.
+    `slack`: where digests and alerts are posted; without it there is no digest job, and
+    collection cycles raise no alerts.
     """
     settings, clock = services.settings, services.clock
     scheduler = BackgroundScheduler(
@@ -141,7 +158,7 @@ def create_scheduler(
         minutes=settings.ingest_every_minutes,
         next_run_time=clock() + timedelta(minutes=1),  # soon after start, not an interval later
         args=[services],
-        kwargs={"names": tuple(sources)},
+        kwargs={"names": tuple(sources), "slack": slack},
         id="ingest",
         name="collect posts every INGEST_EVERY_MINUTES",
     )

@@ -148,8 +148,8 @@ def send_parts(
                 unfurl_media=False,
             )
         except (SlackClientError, OSError) as err:  # OSError: Slack unreachable (URLError)
-            store.settle_digest_part(part, "uncertain" if _maybe_sent(err) else "pending", now=now)
-            delivery.error = _slack_problem(err, channel)
+            store.settle_digest_part(part, "uncertain" if maybe_sent(err) else "pending", now=now)
+            delivery.error = slack_problem(err, channel)
             log.warning("digest for %s: %s", channel, delivery.error)
             return delivery
         ts = str(response.get("ts") or "")
@@ -178,14 +178,14 @@ def _claimer_alive(claimer: str | None, me: str) -> bool:
     return True
 
 
-def _maybe_sent(err: Exception) -> bool:
+def maybe_sent(err: Exception) -> bool:
     """A timed-out request may have reached Slack: never send it again. A refusal or a
     connection that never opened means Slack did not take it."""
     reason = getattr(err, "reason", None)
     return isinstance(err, TimeoutError) or isinstance(reason, TimeoutError)
 
 
-def _slack_problem(err: Exception, channel: str) -> str:
+def slack_problem(err: Exception, channel: str) -> str:
     if not isinstance(err, SlackApiError):
         return f"Slack could not be reached ({err}); the next run tries again."
     code = error_code(err)

@@ -274,6 +274,24 @@ def drifted_tags(db: Database) -> None:
     )
 
 
+@migrations(name="0011_alerts")
+def alerts(db: Database) -> None:
+    """Each alert a channel was sent, once per event: claimed before it is posted and confirmed
+    with Slack's ts after (see services/alerts), and counted per local day for the daily cap.
+    Only counts and tags are kept here, never a post's text or its author. Posts get an index by
+    creation time (about a second to build at a million posts)."""
+    db.execute(
+        """CREATE TABLE alert_log (
+        channel_id TEXT NOT NULL, event_key TEXT NOT NULL, topic_key TEXT NOT NULL,
+        kind TEXT NOT NULL, local_day TEXT NOT NULL, summary TEXT NOT NULL, state TEXT NOT NULL,
+        ts TEXT, claimed_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (channel_id, event_key))"""
+    )
+    db.execute("CREATE INDEX alert_log_day ON alert_log(channel_id, local_day)")
+    # An alert check reads a few hours of posts at a time; by day it would scan whole days.
+    db.execute("CREATE INDEX posts_created ON posts(created_at)")
+
+
 def migration_names() -> list[str]:
     """Every migration this version knows, oldest first (doctor and tests compare against it)."""
     return [migration.name for migration in migrations._migrations]

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.storage.accounts import AccountStates
+from bot.storage.alert_reads import AlertReads
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
@@ -33,6 +34,7 @@ class Store(
     ApprovedMessages,
     TagUsageReads,
     TagHealthRecords,
+    AlertReads,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -53,6 +55,7 @@ class Store(
     - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag);
     - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
       mostly off topic.
+    - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -1,0 +1,255 @@
+"""Alerts between digests, as a channel sees them: nothing on ordinary days, one message when the
+community lights up, never the same event twice, none at night, a few a day at most."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from bot.app import create_web_client
+from bot.cli import main
+from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase
+from bot.domain.posts import Author, Post
+from bot.domain.schedules import parse_schedule
+from bot.scheduling import alert_job, create_scheduler
+from bot.services import build_services
+from bot.storage import Store
+from tests.factories import author
+from tests.slack.slack_messages import assert_valid_message, block_text
+from tests.slack.slack_standins import BOT_TOKEN, CHANNEL, SlackStandIn
+
+TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a busy hour of an ordinary afternoon
+HISTORY = timedelta(weeks=4)
+
+
+def hourly_rate(at: datetime) -> float:
+    """#Crohns on an ordinary day: quiet at night, busiest in the afternoon, less at weekends."""
+    daily = 1 + 6 * max(0.0, math.sin(math.pi * (at.hour - 6) / 16))
+    return daily * (0.6 if at.weekday() >= 5 else 1.0)
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+class Community:
+    """A store filled with four ordinary weeks of a Crohn's community, tracked by one channel."""
+
+    def __init__(self, store: Store, seed: int = 3) -> None:
+        self.store = store
+        self.n = 0
+        rng = random.Random(seed)
+        posts: list[Post] = []
+        hour = TUESDAY - HISTORY
+        while hour < TUESDAY - timedelta(hours=1):
+            for _ in range(poisson(rng, hourly_rate(hour))):
+                at = hour + timedelta(seconds=rng.randrange(3600))
+                extra = rng.choice(["", "", " #IBD", " #ClinicalTrials"])
+                posts.append(self.post(f"#Crohns clinic day{extra}", at, by=rng.randrange(300)))
+            hour += timedelta(hours=1)
+        self.save(posts)
+        store.track(
+            CHANNEL,
+            "Crohn's disease",
+            condition_id="crohns-disease",
+            created_by="U1",
+            now=TUESDAY - HISTORY,
+        )
+
+    def post(self, text: str, at: datetime, *, by: int, likes: int = 0, thread: str = "") -> Post:
+        self.n += 1
+        return Post(
+            id=f"x:{self.n}",
+            source="x",
+            author_id=f"x:u{by}",
+            text=text,
+            created_at=at,
+            url=f"https://x.com/i/status/{self.n}",
+            hashtags=tuple(w[1:] for w in text.split() if w.startswith("#")),
+            likes=likes,
+            conversation_id=thread,
+            reply_to=thread,
+        )
+
+    def save(self, posts: list[Post]) -> None:
+        authors: list[Author] = [author(int(p.author_id[3:])) for p in posts]
+        self.store.save_posts(posts, list({a.id: a for a in authors}.values()), now=TUESDAY)
+
+    def burst(self, now: datetime, *, posts: int = 40, tags: tuple[str, ...] = ()) -> str:
+        """Many people post about Crohn's in the hour before `now`; the busiest post's id."""
+        batch = []
+        for n in range(posts):
+            extra = f" #{tags[n % len(tags)]}" if tags else ""
+            at = now - timedelta(minutes=55) + timedelta(seconds=80 * n)
+            batch.append(self.post(f"#Crohns new trial news{extra}", at, by=1000 + n, likes=n))
+        self.save(batch)
+        return batch[-1].id
+
+
+@pytest.fixture
+def settings(slack_api: SlackStandIn) -> Settings:
+    return Settings(slack_bot_token=BOT_TOKEN, slack_api_url=slack_api.api_url)
+
+
+def check(store: Store, kb: KnowledgeBase, settings: Settings, now: datetime) -> int:
+    """One alert check after a collection cycle at `now`: how many alerts it posted."""
+    services = build_services(settings, store, kb=kb, clock=lambda: now)
+    return alert_job(services, create_web_client(settings)).posted
+
+
+def posted(slack_api: SlackStandIn) -> list[dict]:
+    return [c.params for c in slack_api.api_calls("chat.postMessage")]
+
+
+def test_ordinary_days_post_nothing_and_a_burst_posts_one_alert_once(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    day = [TUESDAY - timedelta(hours=8) + timedelta(minutes=30 * n) for n in range(17)]
+    assert sum(check(store, kb, settings, now) for now in day) == 0  # 07:00 to 15:00
+    busiest = community.burst(TUESDAY)
+    assert check(store, kb, settings, TUESDAY) == 1
+    (message,) = posted(slack_api)
+    assert message["channel"] == CHANNEL
+    assert_valid_message(message)
+    text = block_text(message)
+    assert "Crohn" in text and "busier than usual" in text
+    assert "posts in the last hour" in text and "weeks' baseline" in text
+    assert f"https://x.com/i/status/{busiest[2:]}" in text  # the most liked post, linked
+    assert "/hashtag alerts off" in text
+    # the next cycles see the same burst: the channel already knows
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=30)) == 0
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=31)) == 0
+    assert len(posted(slack_api)) == 1
+
+
+def test_nothing_is_posted_in_the_channels_night_hours(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    tokyo = parse_schedule("daily 09:00 Asia/Tokyo")  # 15:00 UTC is midnight in Tokyo
+    store.set_schedule(CHANNEL, tokyo, by="U1", now=TUESDAY)
+    community.burst(TUESDAY)
+    assert check(store, kb, settings, TUESDAY) == 0
+    assert posted(slack_api) == []
+
+
+def test_a_channel_that_turned_alerts_off_gets_none(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    store.set_alerts(CHANNEL, False, by="U1", now=TUESDAY)
+    community.burst(TUESDAY)
+    assert check(store, kb, settings, TUESDAY) == 0
+    store.set_alerts(CHANNEL, True, by="U1", now=TUESDAY)
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=10)) == 1
+
+
+def test_at_most_three_alerts_a_day_reach_a_channel(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    community.burst(TUESDAY, posts=48, tags=("DDW26", "IBDtrial", "CrohnsStudy", "GutHealthNow"))
+    assert check(store, kb, settings, TUESDAY) == 3  # a burst and four tags: five events
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=30)) == 0
+    kinds = [block_text(m).splitlines()[0] for m in posted(slack_api)]
+    assert kinds[0] == "Crohn's disease is busier than usual"
+    assert all("is taking off with Crohn's disease" in k for k in kinds[1:])
+
+
+def test_muted_accounts_are_not_shown_in_an_alert(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    busiest = community.burst(TUESDAY)
+    handle = "user1039"  # the author of the most liked post of the burst
+    store.mute(CHANNEL, handle, created_by="U1", now=TUESDAY)
+    assert check(store, kb, settings, TUESDAY) == 1
+    text = block_text(posted(slack_api)[0])
+    assert handle not in text and busiest[2:] not in text
+    assert "@user1038" in text
+
+
+def test_an_alert_slack_refused_goes_out_once_when_the_channel_lets_the_bot_in(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    community.burst(TUESDAY)
+    slack_api.fail("chat.postMessage", "not_in_channel")
+    assert check(store, kb, settings, TUESDAY) == 0
+    slack_api.canned.pop("chat.postMessage")
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=10)) == 1
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=20)) == 0
+
+
+def test_a_conversation_gathering_people_fast_is_one_alert(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    opening = community.post(
+        "#Crohns who else is on the new trial?", TUESDAY - timedelta(hours=2), by=2000
+    )
+    replies = [
+        community.post(
+            f"#Crohns me too, week {n}",
+            TUESDAY - timedelta(minutes=100 - 10 * n),
+            by=2001 + n,
+            thread=opening.id,
+        )
+        for n in range(9)
+    ]
+    community.save([opening, *replies])
+    assert check(store, kb, settings, TUESDAY) == 1
+    message = posted(slack_api)[0]
+    assert_valid_message(message)
+    text = block_text(message)
+    assert "conversation is gathering people" in text
+    assert "who else is on the new trial" in text and "10 people" in text
+
+
+def test_alerts_command_previews_as_json_then_posts_once(
+    store: Store, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    community.burst(TUESDAY)
+    env = {
+        "HASHTAG_BOT_DB": store.path,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack_api.api_url,
+    }
+    moment = ["--as-of", "2026-11-24T15:00"]
+    preview = CliRunner().invoke(main, ["alerts", *moment, "--preview", "--json"], env=env)
+    assert preview.exit_code == 0, preview.output
+    (alert,) = json.loads(preview.stdout)["alerts"]
+    assert set(alert) == {"channel", "topic", "kind", "summary", "evidence"}
+    assert (alert["channel"], alert["kind"]) == (CHANNEL, "volume")
+    assert alert["evidence"]["posts"][0]["url"].startswith("https://x.com/i/status/")
+    assert posted(slack_api) == []
+    sent = CliRunner().invoke(main, ["alerts", "--channel", CHANNEL, *moment], env=env)
+    assert sent.exit_code == 0, sent.output
+    assert len(posted(slack_api)) == 1
+    again = CliRunner().invoke(main, ["alerts", "--channel", CHANNEL, *moment, "--json"], env=env)
+    assert json.loads(again.stdout) == {"alerts": []}
+    assert len(posted(slack_api)) == 1
+
+
+def test_alerts_follow_each_collection_cycle_when_the_bot_can_post(
+    store: Store, kb: KnowledgeBase, settings: Settings
+) -> None:
+    services = build_services(settings, store, kb=kb, clock=lambda: TUESDAY)
+    client = create_web_client(settings)
+    with_slack = create_scheduler(services, slack=client).get_job("ingest")
+    assert with_slack is not None and with_slack.kwargs["slack"] is client
+    without = create_scheduler(services).get_job("ingest")
+    assert without is not None and without.kwargs["slack"] is None
