@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from bot.clock import utc_today
 from bot.domain.calendar import AnnualRule
 from bot.domain.hashtags import is_valid_tag, tag_key
 from bot.domain.knowledge import (
@@ -161,7 +162,7 @@ class _Reader:
                 self.problem(tag_where, f"verified must be true or false, got {verified!r}")
             since = raw.get("since")
             if since is not None and not (
-                isinstance(since, int) and 1990 <= since <= date.today().year
+                isinstance(since, int) and 1990 <= since <= utc_today().year
             ):
                 self.problem(tag_where, f"since must be a year, got {since!r}")
             tags.append(
