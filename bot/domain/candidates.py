@@ -113,6 +113,14 @@ def _months(window: Window) -> str:
     return last if first == last[:3] else f"{first}–{last}"
 
 
+def _other_meaning(kb: KnowledgeBase, key: str) -> tuple[str, float, list[str]]:
+    """What else a tag means, what that does to its standing, and the reason that warns of it."""
+    also_means = kb.also_means.get(key, "")
+    if not also_means:
+        return "", 1.0, []
+    return also_means, AMBIGUOUS_FACTOR, [_ambiguity(also_means)]
+
+
 def _ambiguity(also_means: str) -> str:
     if also_means:
         return f"Also used for {also_means}: check recent posts before using it"
@@ -211,19 +219,15 @@ def _add_awareness_tags(
         region = "" if event.region == "global" else f" ({event.region})"
         for rank, event_tag in enumerate(event.tags):
             second_choice = SECOND_TAG_FACTOR if rank else 1.0
-            also_means = kb.also_means.get(tag_key(event_tag), "")
-            reasons = [_reason(f"{event.name}{region}: {when}", _source(event.source))]
+            also_means, unsure, warned = _other_meaning(kb, tag_key(event_tag))
+            reasons = [_reason(f"{event.name}{region}: {when}", _source(event.source)), *warned]
             plan.add(
                 Candidate(
                     key=tag_key(event_tag),
                     form=event_tag,
                     kind="awareness",
-                    standing=STANDING["awareness"]
-                    * weight
-                    * factor
-                    * second_choice
-                    * (AMBIGUOUS_FACTOR if also_means else 1.0),
-                    reasons=reasons + ([_ambiguity(also_means)] if also_means else []),
+                    standing=STANDING["awareness"] * weight * factor * second_choice * unsure,
+                    reasons=reasons,
                     window=window,
                     timing=timing,
                     happening_now=now,
@@ -259,18 +263,18 @@ def _add_conference_tags(
             when = f"usually {_months(window)}" + ("" if timing < SOON else ", around now")
             caveat = " (check the meeting's own dates)"
         conference_tag = conference.tag(year)
-        also_means = kb.also_means.get(tag_key(conference_tag), "")
-        reasons = [_reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source))]
+        also_means, unsure, warned = _other_meaning(kb, tag_key(conference_tag))
+        reasons = [
+            _reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source)),
+            *warned,
+        ]
         plan.add(
             Candidate(
                 key=tag_key(conference_tag),
                 form=conference_tag,
                 kind="conference",
-                standing=STANDING["conference"]
-                * weight
-                * factor
-                * (AMBIGUOUS_FACTOR if also_means else 1.0),
-                reasons=reasons + ([_ambiguity(also_means)] if also_means else []),
+                standing=STANDING["conference"] * weight * factor * unsure,
+                reasons=reasons,
                 window=window,
                 timing=timing,
                 happening_now=now,
@@ -292,19 +296,16 @@ def _add_general_tags(
             specific = (
                 AREA_OWN_FACTOR if general.conditions or condition.area in general.areas else 1.0
             )
-            also_means = kb.also_means.get(tag_key(general.tag), "")
-            reasons = [_reason(general.note, _source(general.source))]
+            also_means, unsure, warned = _other_meaning(kb, tag_key(general.tag))
+            reasons = [_reason(general.note, _source(general.source)), *warned]
             plan.add(
                 Candidate(
                     key=tag_key(general.tag),
                     form=general.tag,
                     kind="general",
-                    standing=STANDING["general"]
-                    * factor
-                    * specific
-                    * (AMBIGUOUS_FACTOR if also_means else 1.0)
+                    standing=STANDING["general"] * factor * specific * unsure
                     - FILE_ORDER_STEP * order,
-                    reasons=reasons + ([_ambiguity(also_means)] if also_means else []),
+                    reasons=reasons,
                     summary=_first_clause(general.note),
                     source=general.source,
                     ambiguous=bool(also_means),
