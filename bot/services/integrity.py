@@ -100,7 +100,7 @@ def check_counts(store: Store, *, repair: bool = False) -> CountsReport:
     """Recount every aggregate; with `repair`, rewrite what differs in one write transaction."""
     drifts = store.recount(repair=repair)
     negative = {} if repair else store.negative_counts()
-    return CountsReport(drifts, "every hashtag count", negative)
+    return CountsReport(drifts, "all hashtag counts", negative)
 
 
 def quick_check(store: Store, today: date, days: int = DOCTOR_DAYS) -> CountsReport:
