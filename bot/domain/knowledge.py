@@ -79,11 +79,15 @@ class Conference:
     areas: tuple[str, ...] = ()
     dates: dict[int, ConferenceDates] = field(default_factory=dict)
     years: str = "every"  # every | even | odd: biennial meetings
+    fixed_tag: str = ""  # the same tag every year (#ESCCongress); then tag_prefix is ""
 
     def held_in(self, year: int) -> bool:
         return self.years == "every" or (year % 2 == 0) == (self.years == "even")
 
     def tag(self, year: int) -> str:
+        """The meeting's tag for that year: the fixed tag, or the prefix plus the year."""
+        if self.fixed_tag:
+            return self.fixed_tag
         suffix = str(year)[-2:] if self.year_digits == 2 else str(year)
         return f"{self.tag_prefix}{suffix}"
 

@@ -227,6 +227,13 @@ class _Reader:
         digits = entry.get("year_digits", 2)
         if digits not in (2, 4):
             self.problem(where, "year_digits must be 2 or 4")
+        fixed = "tag" in entry
+        if fixed == ("tag_prefix" in entry):
+            self.problem(
+                where, "needs exactly one of `tag_prefix` (plus the year) or `tag` (fixed)"
+            )
+        elif fixed and "year_digits" in entry:
+            self.problem(where, "year_digits goes with tag_prefix, not with a fixed `tag`")
         dates: dict[int, ConferenceDates] = {}
         for year, known in (entry.get("dates") or {}).items():
             try:
@@ -236,7 +243,8 @@ class _Reader:
                 dates[int(year)] = ConferenceDates(start, end, str(known.get("city", "")))
             except (KeyError, TypeError, ValueError) as err:
                 self.problem(where, f"dates for {year}: {err}")
-        prefix = self.tag(where, entry.get("tag_prefix", ""))
+        prefix = "" if fixed else self.tag(where, entry.get("tag_prefix", ""))
+        fixed_tag = self.tag(where, entry.get("tag", "")) if fixed else ""
         years = str(entry.get("years", "every"))
         if years not in ("every", "even", "odd"):
             self.problem(where, "years must be every, even or odd")
@@ -253,6 +261,7 @@ class _Reader:
                 areas=self.areas(where, entry),
                 dates=dates,
                 years=years if years in ("even", "odd") else "every",
+                fixed_tag=fixed_tag,
             )
         )
 
@@ -304,6 +313,9 @@ class _Reader:
                     self.problem(f"conference {conference.id}", f"unknown condition {cid!r}")
             if not conference.conditions and not conference.areas:
                 self.problem(f"conference {conference.id}", "needs conditions or areas")
+        fixed = [tag_key(c.fixed_tag) for c in self.conferences if c.fixed_tag]
+        for dup in {k for k in fixed if fixed.count(k) > 1}:
+            self.problem(f"conference #{dup}", "the same fixed tag names two congresses")
         ids = [e.id for e in self.awareness] + [c.id for c in self.conferences]
         for dup in {i for i in ids if ids.count(i) > 1}:
             self.problem(f"id {dup}", "used twice")
