@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
+from typing import Any
 
+from bot.domain.approvals import Approval
 from bot.domain.hashtags import extract_hashtags
 from bot.domain.posts import Author, Post
 
@@ -47,3 +49,24 @@ def post(
         hashtags=tuple(extract_hashtags(text)),
         likes=likes,
     )
+
+
+APPROVED_TEXT = (
+    "Adults with lung cancer may be eligible for a study of an investigational medicine."
+)
+APPROVED_URL = "https://trials.example.org/lung-01"
+
+
+def approval(**changes: Any) -> Approval:
+    """An approved recruitment message as an IRB would sign it off; `changes` vary one field."""
+    fields: dict[str, Any] = {
+        "study": "LUNG-01",
+        "irb_ref": "IRB-2026-114",
+        "approved_on": date(2026, 1, 5),
+        "expires_on": date(2027, 1, 5),
+        "conditions": ("lung cancer",),
+        "text": APPROVED_TEXT,
+        "url": APPROVED_URL,
+        "hashtags_allowed": True,
+    }
+    return Approval(**(fields | changes))

@@ -5,36 +5,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.config import Settings
-from bot.domain.approvals import Approval
 from bot.domain.knowledge import KnowledgeBase
 from bot.services import Services, build_services
 from bot.services.outreach import StaleVersion
 from bot.storage import Store
-from tests.factories import NOW, TODAY, author, post
+from tests.factories import APPROVED_TEXT, APPROVED_URL, NOW, TODAY, approval, author, post
 from tests.sources.standins_bluesky import XrpcStandIn
 from tests.sources.standins_mastodon import MastodonStandIn, status
 
-TEXT = "Adults with lung cancer may be eligible for a study of an investigational medicine."
-URL = "https://trials.example.org/lung-01"
-
-
-def approval(**changes: object) -> Approval:
-    fields: dict[str, object] = {
-        "study": "LUNG-01",
-        "irb_ref": "IRB-2026-114",
-        "approved_on": date(2026, 1, 5),
-        "expires_on": date(2027, 1, 5),
-        "conditions": ("lung cancer",),
-        "text": TEXT,
-        "url": URL,
-        "hashtags_allowed": True,
-    }
-    return Approval(**(fields | changes))  # type: ignore[arg-type]
+TEXT, URL = APPROVED_TEXT, APPROVED_URL
 
 
 def test_every_change_is_a_new_version_with_who_and_when(services: Services) -> None:

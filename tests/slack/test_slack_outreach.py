@@ -12,19 +12,17 @@ import pytest
 from slack_sdk.models.views import View
 
 from bot.config import Settings
-from bot.domain.approvals import Approval
 from bot.services import Services, build_services
 from bot.slack.blocks import COMPOSE_ACTION
 from bot.storage import Store
-from tests.factories import NOW
+from tests.factories import APPROVED_TEXT, APPROVED_URL, NOW, approval
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot, post, signed
 from tests.slack.slack_standins import BOT_TOKEN, SIGNING_SECRET, TEAM, USER, SlackStandIn
 from tests.sources.standins_bluesky import XrpcStandIn
 from tests.sources.standins_mastodon import MastodonStandIn, status
 
-TEXT = "Adults with lung cancer may be eligible for a study of an investigational medicine."
-URL = "https://trials.example.org/lung-01"
+TEXT, URL = APPROVED_TEXT, APPROVED_URL
 
 
 @pytest.fixture
@@ -44,20 +42,6 @@ def settings(slack_api: SlackStandIn, networks: tuple[XrpcStandIn, MastodonStand
         bluesky_appview_url=xrpc.url,
         mastodon_instances=(mastodon.url,),
     )
-
-
-def approval(**changes: Any) -> Approval:
-    fields: dict[str, Any] = {
-        "study": "LUNG-01",
-        "irb_ref": "IRB-2026-114",
-        "approved_on": date(2026, 1, 5),
-        "expires_on": date(2027, 1, 5),
-        "conditions": ("lung cancer",),
-        "text": TEXT,
-        "url": URL,
-        "hashtags_allowed": True,
-    }
-    return Approval(**(fields | changes))
 
 
 def services_over(store: Store, settings: Settings) -> Services:
