@@ -19,6 +19,7 @@ from bench.suggest import database
 from bot.domain.conditions import ConditionMatcher
 from bot.knowledge import load_knowledge
 from bot.services.alerts import AlertCheck, Alerter
+from bot.services.topics import TopicPlanner
 from bot.slack.alerts import alert_message
 from bot.storage import Store
 
@@ -53,7 +54,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
     try:
         topics = track_topics(store)
         kb = load_knowledge()
-        alerter = Alerter(kb, store, ConditionMatcher(kb), retention_days=90, digest_hour=13)
+        planner = TopicPlanner(kb, store, ConditionMatcher(kb))
+        alerter = Alerter(store, planner, retention_days=90, digest_hour=13)
         check_once(store, alerter)  # warm the page cache, as a running bot has it
         runs = [check_once(store, alerter) for _ in range(5)]
         seconds = statistics.median(r[0] for r in runs)

@@ -16,7 +16,8 @@ from typing import Any
 
 from bench.suggest import database
 from bot.knowledge import load_knowledge
-from bot.services.digests import Digester, TopicSpec
+from bot.services.digests import Digester
+from bot.services.topics import TopicSpec
 from bot.slack.digest import digest_messages
 from bot.storage import Store
 

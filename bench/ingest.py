@@ -25,9 +25,11 @@ from typing import Any
 
 from bench.corpus import write_twarc2
 from bot.config import Settings
+from bot.domain.conditions import ConditionMatcher
+from bot.domain.topic_plan import plan_topic
 from bot.knowledge import load_knowledge
 from bot.services.archive_import import import_archive
-from bot.services.collection import queries_for, run_cycle
+from bot.services.collection import run_cycle
 from bot.services.x_spend import x_spend
 from bot.storage import Store
 
@@ -197,7 +199,8 @@ def reads_rows() -> list[dict[str, Any]]:
     from tests.sources.standins_x import XStandIn, tweet
 
     kb = load_knowledge()
-    queries = queries_for(((text, None) for text in CONDITIONS), kb, today=NOW.date())
+    matcher = ConditionMatcher(kb)
+    queries = [plan_topic(text, kb, matcher, today=NOW.date()) for text in CONDITIONS]
     tags = sorted({t for q in queries for t in q.tags})
     rng = random.Random(7)
     store = Store(_WORK / "reads.db")

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.conditions import ConditionMatcher
+from bot.domain.topic_plan import plan_topic
 from bot.knowledge import load_knowledge
-from bot.services.collection import queries_for, run_cycle
+from bot.services.collection import run_cycle
 from bot.storage import Store
 
 CONDITIONS = [
@@ -61,7 +63,8 @@ def simulate(days: int, every_minutes: int = 30, seed: int = 11) -> dict[str, An
 
     rng = random.Random(seed)
     kb = load_knowledge()
-    queries = queries_for(((text, None) for text in CONDITIONS), kb, today=START.date())
+    matcher = ConditionMatcher(kb)
+    queries = [plan_topic(text, kb, matcher, today=START.date()) for text in CONDITIONS]
     tags = sorted({t for q in queries for t in q.tags})
     weights = list(accumulate(1 / (rank + 1) ** ZIPF_S for rank in range(ACCOUNTS)))
     per_cycle = POSTS_PER_DAY * every_minutes / (24 * 60)

@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.services.alerts import AlertCheck, alerter_for
-from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle, tracked_queries
+from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle
 from bot.services.compliance import ComplianceReport, compliance_step
-from bot.services.delivery import Delivery, deliver_digests
+from bot.services.digest_delivery import Delivery, deliver_digests
 from bot.services.schedules import due as due_channels
 from bot.services.tag_health import review_listened_tags
+from bot.slack.posting import SlackPublisher
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def window_job(services: Services) -> bool:
     rolled = services.store.rebuild_cooccur_window(today)
     if rolled:
         log.info("co-occurrence window now ends %s", today)
-    for health in review_listened_tags(services.store, services.kb, today):
+    for health in review_listened_tags(services.planner, today):
         if health.drifted:
             log.warning("listening: %s", health.line())
     return rolled
@@ -56,7 +57,7 @@ def ingest_job(
 ) -> CycleReport:
     """One collection cycle over the tracked topics; each source's outcome logged once. With
     Slack, the alerts the new posts call for go out right after."""
-    queries = tracked_queries(services.store, services.kb, today=services.today())
+    queries = services.planner.listening(today=services.today())
     report = run_cycle(
         services.settings, services.store, queries, names=names, clock=services.clock
     )
@@ -70,7 +71,7 @@ def alert_job(services: Services, client: WebClient) -> AlertCheck:
     """Alerts between digests: each channel hears once about a burst, a tag taking off or a
     conversation gathering people, a few a day at most, never at night."""
     alerter = alerter_for(services)
-    check = alerter.deliver(client, alerter.check(services.now()))
+    check = alerter.deliver(SlackPublisher(client), alerter.check(services.now()))
     if check.posted or check.errors:
         log.info("alerts: %d posted; %s", check.posted, check.errors or "no errors")
     return check
@@ -98,7 +99,9 @@ def digest_job(
         return []
     for channel, day in due.items():
         tried[(channel, day)] = now
-    deliveries = deliver_digests(store, services.digester, client, now=now, days=due)
+    deliveries = deliver_digests(
+        store, services.digester, SlackPublisher(client), now=now, days=due
+    )
     for delivery in deliveries:
         level = (
             logging.WARNING

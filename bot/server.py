@@ -268,7 +268,7 @@ def run_bot(
     services = build_services(settings, store)
     client = create_web_client(settings)  # the bot token's; Bolt's own client holds none
     app = create_app(services, client=client, installation=installation)
-    listener = BlueskyListener(settings, store, kb=services.kb)  # as it happens, not per cycle
+    listener = BlueskyListener(settings, store, planner=services.planner)  # as it happens
     scheduler = create_scheduler(
         services, sources=[n for n in SOURCE_NAMES if n != "bluesky"], slack=client
     )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 
 from bot.domain.approvals import Approval
+from bot.domain.conditions import ConditionMatcher
 from bot.domain.hashtags import extract_hashtags
+from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author, Post
+from bot.domain.topic_plan import TopicPlan
+from bot.services.topics import TopicPlanner, TopicSpec
+from bot.storage import Store
 
 # Every test that doesn't need the real clock lives on this day.
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -70,3 +76,11 @@ def approval(**changes: Any) -> Approval:
         "hashtags_allowed": True,
     }
     return Approval(**(fields | changes))
+
+
+def plans_for(
+    store: Store, kb: KnowledgeBase, topics: Iterable[tuple[str, str | None]], *, today: date
+) -> list[TopicPlan]:
+    """What the bot listens to for these (text, condition id) topics, as `ingest --topic` asks."""
+    specs = [TopicSpec(text, condition_id) for text, condition_id in topics]
+    return TopicPlanner(kb, store, ConditionMatcher(kb)).listening(specs, today=today)

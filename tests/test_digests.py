@@ -11,7 +11,8 @@ from bot.domain.advocates import ROLES
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author, Post
 from bot.render.text import digest_text
-from bot.services.digests import Digester, TopicSpec, as_of_moment
+from bot.services.digests import Digester, as_of_moment
+from bot.services.topics import TopicSpec
 from bot.slack.digest import digest_messages
 from bot.storage import Store
 from tests.factories import NOW, post

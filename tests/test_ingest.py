@@ -10,16 +10,15 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
-from bot.domain.conditions import ConditionMatcher
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
 from bot.scheduling import create_scheduler, ingest_job, retention_job, window_job
 from bot.services import build_services
 from bot.services.archive_import import import_archive
-from bot.services.collection import queries_for, run_cycle
+from bot.services.collection import run_cycle
 from bot.sources.x_plan import query_text, terms_for
 from bot.storage import Store
-from tests.factories import TODAY, author, post
+from tests.factories import TODAY, author, plans_for, post
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
 from tests.sources.standins_bluesky import JetstreamStandIn, XrpcStandIn, commit, profile
 from tests.sources.standins_x import XStandIn, tweet, x_user
@@ -32,9 +31,9 @@ def x_api() -> Iterator[XStandIn]:
 
 
 def test_a_condition_is_heard_through_its_unambiguous_community_and_condition_tags(
-    kb: KnowledgeBase,
+    kb: KnowledgeBase, store: Store
 ) -> None:
-    (lung,) = queries_for([("lung cancer", None)], kb, today=TODAY)
+    (lung,) = plans_for(store, kb, [("lung cancer", None)], today=TODAY)
     tags = {t.casefold() for t in lung.tags}
     assert "lcsm" in tags and "lungcancer" in tags
     curated = {t.tag.casefold(): t for t in kb.conditions["lung-cancer"].tags}
@@ -46,11 +45,12 @@ def test_a_condition_is_heard_through_its_unambiguous_community_and_condition_ta
 
 
 def test_ambiguous_tags_are_left_out_and_unknown_topics_use_the_users_words(
-    kb: KnowledgeBase,
+    kb: KnowledgeBase, store: Store
 ) -> None:
-    ms, typed, words = queries_for(
-        [("MS", None), ("#MyOwnTag", None), ("zebrafish husbandry", None)],
+    ms, typed, words = plans_for(
+        store,
         kb,
+        [("MS", None), ("#MyOwnTag", None), ("zebrafish husbandry", None)],
         today=TODAY,
     )
     ambiguous = {t.tag for c in kb.conditions.values() for t in c.tags if t.ambiguous}
@@ -59,9 +59,13 @@ def test_ambiguous_tags_are_left_out_and_unknown_topics_use_the_users_words(
     assert words.tags == () and words.keywords == ("zebrafish husbandry",)
 
 
-def test_the_same_topic_from_two_channels_is_one_query(kb: KnowledgeBase) -> None:
+def test_the_same_topic_from_two_channels_is_one_query(kb: KnowledgeBase, store: Store) -> None:
     assert (
-        len(queries_for([("Lung cancer", "lung-cancer"), ("lung  cancer", None)], kb, today=TODAY))
+        len(
+            plans_for(
+                store, kb, [("Lung cancer", "lung-cancer"), ("lung  cancer", None)], today=TODAY
+            )
+        )
         == 1
     )
 
@@ -98,7 +102,7 @@ def test_ingest_without_a_topic_says_how_to_start(monkeypatch: pytest.MonkeyPatc
 
 def test_without_an_x_token_x_is_skipped_saying_why(store: Store, kb: KnowledgeBase) -> None:
     report = run_cycle(
-        Settings(), store, queries_for([("lung cancer", None)], kb, today=TODAY), names=("x",)
+        Settings(), store, plans_for(store, kb, [("lung cancer", None)], today=TODAY), names=("x",)
     )
     assert "set X_BEARER_TOKEN" in report.summary() and not report.failed
 
@@ -117,7 +121,7 @@ def test_a_post_imported_and_then_fetched_live_is_stored_once(
     report = run_cycle(
         settings,
         store,
-        queries_for([("lung cancer", None)], kb, today=TODAY),
+        plans_for(store, kb, [("lung cancer", None)], today=TODAY),
         names=("x",),
         clock=lambda: LIVE_NOW,
     )
@@ -168,17 +172,18 @@ def test_the_window_job_rolls_co_occurrence_on_when_the_day_turns(store: Store) 
     assert store.cooccurring(["lcsm"], tomorrow.date()) == {}
 
 
-def test_no_tag_that_means_something_else_is_ever_listened_to_alone(kb: KnowledgeBase) -> None:
-    matcher = ConditionMatcher(kb)
+def test_no_tag_that_means_something_else_is_ever_listened_to_alone(
+    kb: KnowledgeBase, store: Store
+) -> None:
     ambiguous = set(kb.also_means) | {
         tag_key(t.tag) for c in kb.conditions.values() for t in c.tags if t.ambiguous
     }
     assert {"ttc", "stroke", "ms"} <= ambiguous
     for condition in kb.conditions.values():
-        for query in queries_for(
-            [(condition.name, condition.id), (f"#{condition.name}", None)],
+        for query in plans_for(
+            store,
             kb,
-            matcher,
+            [(condition.name, condition.id), (f"#{condition.name}", None)],
             today=TODAY,
         ):
             assert not {tag_key(t) for t in query.tags} & ambiguous, (condition.id, query)
@@ -189,8 +194,10 @@ def test_no_tag_that_means_something_else_is_ever_listened_to_alone(kb: Knowledg
                     assert tag_key(term.text) not in ambiguous, term
 
 
-def test_a_guarded_tag_is_asked_of_x_only_beside_the_topics_words(kb: KnowledgeBase) -> None:
-    [query] = queries_for([("stroke", None)], kb, today=TODAY)
+def test_a_guarded_tag_is_asked_of_x_only_beside_the_topics_words(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    [query] = plans_for(store, kb, [("stroke", None)], today=TODAY)
     assert "Stroke" in query.guarded and "Stroke" not in query.tags
     texts = [t.text for t in terms_for([query])]
     guarded = next(t for t in texts if t.startswith("(#Stroke "))
@@ -216,7 +223,7 @@ def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
     run_cycle(
         settings,
         store,
-        queries_for([("lung cancer", None)], kb, today=TODAY),
+        plans_for(store, kb, [("lung cancer", None)], today=TODAY),
         names=("x",),
         clock=lambda: LIVE_NOW,
     )
@@ -254,9 +261,9 @@ def test_ingest_reads_bluesky_profiles_from_the_appview_setting(
     ],
 )
 def test_a_congress_tag_is_heard_beside_the_topic_only_while_the_meeting_runs(
-    kb: KnowledgeBase, day: date, heard: bool
+    kb: KnowledgeBase, day: date, heard: bool, store: Store
 ) -> None:
-    [lung] = queries_for([("lung cancer", None)], kb, today=day)  # ASCO 2026: 29 May – 2 Jun
+    [lung] = plans_for(store, kb, [("lung cancer", None)], today=day)  # ASCO 2026: 29 May – 2 Jun
     assert "ASCO26" not in lung.tags  # never alone: all of ASCO is not the lung cancer community
     assert ("ASCO26" in lung.guarded) is heard
     together = [t.text for t in terms_for([lung]) if t.text.startswith("(#ASCO26 (")]
@@ -264,11 +271,13 @@ def test_a_congress_tag_is_heard_beside_the_topic_only_while_the_meeting_runs(
     if heard:
         assert '"Lung cancer"' in together[0] and "#LCSM" in together[0]
         assert len(query_text(terms_for([lung]))) <= 512
-    [diabetes] = queries_for([("type 1 diabetes", None)], kb, today=day)
+    [diabetes] = plans_for(store, kb, [("type 1 diabetes", None)], today=day)
     assert "ASCO26" not in (*diabetes.tags, *diabetes.guarded)  # not an oncology condition
 
 
-def test_a_congress_named_for_the_condition_is_heard_on_its_own_dates(kb: KnowledgeBase) -> None:
-    [lung] = queries_for([("lung cancer", None)], kb, today=date(2026, 9, 13))
-    [breast] = queries_for([("breast cancer", None)], kb, today=date(2026, 9, 13))
+def test_a_congress_named_for_the_condition_is_heard_on_its_own_dates(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    [lung] = plans_for(store, kb, [("lung cancer", None)], today=date(2026, 9, 13))
+    [breast] = plans_for(store, kb, [("breast cancer", None)], today=date(2026, 9, 13))
     assert "WCLC26" in lung.guarded and "WCLC26" not in breast.guarded

@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Settings
+from bot.domain.conditions import ConditionMatcher
 from bot.domain.knowledge import KnowledgeBase
 from bot.services.bluesky_stream import BlueskyListener
+from bot.services.topics import TopicPlanner
 from bot.sources.bluesky import BlueskySource
 from bot.sources.jetstream import Jetstream
 from bot.storage import Store, Topic
@@ -38,7 +40,10 @@ def listener(
         jetstream=Jetstream(url, idle_s=0.1, sleep=lambda s: None, max_failures=1),
         clock=lambda: LIVE_NOW,
     )
-    return BlueskyListener(settings, store, kb=kb, source=source, clock=lambda: LIVE_NOW, **options)
+    planner = TopicPlanner(kb, store, ConditionMatcher(kb))
+    return BlueskyListener(
+        settings, store, planner=planner, source=source, clock=lambda: LIVE_NOW, **options
+    )
 
 
 @pytest.fixture

@@ -9,16 +9,21 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.domain.conditions import ConditionMatcher
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.tag_health import TagHealth, TopicContext, measure
 from bot.services import Services
-from bot.services.collection import tracked_queries
-from bot.services.digests import Digester, TopicSpec
+from bot.services.digests import Digester
 from bot.services.tag_health import drifted_lines, review_listened_tags
+from bot.services.topics import TopicPlanner, TopicSpec
 from bot.slack.home import home_facts
 from bot.slack.messages import home_view
 from bot.storage import Store
 from tests.factories import NOW, TODAY, author, post
+
+
+def planner(store: Store, kb: KnowledgeBase) -> TopicPlanner:
+    return TopicPlanner(kb, store, ConditionMatcher(kb))
 
 
 def collected(store: Store, texts: list[str], *, days_ago: int = 1) -> None:
@@ -43,15 +48,15 @@ def drifting(store: Store) -> Store:
 def test_a_tag_mostly_about_something_else_is_demoted_and_heard_only_with_context(
     drifting: Store, kb: KnowledgeBase
 ) -> None:
-    [lung] = tracked_queries(drifting, kb, today=TODAY)
+    [lung] = planner(drifting, kb).listening(today=TODAY)
     assert "LCSM" in lung.tags  # listened to alone while nothing says otherwise
 
-    measured = {h.tag: h for h in review_listened_tags(drifting, kb, TODAY)}
+    measured = {h.tag: h for h in review_listened_tags(planner(drifting, kb), TODAY)}
 
     assert measured["LCSM"].drifted
     assert (measured["LCSM"].posts, measured["LCSM"].on_topic) == (40, 4)
     assert "LungCancer" not in measured  # spells the condition's name: not in question
-    [lung] = tracked_queries(drifting, kb, today=TODAY)
+    [lung] = planner(drifting, kb).listening(today=TODAY)
     assert "LCSM" not in lung.tags and "LCSM" in lung.guarded
     assert "LungCancer" in lung.tags
 
@@ -59,24 +64,24 @@ def test_a_tag_mostly_about_something_else_is_demoted_and_heard_only_with_contex
 def test_the_measurement_needs_enough_posts(store: Store, kb: KnowledgeBase) -> None:
     track(store)
     collected(store, ["#LCSM derby tonight"] * 29)
-    assert not any(h.drifted for h in review_listened_tags(store, kb, TODAY))
+    assert not any(h.drifted for h in review_listened_tags(planner(store, kb), TODAY))
     assert store.drifted_keys() == set()
 
 
 def test_posts_older_than_the_window_are_not_measured(store: Store, kb: KnowledgeBase) -> None:
     track(store)
     collected(store, ["#LCSM derby tonight"] * 40, days_ago=31)
-    assert not any(h.drifted for h in review_listened_tags(store, kb, TODAY))
+    assert not any(h.drifted for h in review_listened_tags(planner(store, kb), TODAY))
 
 
 def test_a_demotion_holds_once_posts_come_only_with_context(
     drifting: Store, kb: KnowledgeBase
 ) -> None:
-    review_listened_tags(drifting, kb, TODAY)
+    review_listened_tags(planner(drifting, kb), TODAY)
     collected(drifting, ["#LCSM chat: lung cancer trials"] * 200)  # what the guarded query hears
-    again = review_listened_tags(drifting, kb, TODAY)
+    again = review_listened_tags(planner(drifting, kb), TODAY)
     assert "LCSM" not in {h.tag for h in again}  # not measured again
-    assert "LCSM" in tracked_queries(drifting, kb, today=TODAY)[0].guarded
+    assert "LCSM" in planner(drifting, kb).listening(today=TODAY)[0].guarded
     [line] = drifted_lines(drifting)
     assert line.startswith("#LCSM: only 10% of 40 posts are about Lung cancer;")
     assert "now listened to only with the topic's words" in line
@@ -85,7 +90,7 @@ def test_a_demotion_holds_once_posts_come_only_with_context(
 def test_doctor_says_which_tags_were_demoted(
     drifting: Store, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    review_listened_tags(drifting, kb, TODAY)
+    review_listened_tags(planner(drifting, kb), TODAY)
     monkeypatch.setenv("HASHTAG_BOT_DB", drifting.path)
     result = CliRunner().invoke(main, ["doctor"])
     [line] = [text for text in result.output.splitlines() if "tag drift" in text]
@@ -93,7 +98,7 @@ def test_doctor_says_which_tags_were_demoted(
 
 
 def test_the_app_home_shows_demoted_tags(drifting: Store, services: Services) -> None:
-    review_listened_tags(drifting, services.kb, TODAY)
+    review_listened_tags(planner(drifting, services.kb), TODAY)
     view = home_view(home_facts(services, "T1"))
     texts = [b["text"]["text"] for b in view["blocks"] if b.get("type") == "section"]  # type: ignore[attr-defined]
     [drift] = [t for t in texts if "only with their topic's words" in t]
@@ -125,6 +130,6 @@ def test_ingest_by_hand_measures_first(
 def test_a_digest_no_longer_counts_a_demoted_tags_posts(drifting: Store, kb: KnowledgeBase) -> None:
     lung = TopicSpec("Lung cancer", "lung-cancer")
     before = Digester(kb, drifting).for_topics([lung], now=NOW).topics[0].volume.posts_7d
-    review_listened_tags(drifting, kb, TODAY)
+    review_listened_tags(planner(drifting, kb), TODAY)
     after = Digester(kb, drifting).for_topics([lung], now=NOW).topics[0].volume.posts_7d
     assert (before, after) == (80, 42)  # the football posts are gone; #LungCancer ones stay

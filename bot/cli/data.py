@@ -17,7 +17,7 @@ from bot.cli.common import (
 )
 from bot.clock import utc_today
 from bot.config import Settings
-from bot.knowledge import load_knowledge
+from bot.services import build_services
 
 
 @main.command()
@@ -39,23 +39,20 @@ from bot.knowledge import load_knowledge
 @friendly_errors
 def ingest(source_name: str, topics: tuple[str, ...]) -> None:
     """Run one collection cycle for the given or tracked topics."""
-    from bot.services.collection import SOURCE_NAMES, queries_for, run_cycle, tracked_queries
+    from bot.services.collection import SOURCE_NAMES, run_cycle
+    from bot.services.topics import TopicSpec
 
     settings = Settings.from_env()
-    kb = load_knowledge()
     today = utc_today()
     with opened_store(settings) as store:
+        planner = build_services(settings, store).planner
         if not topics:
             from bot.services.tag_health import review_listened_tags
 
-            for health in review_listened_tags(store, kb, utc_today()):
+            for health in review_listened_tags(planner, today):
                 if health.drifted:
                     click.echo(f"Demoted {health.line()}")
-        queries = (
-            queries_for(((t, None) for t in topics), kb, today=today)
-            if topics
-            else tracked_queries(store, kb, today=today)
-        )
+        queries = planner.listening([TopicSpec(t) for t in topics] if topics else None, today=today)
         if not queries:
             click.echo(
                 'Nothing to listen for: no channel tracks a topic yet. Pass --topic "lung cancer" '

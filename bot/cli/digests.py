@@ -55,9 +55,10 @@ def digest(
     """Build a digest for a channel's tracked topics (posting it) or for the topics given."""
     from bot.domain.text import clean_text
     from bot.render.text import digest_text
-    from bot.services.delivery import deliver_digests, introduced_by
-    from bot.services.digests import MAX_TOPIC_CHARS, TopicSpec, as_of_moment, tracked_topics
+    from bot.services.digest_delivery import deliver_digests, introduced_by
+    from bot.services.digests import as_of_moment
     from bot.services.schedules import channel_clocks
+    from bot.services.topics import MAX_TOPIC_CHARS, TopicSpec, tracked_topics
 
     if bool(channel_id) == bool(topics):
         raise click.UsageError(
@@ -80,13 +81,14 @@ def digest(
         services = build_services(settings, store, clock=lambda: now)
         if posting and channel_id:
             from bot.app import create_web_client
+            from bot.slack.posting import SlackPublisher
 
             clock = channel_clocks(store, settings.digest_hour).get(channel_id)
             day = as_of or (clock.schedule.local_day(now) if clock else now.date())
             (delivery,) = deliver_digests(
                 store,
                 services.digester,
-                create_web_client(settings),
+                SlackPublisher(create_web_client(settings)),
                 now=now,
                 days={channel_id: day},
             )
@@ -149,9 +151,6 @@ def schedule(as_json: bool, as_of: datetime | None) -> None:
         click.echo(f"{row['channel']}: {when}; next {row['next_utc'] or '-'}{chosen}")
 
 
-# Approved outreach ---------------------------------------------------------------------------
-
-
 @main.command()
 @click.option("--channel", "channel_id", metavar="ID", help="Only this channel's alerts.")
 @click.option(
@@ -178,8 +177,9 @@ def alerts(channel_id: str | None, as_of: datetime | None, preview: bool, as_jso
         check = alerter.check(now, channel_id)
         if not preview:
             from bot.app import create_web_client
+            from bot.slack.posting import SlackPublisher
 
-            check = alerter.deliver(create_web_client(settings), check)
+            check = alerter.deliver(SlackPublisher(create_web_client(settings)), check)
     if as_json:
         click.echo(json.dumps({"alerts": [a.as_json() for a in check.alerts]}, indent=2))
     else:

@@ -13,6 +13,7 @@ from bot.knowledge import load_knowledge
 from bot.services.digests import Digester
 from bot.services.outreach import Outreach
 from bot.services.suggestions import Suggester
+from bot.services.topics import TopicPlanner
 from bot.storage import Store
 
 __all__ = ["Services", "build_services"]
@@ -29,6 +30,7 @@ class Services:
     digester: Digester
     clock: Clock
     outreach: Outreach
+    planner: TopicPlanner
 
     def now(self) -> datetime:
         return self.clock()
@@ -51,6 +53,7 @@ def build_services(
     """The one place services are built (the bot, each CLI command, tests, benchmarks)."""
     kb = kb if kb is not None else load_knowledge()
     suggester = Suggester(kb, store)
-    digester = Digester(kb, store, suggester.matcher)
+    planner = TopicPlanner(kb, store, suggester.matcher)
+    digester = Digester(kb, store, planner)
     outreach = Outreach(settings, kb, store, suggester)
-    return Services(settings, store, kb, suggester, digester, clock, outreach)
+    return Services(settings, store, kb, suggester, digester, clock, outreach, planner)

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.domain.knowledge import KnowledgeBase
-from bot.services.collection import SourceReport, apply_page, tracked_queries
-from bot.sources.base import Query, SourceError
+from bot.domain.topic_plan import TopicPlan
+from bot.services.collection import SourceReport, apply_page
+from bot.services.topics import TopicPlanner
+from bot.sources.base import SourceError
 from bot.storage import Store
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class BlueskyListener:
         settings: Settings,
         store: Store,
         *,
-        kb: KnowledgeBase,
+        planner: TopicPlanner,
         source: BlueskySource | None = None,  # built on first use when None
         clock: Clock = utc_now,
         refresh_s: float = 60.0,
@@ -49,7 +50,7 @@ class BlueskyListener:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.kb = kb
+        self.planner = planner
         self.source = source
         self.clock = clock
         self.refresh_s = refresh_s
@@ -72,8 +73,8 @@ class BlueskyListener:
     def running(self) -> bool:
         return self._thread.is_alive()
 
-    def _queries(self) -> Sequence[Query]:
-        return tracked_queries(self.store, self.kb, today=self.clock().date())
+    def _queries(self) -> Sequence[TopicPlan]:
+        return self.planner.listening(today=self.clock().date())
 
     def _run(self) -> None:
         retry = self.first_retry_s

@@ -9,118 +9,20 @@ read, so its spend is counted per day and fetching stops before the monthly budg
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
-from bot.domain.conditions import ConditionMatcher
-from bot.domain.congresses import congresses_on
-from bot.domain.hashtags import tag_key
-from bot.domain.knowledge import KnowledgeBase
-from bot.domain.text import topic_key
+from bot.domain.topic_plan import TopicPlan
 from bot.services.x_spend import x_spend
-from bot.sources.base import Page, Query, Source, SourceError, SourceStopped
+from bot.sources.base import Page, Source, SourceError, SourceStopped
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
 SOURCE_NAMES = ("x", "mastodon", "bluesky")
-LISTENED_KINDS = ("community", "condition")
-MAX_CONTEXT_WORDS, CONTEXT_TAGS, MAX_CONTEXT = 5, 3, 8  # X queries have 512 characters
-
-
-def topic_query(
-    text: str,
-    kb: KnowledgeBase,
-    matcher: ConditionMatcher,
-    condition_id: str | None = None,
-    *,
-    today: date,
-    drifted: Collection[str] = (),
-) -> Query | None:
-    """A condition's unambiguous community and condition tags, or the user's own tags or words.
-
-    A tag that also means something else (flagged in the knowledge base, or with an
-    `also_means`), or that collected posts showed to be mostly off topic (`drifted` tag keys,
-    see tag_health.py), is never listened to alone: it is guarded, heard only with the
-    condition's own words or tags. So is the tag of a congress serving the condition while it
-    runs on its known dates (#ASCO26 beside "lung cancer" or #LCSM, not all of ASCO).
-    """
-    understanding = matcher.understand(text)
-    if condition_id in kb.conditions:
-        conditions = [kb.conditions[str(condition_id)]]
-    else:
-        conditions = [m.condition for m in understanding.matches]
-
-    def ambiguous(tag: str) -> bool:
-        return tag_key(tag) in kb.also_means or tag_key(tag) in drifted
-
-    tags = [t for t in understanding.typed_tags if not ambiguous(t)]
-    guarded = [t for t in understanding.typed_tags if ambiguous(t)]
-    keywords: list[str] = []
-    context: list[str] = []
-    for condition in conditions:
-        listened = [t for t in condition.tags if t.kind in LISTENED_KINDS]
-        own = [t.tag for t in listened if not (t.ambiguous or ambiguous(t.tag))]
-        guarded += [t.tag for t in listened if t.ambiguous or ambiguous(t.tag)]
-        guarded += [live.tag for live in congresses_on(kb, [condition], today)]
-        tags += own
-        if not own:  # every tag means other things too (#MS): the name says it plainly
-            keywords.append(condition.name)
-        context += condition_words(condition.name, condition.synonyms, guarded)
-        context += [f"#{t}" for t in own[:CONTEXT_TAGS]]
-    if not conditions and not tags and not guarded:
-        words = " ".join(understanding.unmatched) or understanding.text
-        keywords += [words] if words.strip() else []
-    unique = list({tag_key(t): t for t in reversed(tags)}.values())[::-1]
-    guarded = [g for g in dict.fromkeys(guarded) if tag_key(g) not in {tag_key(t) for t in unique}]
-    context = list({c.casefold(): c for c in reversed(context)}.values())[::-1][:MAX_CONTEXT]
-    if not context:
-        guarded = []  # nothing to pair them with: not listened to at all
-    if not (unique or keywords or guarded):
-        return None
-    return Query(text, tuple(unique), tuple(keywords), tuple(guarded), tuple(context))
-
-
-def condition_words(name: str, synonyms: Iterable[str], guarded: Iterable[str]) -> list[str]:
-    """The condition's name and synonyms that don't just repeat a guarded tag (#Stroke's
-    context is "brain attack", not "stroke"), as context words."""
-    skip = {tag_key(g) for g in guarded}
-    words = []
-    for word in (name, *synonyms):
-        plain = " ".join(word.split())
-        if plain and tag_key(plain.replace(" ", "")) not in skip:
-            words.append(plain)
-    return words[:MAX_CONTEXT_WORDS]
-
-
-def queries_for(
-    topics: Iterable[tuple[str, str | None]],
-    kb: KnowledgeBase,
-    matcher: ConditionMatcher | None = None,
-    *,
-    today: date,
-    drifted: Collection[str] = (),
-) -> list[Query]:
-    """One query per distinct topic, (text, condition id) pairs from the command line or
-    channels, as heard on `today` (a congress's tag only while it runs)."""
-    matcher = matcher or ConditionMatcher(kb)
-    seen: dict[str, Query] = {}
-    for text, condition_id in topics:
-        key = topic_key(text)
-        if key and key not in seen:
-            query = topic_query(text, kb, matcher, condition_id, today=today, drifted=drifted)
-            if query is not None:
-                seen[key] = query
-    return list(seen.values())
-
-
-def tracked_queries(store: Store, kb: KnowledgeBase, *, today: date) -> list[Query]:
-    """The tracked topics' queries, tags demoted as mostly off topic heard only with context."""
-    topics = ((t.topic, t.condition_id) for t in store.topics())
-    return queries_for(topics, kb, today=today, drifted=store.drifted_keys())
 
 
 @dataclass
@@ -207,7 +109,7 @@ def apply_page(
 
 
 def drain(
-    store: Store, source: Source, queries: Sequence[Query], *, clock: Callable[[], datetime]
+    store: Store, source: Source, queries: Sequence[TopicPlan], *, clock: Callable[[], datetime]
 ) -> SourceReport:
     """Run one source to the end of its cycle; a failure ends it and is recorded for `doctor`.
 
@@ -270,7 +172,7 @@ def build_sources(
 
 @dataclass
 class CycleReport:
-    queries: list[Query]
+    queries: list[TopicPlan]
     sources: list[SourceReport]
 
     @property
@@ -295,7 +197,7 @@ class CycleReport:
 def run_cycle(
     settings: Settings,
     store: Store,
-    queries: Sequence[Query],
+    queries: Sequence[TopicPlan],
     *,
     names: Sequence[str] = SOURCE_NAMES,
     sources: Sequence[Source] | None = None,

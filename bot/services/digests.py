@@ -37,7 +37,8 @@ from bot.domain.digest import (
 )
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import Condition, KnowledgeBase
-from bot.domain.text import topic_key
+from bot.domain.mutes import MuteList
+from bot.domain.topic_plan import TopicPlan
 from bot.domain.upcoming import upcoming_for
 from bot.domain.voices import (
     ADVOCATE_DAYS,
@@ -47,11 +48,10 @@ from bot.domain.voices import (
     advocates_of,
     with_activity,
 )
-from bot.services.collection import topic_query
+from bot.services.topics import TopicPlanner, TopicSpec
 from bot.storage import Store
 
 MAX_TOPICS = 10  # sections in one channel's digest
-MAX_TOPIC_CHARS = 100  # a topic is a condition's name or a few words
 ADVOCATE_POOL = 40  # ranked once per topic; each channel takes the first it hasn't met or muted
 CONVERSATION_POOL = 10
 CONGRESS_POOL = 10  # a congress's most engaged posts per topic; each channel shows those not muted
@@ -63,26 +63,6 @@ NO_TOPICS = (
 )
 
 
-@dataclass(frozen=True)
-class TopicSpec:
-    """A topic as a channel tracks it: the words, and the condition they were read as."""
-
-    text: str
-    condition_id: str | None = None
-
-    @property
-    def key(self) -> str:
-        return topic_key(self.text)
-
-
-def tracked_topics(store: Store, channel_id: str | None = None) -> dict[str, list[TopicSpec]]:
-    """Each tracking channel's topics (or one channel's), as the digest service takes them."""
-    channels: dict[str, list[TopicSpec]] = {}
-    for topic in store.topics(channel_id):
-        channels.setdefault(topic.channel_id, []).append(TopicSpec(topic.topic, topic.condition_id))
-    return channels
-
-
 def as_of_moment(day: date) -> datetime:
     """A digest `--as-of` a past day reads as if built at the end of that day (UTC)."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
@@ -92,11 +72,11 @@ class Digester:
     """`hashtag-bot digest` and the scheduled channel digests both build through here."""
 
     def __init__(
-        self, kb: KnowledgeBase, store: Store, matcher: ConditionMatcher | None = None
+        self, kb: KnowledgeBase, store: Store, planner: TopicPlanner | None = None
     ) -> None:
         self.kb = kb
         self.store = store
-        self.matcher = matcher or ConditionMatcher(kb)
+        self.planner = planner or TopicPlanner(kb, store, ConditionMatcher(kb))
         self.forms = {key: form for key, (form, _kind, _about) in curated_index(kb).items()}
 
     def for_topics(
@@ -118,7 +98,7 @@ class Digester:
         sections = self._sections(list(wanted.values()), now)
         digests = {}
         for channel_id, specs in channels.items():
-            muted = {h.casefold() for h in self.store.muted(channel_id)} if channel_id else set()
+            muted = MuteList.of(self.store.muted(channel_id) if channel_id else ())
             topics = []
             for spec in list(specs)[:MAX_TOPICS]:
                 section = sections.get(spec.key)
@@ -133,23 +113,21 @@ class Digester:
         return digests
 
     def _for_channel(
-        self, section: _Section, channel_id: str, key: str, muted: set[str]
+        self, section: _Section, channel_id: str, key: str, muted: MuteList
     ) -> TopicDigest:
         """The topic as this channel sees it: nothing from muted handles, no account met before."""
         met = self.store.introduced(channel_id, key) if channel_id else set()
         fresh = [
-            a
-            for a in section.advocates
-            if a.author_id not in met and a.handle.casefold() not in muted
+            a for a in section.advocates if a.author_id not in met and not muted.hides(a.handle)
         ]
         shown = [
             c
             for c in section.conversations
-            if c.shown is None or c.shown.author_handle.casefold() not in muted
+            if c.shown is None or not muted.hides(c.shown.author_handle)
         ]
         congress = section.congress
         if congress is not None:
-            heard = [p for p in congress.posts if p.shown.author_handle.casefold() not in muted]
+            heard = [p for p in congress.posts if not muted.hides(p.shown.author_handle)]
             congress = replace(congress, posts=tuple(heard[:MAX_CONGRESS_POSTS]))
         return replace(
             section.digest,
@@ -160,7 +138,8 @@ class Digester:
 
     def _sections(self, specs: list[TopicSpec], now: datetime) -> dict[str, _Section]:
         today = now.date()
-        plans = {spec.key: self._plan(spec, today) for spec in specs}
+        topics = self.planner.plans(specs, today=today)
+        plans = {spec.key: self._plan(spec, topics[spec.key], today) for spec in specs}
         # One read of the last two days' posts serves every topic's conversations.
         tag_keys = {key for plan in plans.values() for key in plan.tag_keys}
         since = now - timedelta(hours=CONVERSATION_HOURS)
@@ -248,35 +227,11 @@ class Digester:
             tuple(CongressPost(shown[p.id], p.engagement) for p in best if p.id in shown),
         )
 
-    def _plan(self, spec: TopicSpec, today: date) -> _Plan:
-        condition = self.kb.conditions.get(spec.condition_id or "")
-        if condition is None:
-            primary = self.matcher.understand(spec.text).primary
-            condition = primary.condition if primary else None
-        query = topic_query(
-            spec.text,
-            self.kb,
-            self.matcher,
-            condition.id if condition else None,
-            today=today,
-            drifted=self.store.drifted_keys(),  # demoted as mostly off topic: not counted
+    def _plan(self, spec: TopicSpec, topic: TopicPlan, today: date) -> _Plan:
+        live = congresses_on(
+            self.kb, list(topic.conditions[:1]), today, days_after=DIGEST_DAYS_AFTER
         )
-        if query is None:
-            return _Plan(spec, condition, (), (), ())
-        conditions = [condition] if condition else []
-        live = congresses_on(self.kb, conditions, today, days_after=DIGEST_DAYS_AFTER)
-        return _Plan(
-            spec,
-            condition,
-            tuple(dict.fromkeys(query.tag_keys)),
-            query.tags,
-            query.keywords,
-            congress=live[0] if live else None,
-            topic_tags=frozenset(
-                [*query.tag_keys, *(tag_key(c) for c in query.context if c.startswith("#"))]
-            ),
-            words=(*(c for c in query.context if not c.startswith("#")), *query.keywords),
-        )
+        return _Plan(spec, topic, congress=live[0] if live else None)
 
     def _section(
         self,
@@ -327,14 +282,37 @@ class Digester:
 
 @dataclass(frozen=True)
 class _Plan:
+    """A topic's plan, and the congress serving it on the digest's day."""
+
     spec: TopicSpec
-    condition: Condition | None
-    tag_keys: tuple[str, ...]
-    tags: tuple[str, ...]
-    keywords: tuple[str, ...]
+    topic: TopicPlan
     congress: LiveCongress | None = None  # on now, or ended yesterday
-    topic_tags: frozenset[str] = frozenset()  # keys of its tags and context tags
-    words: tuple[str, ...] = ()  # its context words and keywords
+
+    @property
+    def condition(self) -> Condition | None:
+        return self.topic.condition
+
+    @property
+    def tag_keys(self) -> tuple[str, ...]:
+        return self.topic.tag_keys if self.topic.listens else ()
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.topic.tags
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.topic.keywords
+
+    @property
+    def topic_tags(self) -> frozenset[str]:
+        """Keys of its tags and context tags."""
+        return frozenset(self.topic.tag_keys) | self.topic.context_tag_keys
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Its context words and keywords."""
+        return (*self.topic.context_words, *self.topic.keywords)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.domain.schedules import Schedule, default_schedule
-from bot.services.digests import tracked_topics
+from bot.services.topics import tracked_topics
 from bot.storage import Store
 
 

@@ -4,7 +4,7 @@ For every tracked topic, each tag listened to on its own is measured over the la
 share of its posts that also carry one of the topic's other (unambiguous) tags or say one of its
 words. A tag that spells the topic's own name (#LungCancer) is not measured: a post carrying it
 needs nothing else to be about the topic. A tag with enough posts and too small a share is recorded as drifted, and from then on
-`tracked_queries` hears it only beside the topic's words, as it does an ambiguous tag. The
+the topic's plan (domain/topic_plan.py) hears it only beside the topic's words, as it does an ambiguous tag. The
 demotion holds: once a tag is heard only with context, its later posts are on topic by
 construction and would say nothing about what it means alone.
 """
@@ -13,47 +13,32 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.domain.conditions import ConditionMatcher
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import Condition, KnowledgeBase
 from bot.domain.tag_health import MEASURED_DAYS, TagHealth, TopicContext, measure
-from bot.domain.text import topic_key
-from bot.services.collection import topic_query
+from bot.services.topics import TopicPlanner
 from bot.storage import Store
 
 
 def listened_tags(
-    store: Store, kb: KnowledgeBase, matcher: ConditionMatcher | None = None, *, today: date
+    planner: TopicPlanner, *, today: date
 ) -> dict[str, tuple[str, list[TopicContext]]]:
     """Each tag the tracked topics listen to on its own (key -> display, the topics' contexts);
     tags already demoted, and tags whose topic has nothing else to tell posts by, are left out."""
-    matcher = matcher or ConditionMatcher(kb)
-    drifted = store.drifted_keys()
+    kb = planner.kb
+    demoted = planner.store.drifted_keys()
     listened: dict[str, tuple[str, list[TopicContext]]] = {}
-    seen: set[str] = set()
-    for topic in store.topics():
-        if topic_key(topic.topic) in seen:
+    for plan in planner.tracked(today=today).values():
+        if not plan.listens:
             continue
-        seen.add(topic_key(topic.topic))
-        query = topic_query(
-            topic.topic, kb, matcher, topic.condition_id, today=today, drifted=drifted
-        )
-        if query is None:
-            continue
-        if topic.condition_id in kb.conditions:
-            conditions = [kb.conditions[str(topic.condition_id)]]
-        else:
-            conditions = [m.condition for m in matcher.understand(topic.topic).matches]
-        context = _context(topic.topic, conditions, query.tags, query.keywords, kb, drifted)
-        context_words = [c for c in query.context if not c.startswith("#")]
-        context_tags = {tag_key(c) for c in query.context if c.startswith("#")}
+        context = _context(plan.topic, list(plan.conditions), plan.tags, plan.keywords, kb, demoted)
         context = TopicContext(
             context.name,
-            context.tag_keys | context_tags,
-            tuple(dict.fromkeys((*context.words, *context_words))),
+            context.tag_keys | plan.context_tag_keys,
+            tuple(dict.fromkeys((*context.words, *plan.context_words))),
         )
         names = {tag_key("".join(w.split())) for w in context.words}
-        for tag in query.tags:
+        for tag in plan.tags:
             key = tag_key(tag)
             # A tag that spells the topic's name (#LungCancer) says the topic by itself: a post
             # with no other tag or word is no sign of another meaning ("Early #LungCancer care").
@@ -85,12 +70,13 @@ def _context(
     return TopicContext(name, frozenset(keys - drifted), tuple(dict.fromkeys(words)))
 
 
-def review_listened_tags(store: Store, kb: KnowledgeBase, today: date) -> list[TagHealth]:
+def review_listened_tags(planner: TopicPlanner, today: date) -> list[TagHealth]:
     """Measure every tag the tracked topics listen to on its own; record the ones that drifted.
 
     Run once a day (the scheduler's daily roll) and before `hashtag-bot ingest` collects.
     """
-    listened = listened_tags(store, kb, today=today)
+    store = planner.store
+    listened = listened_tags(planner, today=today)
     if not listened:
         return []
     first = today - timedelta(days=MEASURED_DAYS - 1)

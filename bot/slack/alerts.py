@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from bot.domain.channel_alerts import MAX_ALERTS_PER_DAY, ChannelAlert
 from bot.domain.digest import EXCERPT_CHARS, PostView
 from bot.domain.text import clean_text
-from bot.services.alerts import MAX_ALERTS_PER_DAY, ChannelAlert
 from bot.slack.blocks import Message, clip, context, escape, header, section
 
 _SAFE_URL = re.compile(r"https://[^\s<>|&\"]{1,500}")

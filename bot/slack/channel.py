@@ -12,7 +12,7 @@ from bot.domain.calendar import day_label
 from bot.domain.schedules import Schedule, ScheduleError, parse_schedule
 from bot.domain.text import clean_text
 from bot.services import Services
-from bot.services.digests import MAX_TOPIC_CHARS
+from bot.services.topics import MAX_TOPIC_CHARS
 from bot.slack.blocks import Message, escape
 from bot.slack.messages import notice
 

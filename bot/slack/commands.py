@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from bot.services import Services
-from bot.services.digests import tracked_topics
 from bot.services.schedules import channel_clocks
+from bot.services.topics import tracked_topics
 from bot.slack.blocks import Message, answer, context, escape
 from bot.slack.channel import (
     PEOPLE_ONLY,

@@ -71,6 +71,23 @@ def explain(err: SlackClientError, *, doing: str) -> str:
     return BROKEN
 
 
+def channel_problem(err: Exception, channel: str) -> str:
+    """What an operator should do about a channel post Slack didn't take (logs, doctor, CLI)."""
+    if not isinstance(err, SlackApiError):
+        return f"Slack could not be reached ({err}); the next run tries again."
+    code = error_code(err)
+    if code in NOT_IN_CHANNEL:
+        return (
+            f"Slack said {code}: invite the bot with `/invite @hashtag-bot` in <#{channel}>,"
+            " or `/hashtag untrack` its topics there."
+        )
+    if code in AUTH:
+        return f"Slack rejected the bot token ({code}): run `hashtag-bot doctor`."
+    if code == "ratelimited":
+        return "Slack asked the bot to slow down; the next run tries again."
+    return f"Slack said {code}."
+
+
 def answering_safely(listener: F) -> F:
     """The boundary of a lazy listener: log the traceback, tell the person something friendly.
 

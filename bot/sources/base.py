@@ -1,4 +1,4 @@
-"""What every source shares: the pages it yields, the queries it answers, the faults it names.
+"""What every source shares: the pages it yields, the topic plans it answers, the faults it names.
 
 A source talks to one platform and yields `Page`s; `bot.services.collection` stores each page and only then
 moves the page's cursors, so a crash between the two re-reads a page instead of losing one.
@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.domain.hashtags import tag_key
 from bot.domain.posts import Author, Post
+from bot.domain.topic_plan import TopicPlan
 
 __all__ = [
     "Author",
     "CursorLookup",
     "Page",
     "Post",
-    "Query",
     "Reads",
     "Source",
     "SourceAuthError",
@@ -34,26 +33,6 @@ CursorLookup = Callable[[str], "str | None"]  # query_key -> stored position, re
 
 # An account opts out of bots and indexing by saying so in its own profile.
 _OPT_OUT_TAG = re.compile(r"(?<![\w&/])[#＃](nobot|noindex|nobots)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Query:
-    """One topic as a source asks for it: hashtags (no '#', display casing) and plain keywords.
-
-    `guarded` tags mean other things too (#Stroke: golf, swimming): they are never asked for on
-    their own, only together with one of the `context` words or tags. A source that can't ask
-    that way (a tag timeline) leaves them out.
-    """
-
-    topic: str
-    tags: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    guarded: tuple[str, ...] = ()
-    context: tuple[str, ...] = ()
-
-    @property
-    def tag_keys(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(tag_key(t) for t in self.tags))
 
 
 @dataclass(frozen=True)
@@ -88,7 +67,7 @@ class Source(Protocol):
 
     name: str
 
-    def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]: ...
+    def collect(self, queries: Sequence[TopicPlan], cursor: CursorLookup) -> Iterator[Page]: ...
 
     def close(self) -> None: ...
 

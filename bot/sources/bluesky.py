@@ -28,7 +28,8 @@ from atproto_client.exceptions import AtProtocolError, BadRequestError
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.hashtags import tag_key
-from bot.sources.base import Author, CursorLookup, Page, Post, Query, Reads, SourceError
+from bot.domain.topic_plan import TopicPlan
+from bot.sources.base import Author, CursorLookup, Page, Post, Reads, SourceError
 from bot.sources.bluesky_profiles import ProfileReader
 from bot.sources.bluesky_records import (
     POST_COLLECTION,
@@ -116,7 +117,7 @@ class BlueskySource:
         self.search.close()
         self.profiles.close()
 
-    def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+    def collect(self, queries: Sequence[TopicPlan], cursor: CursorLookup) -> Iterator[Page]:
         """Backfill new tags, then replay Jetstream from the stored cursor up to now."""
         matcher = TagMatcher(queries)
         problem = None
@@ -143,7 +144,7 @@ class BlueskySource:
 
     def listen(
         self,
-        queries: Callable[[], Sequence[Query]],
+        queries: Callable[[], Sequence[TopicPlan]],
         cursor: CursorLookup,
         stop: threading.Event,
         *,
@@ -184,7 +185,9 @@ class BlueskySource:
         if pending.events:
             yield self._flush(pending)
 
-    def _backfill_logged(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+    def _backfill_logged(
+        self, queries: Sequence[TopicPlan], cursor: CursorLookup
+    ) -> Iterator[Page]:
         """Backfill while listening: a search failure is logged and retried at the next change."""
         try:
             yield from self._backfill(queries, cursor)
@@ -196,7 +199,7 @@ class BlueskySource:
     def _first_window(self) -> timedelta:
         return timedelta(minutes=self.settings.ingest_every_minutes)
 
-    def _backfill(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+    def _backfill(self, queries: Sequence[TopicPlan], cursor: CursorLookup) -> Iterator[Page]:
         tags = {tag_key(t): t for q in queries for t in q.tags}
         owed = {key: tag for key, tag in tags.items() if cursor(f"search {key}") != "done"}
         if not owed:

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.hashtags import extract_hashtags, tag_key
-from bot.sources.base import Author, Post, Query, opt_out_reason, parse_time
+from bot.domain.topic_plan import TopicPlan
+from bot.sources.base import Author, Post, opt_out_reason, parse_time
 
 POST_COLLECTION = "app.bsky.feed.post"
 TAG_FEATURE = "app.bsky.richtext.facet#tag"
@@ -127,7 +128,7 @@ def bare_author(did: str) -> Author:
 class TagMatcher:
     """Is a post about a tracked topic? Its own tags, or a tracked keyword as whole words."""
 
-    def __init__(self, queries: Sequence[Query]) -> None:
+    def __init__(self, queries: Sequence[TopicPlan]) -> None:
         self.keys = {key for q in queries for key in q.tag_keys}
         words = sorted({" ".join(k.split()) for q in queries for k in q.keywords if k.strip()})
         self.keywords = (

@@ -32,12 +32,12 @@ from mastodon import (
 
 from bot.config import Settings
 from bot.domain.hashtags import extract_hashtags, tag_key
+from bot.domain.topic_plan import TopicPlan
 from bot.sources.base import (
     Author,
     CursorLookup,
     Page,
     Post,
-    Query,
     Reads,
     SourceAuthError,
     SourceError,
@@ -299,7 +299,7 @@ class MastodonSource:
     def close(self) -> None:
         """Each instance's session is closed as soon as its tags are read."""
 
-    def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+    def collect(self, queries: Sequence[TopicPlan], cursor: CursorLookup) -> Iterator[Page]:
         """Every tag on every instance, forward from the newest post stored for it."""
         tags = list({tag_key(t): t for q in queries for t in q.tags}.values())
         problems: list[str] = []

@@ -28,10 +28,10 @@ from requests.utils import get_environ_proxies
 
 from bot.clock import Clock, utc_now
 from bot.config import HOW_TO_GET, Settings
+from bot.domain.topic_plan import TopicPlan
 from bot.sources.base import (
     CursorLookup,
     Page,
-    Query,
     Reads,
     SourceAuthError,
     SourceError,
@@ -115,7 +115,7 @@ class XSource:
     def close(self) -> None:
         self.client.session.close()
 
-    def collect(self, queries: Sequence[Query], cursor: CursorLookup) -> Iterator[Page]:
+    def collect(self, queries: Sequence[TopicPlan], cursor: CursorLookup) -> Iterator[Page]:
         """Owed gaps first, then every term from its since_id; reads de-duplicated within the cycle."""
         if not self.settings.x_bearer_token:
             raise SourceAuthError(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.hashtags import tag_key
-from bot.sources.base import Query
+from bot.domain.topic_plan import TopicPlan
 
 MAX_QUERY_CHARS = 512  # recent search on self-serve and pay-per-use access
 NO_RETWEETS = "-is:retweet"
@@ -71,7 +71,7 @@ class Batch:
         return self.state.since_id is None and not self.state.in_gap
 
 
-def terms_for(queries: Iterable[Query]) -> list[Term]:
+def terms_for(queries: Iterable[TopicPlan]) -> list[Term]:
     """Every distinct hashtag and keyword, a topic's terms kept together so batches stay coherent."""
     terms: dict[str, Term] = {}
     for query in queries:

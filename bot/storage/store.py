@@ -12,6 +12,7 @@ from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
 from bot.storage.messages import ApprovedMessages
+from bot.storage.outbox import OutboxRecords
 from bot.storage.posts import PostWriter, SaveResult
 from bot.storage.recount import Recounts
 from bot.storage.source_state import SourceState
@@ -35,6 +36,7 @@ class Store(
     TagUsageReads,
     TagHealthRecords,
     AlertReads,
+    OutboxRecords,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -56,6 +58,7 @@ class Store(
     - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
       mostly off topic.
     - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
+    - outbox.py `OutboxRecords`: digest messages and alerts claimed for sending, not settled.
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -7,6 +7,7 @@ import json
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +20,7 @@ from bot.domain.posts import Author, Post
 from bot.domain.schedules import parse_schedule
 from bot.scheduling import alert_job, create_scheduler
 from bot.services import build_services
+from bot.services.tag_health import review_listened_tags
 from bot.storage import Store
 from tests.factories import author
 from tests.slack.slack_messages import assert_valid_message, block_text
@@ -26,6 +28,7 @@ from tests.slack.slack_standins import BOT_TOKEN, CHANNEL, SlackStandIn
 
 TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a busy hour of an ordinary afternoon
 HISTORY = timedelta(weeks=4)
+LUNG = ("Lung cancer", "lung-cancer")
 
 
 def hourly_rate(at: datetime) -> float:
@@ -46,7 +49,14 @@ def poisson(rng: random.Random, lam: float) -> int:
 class Community:
     """A store filled with four ordinary weeks of a Crohn's community, tracked by one channel."""
 
-    def __init__(self, store: Store, seed: int = 3) -> None:
+    def __init__(
+        self,
+        store: Store,
+        seed: int = 3,
+        *,
+        tag: str = "Crohns",
+        topic: tuple[str, str] = ("Crohn's disease", "crohns-disease"),
+    ) -> None:
         self.store = store
         self.n = 0
         rng = random.Random(seed)
@@ -56,13 +66,13 @@ class Community:
             for _ in range(poisson(rng, hourly_rate(hour))):
                 at = hour + timedelta(seconds=rng.randrange(3600))
                 extra = rng.choice(["", "", " #IBD", " #ClinicalTrials"])
-                posts.append(self.post(f"#Crohns clinic day{extra}", at, by=rng.randrange(300)))
+                posts.append(self.post(f"#{tag} clinic day{extra}", at, by=rng.randrange(300)))
             hour += timedelta(hours=1)
         self.save(posts)
         store.track(
             CHANNEL,
-            "Crohn's disease",
-            condition_id="crohns-disease",
+            topic[0],
+            condition_id=topic[1],
             created_by="U1",
             now=TUESDAY - HISTORY,
         )
@@ -132,6 +142,49 @@ def test_ordinary_days_post_nothing_and_a_burst_posts_one_alert_once(
     assert check(store, kb, settings, TUESDAY + timedelta(minutes=30)) == 0
     assert check(store, kb, settings, TUESDAY + timedelta(minutes=31)) == 0
     assert len(posted(slack_api)) == 1
+
+
+def test_a_tag_demoted_as_mostly_off_topic_raises_no_alert(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn, tmp_path: Path
+) -> None:
+    def fantasy_league(community: Community) -> None:
+        """#LCSM taken over by a fantasy football league: 40 posts over the past weeks."""
+        community.save(
+            [
+                community.post("#LCSM draft night, pick your keepers", at, by=500 + n % 9)
+                for n, at in enumerate(TUESDAY - timedelta(days=2 + n % 20) for n in range(40))
+            ]
+        )
+
+    def draft_burst(community: Community) -> None:
+        start = TUESDAY - timedelta(minutes=55)
+        community.save(
+            [
+                community.post(
+                    "#LCSM trade deadline!", start + timedelta(seconds=80 * n), by=700 + n
+                )
+                for n in range(40)
+            ]
+        )
+
+    trusting = Store(tmp_path / "trusting.db")  # the same weeks, the tag never measured
+    try:
+        trusted = Community(trusting, tag="LungCancer", topic=LUNG)
+        fantasy_league(trusted)
+        draft_burst(trusted)
+        assert check(trusting, kb, settings, TUESDAY) == 1  # heard alone, the league is a burst
+    finally:
+        trusting.close()
+    slack_api.calls.clear()
+
+    community = Community(store, tag="LungCancer", topic=LUNG)
+    fantasy_league(community)
+    services = build_services(settings, store, kb=kb, clock=lambda: TUESDAY)
+    measured = {h.tag: h for h in review_listened_tags(services.planner, TUESDAY.date())}
+    assert measured["LCSM"].drifted  # the daily measurement demotes it
+    draft_burst(community)
+    assert check(store, kb, settings, TUESDAY) == 0
+    assert posted(slack_api) == []
 
 
 def test_nothing_is_posted_in_the_channels_night_hours(

@@ -17,9 +17,11 @@ from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author
 from bot.scheduling import create_scheduler, digest_job
 from bot.services import Services, build_services
-from bot.services.delivery import deliver_digests
-from bot.services.digests import Digester, tracked_topics
+from bot.services.digest_delivery import deliver_digests
+from bot.services.digests import Digester
+from bot.services.topics import tracked_topics
 from bot.slack.digest import digest_messages
+from bot.slack.posting import SlackPublisher
 from bot.storage import Store
 from tests.factories import NOW, post
 from tests.slack.slack_messages import assert_valid_message, block_text
@@ -47,7 +49,7 @@ def test_each_tracking_channel_gets_its_digest_once_a_day(
 ) -> None:
     seeded(store, "C1", "C2")
     client = create_web_client(settings)
-    deliveries = deliver_digests(store, Digester(kb, store), client, now=NOW)
+    deliveries = deliver_digests(store, Digester(kb, store), SlackPublisher(client), now=NOW)
     assert sorted(d.channel_id for d in deliveries if d.messages == 2) == ["C1", "C2"]
     posted = slack_api.api_calls("chat.postMessage")
     summary, details = [c for c in posted if c.params["channel"] == "C1"]
@@ -59,9 +61,13 @@ def test_each_tracking_channel_gets_its_digest_once_a_day(
     assert details.params["thread_ts"]  # ...and the details sit in its thread
     assert "IBD nurse" in json.dumps(details.params["blocks"], ensure_ascii=False)
     assert summary.params["unfurl_links"] in (False, "false", "0", 0)
-    again = deliver_digests(store, Digester(kb, store), client, now=NOW + timedelta(hours=2))
+    again = deliver_digests(
+        store, Digester(kb, store), SlackPublisher(client), now=NOW + timedelta(hours=2)
+    )
     assert all(d.skipped for d in again) and len(slack_api.api_calls("chat.postMessage")) == 4
-    tomorrow = deliver_digests(store, Digester(kb, store), client, now=NOW + timedelta(days=1))
+    tomorrow = deliver_digests(
+        store, Digester(kb, store), SlackPublisher(client), now=NOW + timedelta(days=1)
+    )
     assert all(d.messages for d in tomorrow)
     blocks = json.dumps([c.params["blocks"] for c in slack_api.api_calls("chat.postMessage")[4:]])
     assert "IBD nurse" not in blocks  # introduced yesterday: not "newly spotted" again
@@ -72,7 +78,9 @@ def test_a_channel_the_bot_is_not_in_is_told_what_to_do_and_tried_again(
 ) -> None:
     seeded(store, "C1")
     slack_api.fail("chat.postMessage", "not_in_channel")
-    [delivery] = deliver_digests(store, Digester(kb, store), create_web_client(settings), now=NOW)
+    [delivery] = deliver_digests(
+        store, Digester(kb, store), SlackPublisher(create_web_client(settings)), now=NOW
+    )
     assert delivery.messages == 0 and "/invite @hashtag-bot" in delivery.summary()
     assert not store.digest_delivered("C1", NOW.date())
     assert store.introduced("C1", "crohn's disease") == set()

@@ -15,9 +15,11 @@ from bot.app import create_web_client
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author
-from bot.services.delivery import deliver_digests
-from bot.services.digests import Digester, tracked_topics
+from bot.services.digest_delivery import deliver_digests
+from bot.services.digests import Digester
+from bot.services.topics import tracked_topics
 from bot.slack.digest import digest_messages
+from bot.slack.posting import SlackPublisher
 from bot.storage import Store
 from tests.factories import NOW, post
 from tests.slack.slack_standins import BOT_TOKEN, SlackStandIn
@@ -108,13 +110,13 @@ def test_a_refused_message_is_posted_on_the_next_run_and_only_then_introduces_it
 ) -> None:
     slack_api.at_call("chat.postMessage", 2, "internal_error")
     client = create_web_client(settings)
-    [first] = deliver_digests(store, Digester(kb, store), client, now=NOW)
+    [first] = deliver_digests(store, Digester(kb, store), SlackPublisher(client), now=NOW)
     assert first.messages == 1 and "internal_error" in first.error
     assert not store.digest_delivered("C1", NOW.date())
     introduced_early = {
         key: store.introduced("C1", key) for key in {t.topic.casefold() for t in store.topics()}
     }
-    [second] = deliver_digests(store, Digester(kb, store), client, now=NOW)
+    [second] = deliver_digests(store, Digester(kb, store), SlackPublisher(client), now=NOW)
     assert second.messages == parts - 1 and not second.error
     assert store.digest_delivered("C1", NOW.date())
     texts = posted_texts(slack_api)

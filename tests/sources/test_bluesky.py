@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.domain.topic_plan import TopicPlan
 from bot.services.collection import SourceReport, drain
-from bot.sources.base import Query
 from bot.sources.bluesky import BlueskySource
 from bot.sources.bluesky_records import record_tags
 from bot.sources.jetstream import Jetstream
@@ -19,7 +19,7 @@ from tests.sources.standins_bluesky import (
     profile,
 )
 
-LCSM = Query("lung cancer", tags=("LCSM", "LungCancer"))
+LCSM = TopicPlan("lung cancer", tags=("LCSM", "LungCancer"))
 T0 = int((LIVE_NOW - timedelta(minutes=10)).timestamp() * 1_000_000)
 ALICE, BOB = "did:plc:alice", "did:plc:bob"
 
@@ -30,7 +30,7 @@ def bluesky_cycle(
     xrpc: XrpcStandIn,
     *,
     logged_in: bool = False,
-    query: Query = LCSM,
+    query: TopicPlan = LCSM,
     now: datetime = LIVE_NOW,
 ) -> SourceReport:
     """One `ingest` cycle; profiles come from `xrpc` as the public AppView, or through the

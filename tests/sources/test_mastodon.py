@@ -6,11 +6,12 @@ from urllib.parse import urlparse
 from bot.config import Settings
 from bot.domain.digest import Digest
 from bot.domain.knowledge import KnowledgeBase
+from bot.domain.topic_plan import TopicPlan
 from bot.render.text import digest_text
 from bot.services.collection import SourceReport, drain
-from bot.services.digests import Digester, TopicSpec
+from bot.services.digests import Digester
+from bot.services.topics import TopicSpec
 from bot.slack.digest import digest_messages
-from bot.sources.base import Query
 from bot.sources.mastodon import MastodonSource, html_text
 from bot.storage import Store
 from tests.sources.source_standins import LIVE_NOW, Answer
@@ -21,11 +22,11 @@ from tests.sources.standins_mastodon import (
     status,
 )
 
-LCSM = Query("lung cancer", tags=("LCSM",))
+LCSM = TopicPlan("lung cancer", tags=("LCSM",))
 LUNG = TopicSpec("Lung cancer", "lung-cancer")
 
 
-def mastodon_cycle(store: Store, *instances: str, query: Query = LCSM) -> SourceReport:
+def mastodon_cycle(store: Store, *instances: str, query: TopicPlan = LCSM) -> SourceReport:
     source = MastodonSource(Settings(mastodon_instances=instances))
     return drain(store, source, [query], clock=lambda: LIVE_NOW)
 

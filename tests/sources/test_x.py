@@ -5,19 +5,19 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.domain.topic_plan import TopicPlan
 from bot.services.collection import SourceReport, drain
 from bot.services.x_spend import x_spend
-from bot.sources.base import Query
 from bot.sources.x import XSource
 from bot.sources.x_plan import MAX_QUERY_CHARS, Term, TermState, plan, query_text, terms_for
 from bot.storage import Store
 from tests.sources.source_standins import FIRST_ID, LIVE_NOW, Answer
 from tests.sources.standins_x import XStandIn, tweet, x_user
 
-LCSM = Query("lung cancer", tags=("LCSM", "LungCancer"))
+LCSM = TopicPlan("lung cancer", tags=("LCSM", "LungCancer"))
 
 
-def x_cycle(store: Store, settings: Settings, *queries: Query, **options: Any) -> SourceReport:
+def x_cycle(store: Store, settings: Settings, *queries: TopicPlan, **options: Any) -> SourceReport:
     """One X cycle as `ingest` runs it, with the budget read from the store."""
 
     def spend() -> tuple[float, float]:
@@ -111,7 +111,7 @@ def test_topics_are_or_combined_up_to_512_characters_and_no_further() -> None:
 def test_many_topics_share_few_queries_and_each_post_is_read_once(
     store: Store, x_api: XStandIn, x_settings: Settings
 ) -> None:
-    topics = [Query(f"topic {i}", tags=(f"CommunityTag{i:03d}", "LCSM")) for i in range(40)]
+    topics = [TopicPlan(f"topic {i}", tags=(f"CommunityTag{i:03d}", "LCSM")) for i in range(40)]
     x_api.tweets = [
         tweet(n, f"#CommunityTag{n % 40:03d} and #LCSM together") for n in range(1, 121)
     ]

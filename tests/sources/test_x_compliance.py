@@ -10,18 +10,18 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.config import Settings
 from bot.doctor import recorded_checks, report
+from bot.domain.topic_plan import TopicPlan
 from bot.scheduling import create_scheduler
 from bot.services import build_services
 from bot.services.collection import drain
 from bot.services.compliance import compliance_step
-from bot.sources.base import Query
 from bot.sources.x import XSource
 from bot.storage import Store
 from tests.factories import post
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
 from tests.sources.standins_x import XStandIn, tweet
 
-LCSM = Query("lung cancer", tags=("LCSM",))
+LCSM = TopicPlan("lung cancer", tags=("LCSM",))
 
 
 def collected(store: Store, settings: Settings, x_api: XStandIn) -> None:

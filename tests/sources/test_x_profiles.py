@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.domain.topic_plan import TopicPlan
 from bot.services.collection import SourceReport, drain
-from bot.sources.base import Query
 from bot.sources.x import XSource
 from bot.storage import Store
 from tests.sources.source_standins import LIVE_NOW, Answer, Asked
 from tests.sources.standins_x import XStandIn, tweet, x_user
 
-LCSM = Query("lung cancer", tags=("LCSM",))
+LCSM = TopicPlan("lung cancer", tags=("LCSM",))
 
 
 def cycle(store: Store, settings: Settings, at: datetime) -> SourceReport:

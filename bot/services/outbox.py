@@ -1,0 +1,112 @@
+"""What the bot posts in a channel, each at most once: digest messages, alerts and shared answers.
+
+Every channel post is an `Outgoing`: claimed before it is sent and settled after, so a restart
+or a second process never sends it twice. The Slack layer's `Publisher` does the sending, the
+one way a post reaches a channel. The crash rule is here, once for every kind: a send left
+claimed by a process that is gone may have reached Slack, so it becomes 'uncertain' (maybe
+sent), is never sent again, and is logged as possibly missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.domain.channel_alerts import ChannelAlert
+from bot.domain.digest import Digest, TopicDigest
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]  # Slack's text and blocks, as the Slack layer rendered them
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One post for one channel, with the record that keeps it to once."""
+
+    channel: str
+    payload: Message
+    what: str  # for the log: "alert volume:… for C0LUNG"
+    claim: Callable[[str], bool]  # (claim token) False: sent before, or another run sends it
+    settle: Callable[[str, str | None], None]  # (posted | pending | uncertain, Slack's ts)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one post."""
+
+    posted: bool = False
+    ts: str = ""
+    problem: str = ""  # what went wrong, for the operator; the post is 'pending' or 'uncertain'
+    maybe_sent: bool = False  # it may have reached Slack: recorded uncertain, never sent again
+    taken: bool = False  # claimed before (sent, or being sent by another run): nothing done
+
+
+class Publisher(Protocol):
+    """The Slack layer, as the use cases see it: it renders what only Slack shows, and posts."""
+
+    def digest_pages(self, digest: Digest) -> list[tuple[Message, list[TopicDigest]]]: ...
+
+    def alert_message(self, found: ChannelAlert) -> Message: ...
+
+    def post(self, item: Outgoing, *, thread_ts: str | None = None) -> Outcome: ...
+
+
+_live: set[str] = set()  # this process's claims whose sends are under way
+_live_lock = threading.Lock()
+
+
+@contextmanager
+def claiming() -> Iterator[str]:
+    """A claim token for one send, known to be live while the block runs: the process id (other
+    processes check it is running) and a unique part (this process checks `_live`)."""
+    token = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    with _live_lock:
+        _live.add(token)
+    try:
+        yield token
+    finally:
+        with _live_lock:
+            _live.discard(token)
+
+
+def settle_abandoned(store: Store, *, now: datetime) -> int:
+    """The crash rule: sends claimed by a process that is gone become 'uncertain' (maybe sent);
+    they are never sent again. Returns how many."""
+    settled = 0
+    for send in store.sends_in_flight():
+        if _alive(send.claimed_by):
+            continue
+        if store.settle_in_flight(send, "uncertain", now=now):
+            settled += 1
+            log.warning(
+                "%s was being sent when the bot stopped; it is not sent again, so it may be "
+                "missing from the channel",
+                send.describe(),
+            )
+    return settled
+
+
+def _alive(claimed_by: str | None) -> bool:
+    """Whether the claim's send may still be under way (same host: SQLite)."""
+    pid, _, _ = (claimed_by or "").partition(":")
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        with _live_lock:
+            return claimed_by in _live
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
