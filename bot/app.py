@@ -15,8 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Settings
 from bot.slack import Services, register_all
-from bot.slack.deliveries import deliveries_gate
 from bot.slack.installation import Installation
+from bot.slack.request_gate import deliveries_gate
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,9 @@ def create_app(
 
     Without an installation (benchmarks), Bolt calls auth.test itself on the first request and
     other workspaces are not told apart. Requests over HTTP are checked against
-    SLACK_SIGNING_SECRET (before this, by bot.signed_requests); Socket Mode envelopes arrive over
-    the app-token connection and need no signature. Either way a repeated delivery is acked and
-    dropped. Listeners ack inside the request (process_before_response) and answer from a thread
+    SLACK_SIGNING_SECRET before they reach Bolt (slack/request_gate.py); Socket Mode envelopes
+    arrive over the app-token connection and need no signature. Either way a repeated delivery is
+    acked and dropped. Listeners ack inside the request (process_before_response) and answer from a thread
     pool, so the ack never waits on work.
     """
     client = client or create_web_client(services.settings)
@@ -73,7 +73,9 @@ def create_app(
         # One auth.test at start-up is enough: Bolt's own would be a second call.
         authorize=(lambda: installation.authorize(token)) if installation else None,
         token_verification_enabled=False,
-        request_verification_enabled=True,
+        # The server checks each request's signature on its raw bytes before Bolt sees it
+        # (slack/request_gate.py:SignedRequests); a second check here would only repeat it.
+        request_verification_enabled=False,
         before_authorize=deliveries_gate(installation),
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(

@@ -27,8 +27,8 @@ from bot.scheduling import create_scheduler
 from bot.services import build_services
 from bot.services.bluesky_stream import BlueskyListener
 from bot.services.collection import SOURCE_NAMES
-from bot.signed_requests import Refusal, SignedRequests
 from bot.slack.installation import Installation
+from bot.slack.request_gate import Refusal, SignedRequests
 from bot.storage import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ REFUSED = {401: "401 Unauthorized", 413: "413 Payload Too Large"}
 def wsgi_app(
     app: App, health: Callable[[], dict[str, Any]], signing_secret: str
 ) -> WSGIApplication:
-    """POST /slack/events goes to Bolt once bot.signed_requests has passed it; GET /healthz for
+    """POST /slack/events goes to Bolt once its signature has passed (slack/request_gate.py); GET /healthz for
     the platform; anything else is 404.
 
     Refusals are one warning line each (no traceback, nothing of the body): the log stays
@@ -90,14 +90,6 @@ def wsgi_app(
             refusal := signed.refusal(timestamp, signature, body, environ.get("CONTENT_TYPE", ""))
         ) is not None:
             return refuse(environ, start_response, refusal)
-        if not signed.first_time(timestamp or "", signature or ""):  # both there: checked above
-            log.warning(
-                "ignored a replayed request to %s from %s (timestamp %s seen before)",
-                EVENTS_PATH,
-                environ.get("REMOTE_ADDR", "?"),
-                timestamp,
-            )
-            return answer(start_response, "200 OK")  # acknowledged, so a replayer learns nothing
         return slack(
             environ | {"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))},
             start_response,

@@ -14,10 +14,10 @@ from bot.domain.knowledge import KnowledgeBase
 from bot.domain.tag_health import TagHealth, TopicContext, measure
 from bot.services import Services
 from bot.services.digests import Digester
+from bot.services.overview import workspace_overview
 from bot.services.tag_health import drifted_lines, review_listened_tags
 from bot.services.topics import TopicPlanner, TopicSpec
-from bot.slack.home import home_facts
-from bot.slack.messages import home_view
+from bot.slack.home import home_view
 from bot.storage import Store
 from tests.factories import NOW, TODAY, author, post
 
@@ -99,7 +99,7 @@ def test_doctor_says_which_tags_were_demoted(
 
 def test_the_app_home_shows_demoted_tags(drifting: Store, services: Services) -> None:
     review_listened_tags(planner(drifting, services.kb), TODAY)
-    view = home_view(home_facts(services, "T1"))
+    view = home_view(workspace_overview(services, "T1"), services.now())
     texts = [b["text"]["text"] for b in view["blocks"] if b.get("type") == "section"]  # type: ignore[attr-defined]
     [drift] = [t for t in texts if "only with their topic's words" in t]
     assert "#LCSM: only 10% of 40 posts are about Lung cancer" in drift

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.domain.conditions import Understanding
 from bot.domain.knowledge import KnowledgeBase
 from bot.knowledge import load_knowledge
+from bot.services.channels import ChannelSettings
 from bot.services.digests import Digester
 from bot.services.outreach import Outreach
 from bot.services.suggestions import Suggester
@@ -31,6 +32,7 @@ class Services:
     clock: Clock
     outreach: Outreach
     planner: TopicPlanner
+    channels: ChannelSettings
 
     def now(self) -> datetime:
         return self.clock()
@@ -56,4 +58,5 @@ def build_services(
     planner = TopicPlanner(kb, store, suggester.matcher)
     digester = Digester(kb, store, planner)
     outreach = Outreach(settings, kb, store, suggester)
-    return Services(settings, store, kb, suggester, digester, clock, outreach, planner)
+    channels = ChannelSettings(store, suggester.matcher, digester, digest_hour=settings.digest_hour)
+    return Services(settings, store, kb, suggester, digester, clock, outreach, planner, channels)

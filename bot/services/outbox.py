@@ -46,6 +46,7 @@ class Outcome:
     posted: bool = False
     ts: str = ""
     problem: str = ""  # what went wrong, for the operator; the post is 'pending' or 'uncertain'
+    for_person: str = ""  # the same, for whoever pressed the button that posts it
     maybe_sent: bool = False  # it may have reached Slack: recorded uncertain, never sent again
     taken: bool = False  # claimed before (sent, or being sent by another run): nothing done
 

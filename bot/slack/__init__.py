@@ -1,7 +1,8 @@
-"""Slack transport only: thin listeners (`register(app, services)`) and Block Kit builders.
+"""Slack transport only: thin listeners (`register(app, services)`), Block Kit builders, and the
+one posting path (posting.py).
 
-Nothing here writes SQL, calls tweepy or renders Jinja: listeners ack, parse, call the
-suggestion service or the Store's public methods, render blocks and respond.
+Nothing here writes SQL, calls tweepy or renders Jinja: listeners ack, parse, call a service,
+render blocks and respond.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ __all__ = ["register_all"]
 
 def register_all(app: App, services: Services) -> None:
     """Every listener the bot has, in match order (Bolt runs the first that matches)."""
-    outreach.register(app, services)  # before commands: it takes messages, compose, available
-    commands.register(app, services)
+    commands.register(app, services)  # `/hashtag`: the one listener, a table of sub-commands
+    outreach.register(app, services)
     answers.register(app, services)
     actions.register(app, services)  # last of the buttons: it answers any it doesn't know
     home.register(app, services)

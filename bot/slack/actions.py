@@ -8,15 +8,16 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 
 from bot.services import Services
+from bot.services.outbox import Outgoing
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, Message, answer
 from bot.slack.buttons import OLD_BUTTON, pressed, stale
 from bot.slack.channel import PEOPLE_ONLY, is_private_conversation, track_in_channel
-from bot.slack.deliveries import RecentKeys
-from bot.slack.errors import acknowledge, answering_safely, explain
-from bot.slack.messages import notice
+from bot.slack.errors import acknowledge, answering_safely
+from bot.slack.notices import notice
+from bot.slack.posting import SlackPublisher
+from bot.slack.request_gate import RecentKeys
 
 log = logging.getLogger("bot.slack")
 
@@ -33,7 +34,7 @@ def press_of(body: dict[str, Any]) -> str | None:
 
 
 def share(
-    services: Services, body: dict[str, Any], client: WebClient, presses: RecentKeys
+    services: Services, body: dict[str, Any], publisher: SlackPublisher, presses: RecentKeys
 ) -> Message | None:
     """Post today's answer in the channel, attributed to the person who pressed the button:
     once per press, however often Slack delivers it (None for a repeat: already answered)."""
@@ -45,16 +46,23 @@ def share(
     if (too_old := stale(ref, services.today())) is not None:
         return too_old
     press = press_of(body)
-    if press is not None and not presses.first_time(press):
+
+    def claim(_token: str) -> bool:
+        return press is None or presses.first_time(press)
+
+    def settle(state: str, _ts: str | None) -> None:
+        if state == "pending" and press is not None:
+            presses.forget(press)  # nothing was posted: the same press may try again
+
+    shared = answer(services.suggester.suggest(ref.query, today=services.today()), shared_by=user)
+    outcome = publisher.post(
+        Outgoing(channel, shared, f"an answer shared by {user} in {channel}", claim, settle)
+    )
+    if outcome.taken:
         log.info("ignored a repeated Share press (%s)", press)
         return None
-    shared = answer(services.suggester.suggest(ref.query, today=services.today()), shared_by=user)
-    try:
-        client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **shared)
-    except SlackClientError as err:
-        if press is not None:
-            presses.forget(press)  # nothing was posted: the same press may try again
-        return notice(explain(err, doing=f"sharing an answer in {channel}"))
+    if not outcome.posted:
+        return notice(outcome.for_person)
     return notice(f"Shared in <#{channel}>.")
 
 
@@ -72,7 +80,7 @@ def register(app: App, services: Services) -> None:
 
     @answering_safely
     def share_answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        if (said := share(services, body, client, presses)) is not None:
+        if (said := share(services, body, SlackPublisher(client), presses)) is not None:
             respond(**said, response_type="ephemeral", replace_original=False)
 
     @answering_safely

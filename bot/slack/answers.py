@@ -11,7 +11,7 @@ from bot.slack.blocks import EXPLAIN_ACTION, MORE_ACTION, Message, answer, expla
 from bot.slack.buttons import OLD_BUTTON, pressed, stale
 from bot.slack.channel import is_private_conversation
 from bot.slack.errors import acknowledge, answering_safely
-from bot.slack.messages import notice
+from bot.slack.notices import notice
 
 
 def show_more(services: Services, body: dict[str, Any]) -> tuple[Message, bool]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.calendar import day_label
 from bot.slack.blocks import AnswerRef, Message, escape
-from bot.slack.messages import notice
+from bot.slack.notices import notice
 
 MAX_ANSWER_AGE_DAYS = 1  # awareness months and conference tags turn over; share today's answer
 OLD_BUTTON = (

@@ -1,4 +1,5 @@
-"""What a channel asks the bot to do, from a command or a button: track, untrack, mute, unmute.
+"""The words for what a channel asks the bot to do, from a command or a button: track, untrack,
+mute, unmute, its digest schedule and alerts. What changes is decided in services/channels.py.
 
 Direct and group messages between people are refused here, once, for every listener.
 """
@@ -10,11 +11,9 @@ from datetime import datetime
 
 from bot.domain.calendar import day_label
 from bot.domain.schedules import Schedule, ScheduleError, parse_schedule
-from bot.domain.text import clean_text
 from bot.services import Services
-from bot.services.topics import MAX_TOPIC_CHARS
 from bot.slack.blocks import Message, escape
-from bot.slack.messages import notice
+from bot.slack.notices import notice
 
 PEOPLE_ONLY = (
     "{what} works in channels, not in direct messages: I never message people directly. "
@@ -37,52 +36,36 @@ def track_in_channel(
     services: Services, channel_id: str, text: str, *, user: str, team: str
 ) -> Message:
     """Track the condition the text names (or its words) in this channel; said back in full."""
-    understanding = services.understand(text)
-    if not understanding.text:
+    if not services.understand(text).text:
         return notice("Say what to track, e.g. `/hashtag track lung cancer`.")
-    primary = understanding.primary
-    topic = (
-        primary.condition.name
-        if primary
-        else clean_text(understanding.text, limit=MAX_TOPIC_CHARS)[0]
-    )
-    added = services.store.track(
-        channel_id,
-        topic,
-        condition_id=primary.condition.id if primary else None,
-        created_by=user,
-        now=services.now(),
-        team_id=team,
-    )
-    shown = f"*{escape(topic)}*"
-    if not added:
+    tracked = services.channels.track(channel_id, text, user=user, team=team, now=services.now())
+    shown = f"*{escape(tracked.topic)}*"
+    if not tracked.added:
         return notice(
             f"<#{channel_id}> already tracks {shown}. `/hashtag list` shows every topic here."
         )
     reply = (
         f"<#{channel_id}> now tracks {shown}: I'll collect its posts and bring a daily digest here."
     )
-    if primary is None:
+    if tracked.condition_id is None:
         reply += (
             " No condition in the knowledge base matched, so I'll listen for these words as typed."
         )
-    elif len(understanding.matches) > 1:
-        others = ", ".join(escape(m.condition.name) for m in understanding.matches[1:])
+    elif tracked.others:
+        others = ", ".join(escape(name) for name in tracked.others)
         reply += f" One topic at a time: run `/hashtag track` again for {others}."
     return notice(reply)
 
 
 def untrack_in_channel(services: Services, channel_id: str, text: str) -> Message:
-    understanding = services.understand(text)
-    if not understanding.text:
+    typed = services.understand(text).text
+    if not typed:
         return notice("Say what to stop tracking, e.g. `/hashtag untrack lung cancer`.")
-    names = [m.condition.name for m in understanding.matches] + [understanding.text]
-    for name in names:
-        if services.store.untrack(channel_id, name):
-            return notice(f"<#{channel_id}> no longer tracks *{escape(name)}*.")
+    name = services.channels.untrack(channel_id, text)
+    if name is not None:
+        return notice(f"<#{channel_id}> no longer tracks *{escape(name)}*.")
     return notice(
-        f"<#{channel_id}> doesn't track “{escape(understanding.text)}”. "
-        "`/hashtag list` shows what it tracks."
+        f"<#{channel_id}> doesn't track “{escape(typed)}”. `/hashtag list` shows what it tracks."
     )
 
 
@@ -108,10 +91,10 @@ def mute_in_channel(
         )
     shown = f"*@{escape(handle)}*"
     if not mute:
-        if services.store.unmute(channel_id, handle):
+        if services.channels.unmute(channel_id, handle):
             return notice(f"Digests in <#{channel_id}> may show {shown} again.")
         return notice(f"{shown} isn't muted in <#{channel_id}>.")
-    if services.store.mute(channel_id, handle, created_by=user, now=services.now()):
+    if services.channels.mute(channel_id, handle, user=user, now=services.now()):
         return notice(
             f"Digests in <#{channel_id}> won't name {shown} or show its posts. "
             f"`/hashtag unmute @{escape(handle)}` undoes it."
@@ -138,7 +121,7 @@ def schedule_in_channel(services: Services, channel_id: str, text: str, *, user:
             f"{escape(str(err))} For example `/hashtag digest weekdays 08:00 Europe/London`,"
             " `/hashtag digest weekly monday 08:30 Asia/Tokyo` or `/hashtag digest off`."
         )
-    services.store.set_schedule(channel_id, schedule, by=user, now=services.now())
+    services.channels.set_schedule(channel_id, schedule, user=user, now=services.now())
     if schedule.cadence == "off":
         return notice(
             f"<#{channel_id}> gets no digest now. `/hashtag digest daily 09:00 <your zone>`"
@@ -152,7 +135,7 @@ def alerts_in_channel(services: Services, channel_id: str, text: str, *, user: s
     choice = text.strip().casefold()
     if choice not in {"on", "off"}:
         return notice("Say `/hashtag alerts on` or `/hashtag alerts off`.")
-    services.store.set_alerts(channel_id, choice == "on", by=user, now=services.now())
+    services.channels.set_alerts(channel_id, choice == "on", user=user, now=services.now())
     if choice == "off":
         return notice(f"<#{channel_id}> gets no alerts between digests now.")
     return notice(

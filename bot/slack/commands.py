@@ -1,16 +1,24 @@
-"""`/hashtag TEXT`, `help`, `track`, `untrack`, `list`, `digest`, `mute` and `unmute`: ack at
-once, answer via response_url."""
+"""`/hashtag`: one listener and a table of sub-commands. Ack at once, answer via response_url.
+
+The first word picks the sub-command; anything else is a condition to answer for. A sub-command
+whose words don't fit gets its usage, and a near miss of one ("lsit") gets "did you mean",
+never a hashtag answer with a Track button, unless the words name a real condition ("hEDS" is
+two letters from "help").
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz.distance import OSA
 from slack_bolt import App, Respond
+from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.services.schedules import channel_clocks
-from bot.services.topics import tracked_topics
+from bot.slack import outreach
 from bot.slack.blocks import Message, answer, context, escape
 from bot.slack.channel import (
     PEOPLE_ONLY,
@@ -24,18 +32,9 @@ from bot.slack.channel import (
 )
 from bot.slack.digest import digest_messages
 from bot.slack.errors import acknowledge, answering_safely
-from bot.slack.messages import channel_topics, notice, usage
+from bot.slack.notices import channel_topics, notice, usage
 
 COMMAND = "/hashtag"
-PRIVATE_REFUSED = {  # what only a channel can ask for, in the refusal's words
-    "track": "Tracking",
-    "untrack": "Tracking",
-    "mute": "Muting",
-    "unmute": "Muting",
-    "schedule": "The digest",
-    "alerts": "Alerts",
-}
-
 
 _MENTION = re.compile(r"<([@#!])[^>|]*(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>")
@@ -53,33 +52,182 @@ def as_typed(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def parse(text: str) -> tuple[str, str]:
-    """('help' | 'list' | 'digest' | 'schedule' | 'alerts' | 'track' | 'untrack' | 'mute' |
-    'unmute' | 'suggest', the rest)."""
+@dataclass(frozen=True)
+class Command:
+    """One `/hashtag` request: the words after the sub-command, and who asked where."""
+
+    text: str  # everything typed, mentions resolved
+    rest: str  # the words after the sub-command word
+    channel: str
+    channel_name: str
+    user: str
+    team: str
+    trigger_id: str
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Command:
+        text = as_typed(str(body.get("text") or ""))
+        words = text.split(maxsplit=1)
+        return cls(
+            text,
+            words[1] if len(words) > 1 else "",
+            str(body.get("channel_id") or ""),
+            str(body.get("channel_name") or ""),
+            str(body.get("user_id") or ""),
+            str(body.get("team_id") or ""),
+            str(body.get("trigger_id") or ""),
+        )
+
+    @property
+    def private(self) -> bool:
+        return is_private_conversation(self.channel, self.channel_name)
+
+
+Handler = Callable[[Services, Command, WebClient], list[Message]]
+
+
+@dataclass(frozen=True)
+class SubCommand:
+    handler: Handler
+    usage: str  # what to type, shown when the words don't fit
+    fits: Callable[[str], bool]  # whether the words after it are what it takes (a handler that
+    # takes anything says itself what is missing: "Say what to track, e.g. …")
+    in_channels: str = ""  # what only a channel can ask for, in the refusal's words
+
+
+def _nothing(rest: str) -> bool:
+    return not rest.strip()
+
+
+def _anything(rest: str) -> bool:
+    return True
+
+
+def _help(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [usage()]
+
+
+def _list(services: Services, command: Command, client: WebClient) -> list[Message]:
+    overview = services.channels.overview(command.channel)
+    clock = overview.clock
+    return [
+        channel_topics(
+            command.channel,
+            overview.topics,
+            overview.muted,
+            schedule=when_line(clock.schedule, services.now()) if clock else "",
+            alerts=clock.alerts if clock else False,
+        )
+    ]
+
+
+def _digest(services: Services, command: Command, client: WebClient) -> list[Message]:
+    if command.rest.strip():
+        return [schedule_in_channel(services, command.channel, command.rest, user=command.user)]
+    return digest_preview(services, command.channel)
+
+
+def _alerts(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [alerts_in_channel(services, command.channel, command.rest, user=command.user)]
+
+
+def _track(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [
+        track_in_channel(
+            services, command.channel, command.rest, user=command.user, team=command.team
+        )
+    ]
+
+
+def _untrack(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [untrack_in_channel(services, command.channel, command.rest)]
+
+
+def _mute(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [mute_in_channel(services, command.channel, command.rest, user=command.user, mute=True)]
+
+
+def _unmute(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [mute_in_channel(services, command.channel, command.rest, user=command.user, mute=False)]
+
+
+def _messages(services: Services, command: Command, client: WebClient) -> list[Message]:
+    opened = outreach.open_message_form(
+        services, client, command.rest, command.channel, command.trigger_id
+    )
+    return [] if opened is None else [opened]
+
+
+def _compose(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [outreach.compose(services, command.rest)]
+
+
+def _available(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [outreach.available(services, command.rest)]
+
+
+def _on_or_off(rest: str) -> bool:
+    return rest.strip().casefold() in {"on", "off"}
+
+
+def _message_id(rest: str) -> bool:
+    return not rest.strip() or rest.strip().lstrip("#").isdigit()
+
+
+SUB_COMMANDS: dict[str, SubCommand] = {
+    "help": SubCommand(_help, "`/hashtag help`", _anything),
+    "list": SubCommand(_list, "`/hashtag list` (what this channel tracks)", _nothing),
+    "digest": SubCommand(
+        _digest,
+        "`/hashtag digest` (a preview here), or `/hashtag digest daily 09:00 America/New_York`",
+        _anything,
+        "The digest",
+    ),
+    "alerts": SubCommand(
+        _alerts, "`/hashtag alerts on` or `/hashtag alerts off`", _on_or_off, "Alerts"
+    ),
+    "track": SubCommand(_track, "`/hashtag track lung cancer`", _anything, "Tracking"),
+    "untrack": SubCommand(_untrack, "`/hashtag untrack lung cancer`", _anything, "Tracking"),
+    "mute": SubCommand(_mute, "`/hashtag mute @handle`", _anything, "Muting"),
+    "unmute": SubCommand(_unmute, "`/hashtag unmute @handle`", _anything, "Muting"),
+    "messages": SubCommand(
+        _messages, "`/hashtag messages` (add one) or `/hashtag messages 3` (edit 3)", _message_id
+    ),
+    "compose": SubCommand(_compose, "`/hashtag compose lung cancer`", _anything),
+    "available": SubCommand(_available, "`/hashtag available #LungStudy26`", _anything),
+}
+
+
+def route(text: str) -> tuple[str, SubCommand | None]:
+    """The sub-command the words start with, or None: the words name a condition to answer for.
+    Empty text is `help`."""
     words = text.split(maxsplit=1)
     if not words:
-        return "help", ""
-    first, rest = words[0].casefold(), (words[1] if len(words) > 1 else "")
-    if first in {"help", "list", "digest"} and not rest.strip():
-        return first, ""
-    if first == "digest":
-        return "schedule", rest
-    if first == "alerts" and rest.strip().casefold() in {"on", "off"}:
-        return "alerts", rest
-    if first in {"track", "untrack", "mute", "unmute"}:
-        return first, rest
-    if first in {"messages", "compose", "available"}:  # answered by bot/slack/outreach.py
-        return first, rest
-    return "suggest", text
+        return "help", SUB_COMMANDS["help"]
+    first = words[0].casefold()
+    return first, SUB_COMMANDS.get(first)
+
+
+def near_miss(services: Services, command: Command) -> str | None:
+    """The sub-command a mistyped first word was meant to be ("lsit", "tracks"), unless the word
+    is part of a condition's name; None when it isn't close to one."""
+    first = command.text.split(maxsplit=1)[0].casefold()
+    if len(first) < 3:
+        return None
+    allowed = 1 if len(first) <= 5 else 2
+    word = min(SUB_COMMANDS, key=lambda w: OSA.distance(first, w))
+    if OSA.distance(first, word) > allowed:
+        return None
+    unexplained = {w.casefold() for w in services.understand(command.text).unmatched}
+    return word if first in unexplained else None
 
 
 def digest_preview(services: Services, channel_id: str) -> list[Message]:
     """This channel's digest as it stands now, for the person who asked; nothing is recorded."""
-    topics = tracked_topics(services.store, channel_id).get(channel_id, [])
-    digest = services.digester.for_topics(topics, now=services.now(), channel_id=channel_id)
+    digest = services.channels.digest_preview(channel_id, now=services.now())
     messages = digest_messages(digest)
     if digest.topics:
-        clock = channel_clocks(services.store, services.settings.digest_hour).get(channel_id)
+        clock = services.channels.clock(channel_id)
         when = when_line(clock.schedule, services.now()) if clock else "off"
         messages[0]["blocks"].insert(
             1,
@@ -91,53 +239,34 @@ def digest_preview(services: Services, channel_id: str) -> list[Message]:
     return messages
 
 
-def replies_to(services: Services, body: dict[str, Any]) -> list[Message]:
-    """The whole command as a recipe: parse, call the service, render. One message, or a digest
-    long enough to need several."""
-    text = as_typed(str(body.get("text") or ""))
-    channel, name = str(body.get("channel_id") or ""), str(body.get("channel_name") or "")
-    user, team = str(body.get("user_id") or ""), str(body.get("team_id") or "")
-    sub, rest = parse(text)
-    private = is_private_conversation(channel, name)
-    if sub == "help":
-        return [usage()]
-    if sub == "list":
-        clock = channel_clocks(services.store, services.settings.digest_hour).get(channel)
-        when = when_line(clock.schedule, services.now()) if clock else ""
-        alerts = clock.alerts if clock else False
-        return [
-            channel_topics(
-                channel,
-                services.store.topics(channel),
-                services.store.muted(channel),
-                schedule=when,
-                alerts=alerts,
-            )
-        ]
-    if sub == "digest":
-        if private:
-            return [notice(PEOPLE_ONLY.format(what="The digest"))]
-        return digest_preview(services, channel)
-    if sub in PRIVATE_REFUSED and private:
-        return [notice(PEOPLE_ONLY.format(what=PRIVATE_REFUSED[sub]))]
-    if sub == "schedule":
-        return [schedule_in_channel(services, channel, rest, user=user)]
-    if sub == "alerts":
-        return [alerts_in_channel(services, channel, rest, user=user)]
-    if sub in {"mute", "unmute"}:
-        return [mute_in_channel(services, channel, rest, user=user, mute=sub == "mute")]
-    if sub == "track":
-        return [track_in_channel(services, channel, rest, user=user, team=team)]
-    if sub == "untrack":
-        return [untrack_in_channel(services, channel, rest)]
-    result = services.suggester.suggest(text, today=services.today())
-    return [answer(result, can_share=not private, can_track=not private)]
+def replies_to(services: Services, body: dict[str, Any], client: WebClient) -> list[Message]:
+    """The whole command as a recipe: route, check where it was asked, call the handler. One
+    message, or a digest long enough to need several; none when a form opened instead."""
+    command = Command.of(body)
+    word, sub = route(command.text)
+    if sub is None:
+        meant = near_miss(services, command)
+        if meant is not None:
+            typed = f"/hashtag {meant} {command.rest}".strip()
+            return [
+                notice(
+                    f"Did you mean `{escape(typed)}`? Nothing was changed. "
+                    f"`/hashtag help` lists what I can do."
+                )
+            ]
+        result = services.suggester.suggest(command.text, today=services.today())
+        return [answer(result, can_share=not command.private, can_track=not command.private)]
+    if not sub.fits(command.rest):
+        return [notice(f"`/hashtag {escape(word)}` needs other words: try {sub.usage}.")]
+    if sub.in_channels and command.private:
+        return [notice(PEOPLE_ONLY.format(what=sub.in_channels))]
+    return sub.handler(services, command, client)
 
 
 def register(app: App, services: Services) -> None:
     @answering_safely
-    def answer_command(body: dict[str, Any], respond: Respond) -> None:
-        for reply in replies_to(services, body):
+    def answer_command(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        for reply in replies_to(services, body, client):
             respond(**reply, response_type="ephemeral", replace_original=False)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

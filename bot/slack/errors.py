@@ -45,7 +45,7 @@ def error_code(err: SlackApiError) -> str:
     return str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown_error"
 
 
-def explain(err: SlackClientError, *, doing: str) -> str:
+def explain(err: SlackClientError | OSError, *, doing: str) -> str:
     """Log what an admin needs (never the token) and return what the person should read."""
     if not isinstance(err, SlackApiError):
         log.error("Slack could not be reached while %s: %s", doing, err)
@@ -53,11 +53,9 @@ def explain(err: SlackClientError, *, doing: str) -> str:
     code = error_code(err)
     if code in NOT_IN_CHANNEL:
         log.info("Slack said %s while %s", code, doing)
-        return INVITE
-    if code == "ratelimited":
+    elif code == "ratelimited":
         log.warning("Slack rate-limited the bot while %s", doing)
-        return BUSY
-    if code in AUTH:
+    elif code in AUTH:
         needed = err.response.get("needed") if code == "missing_scope" else None
         log.error(
             "Slack rejected the bot token (%s%s) while %s: check SLACK_BOT_TOKEN, the app's scopes "
@@ -66,8 +64,22 @@ def explain(err: SlackClientError, *, doing: str) -> str:
             f", needs {needed}" if needed else "",
             doing,
         )
+    else:
+        log.error("Slack API error %s while %s", code, doing)
+    return for_person(err)
+
+
+def for_person(err: Exception) -> str:
+    """What the person who pressed or typed should read about a Slack failure."""
+    if not isinstance(err, SlackApiError):
+        return BROKEN
+    code = error_code(err)
+    if code in NOT_IN_CHANNEL:
+        return INVITE
+    if code == "ratelimited":
+        return BUSY
+    if code in AUTH:
         return ADMIN
-    log.error("Slack API error %s while %s", code, doing)
     return BROKEN
 
 

@@ -2,43 +2,81 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.domain.activity import WINDOW_DAYS
+from bot.domain.calendar import day_label
 from bot.services import Services
-from bot.services.schedules import channel_clocks
-from bot.services.tag_health import drifted_lines
-from bot.services.x_spend import x_spend
+from bot.services.overview import WorkspaceOverview, workspace_overview
+from bot.slack.blocks import Block, context, escape, header, section
 from bot.slack.channel import when_line
 from bot.slack.errors import acknowledge, answering_safely, explain
-from bot.slack.messages import HomeFacts, home_view
+from bot.slack.notices import USAGE
 from bot.slack.outreach_blocks import expiring_lines
+from bot.storage import Topic
+
+MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
+MAX_HOME_CHANNELS = 40
+MAX_DRIFTED_LINES = 10  # a section's text stays well under Slack's 3,000 characters
 
 
-def home_facts(services: Services, team_id: str) -> HomeFacts:
-    """This workspace's tracked topics, how much data is behind the answers, X spend, and the
-    listened tags demoted as mostly off topic."""
-    store, settings, today = services.store, services.settings, services.today()
-    topics = [t for t in store.topics() if t.team_id in ("", team_id)]
-    spend = x_spend(store, settings, today)
-    shows_spend = bool(settings.x_bearer_token or spend.post_reads or spend.user_reads)
-    return HomeFacts(
-        topics=topics,
-        posts_30d=store.recent_posts(today),
-        sources=store.health(),
-        x_spend_usd=spend.usd if shows_spend else None,
-        x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
-        schedules={
-            channel: when_line(clock.schedule, services.now())
-            for channel, clock in channel_clocks(store, settings.digest_hour).items()
-        },
-        last_digests=store.last_digests(),
-        expiring=expiring_lines(services.outreach.expiring(today), today),
-        drifted=drifted_lines(store),
-    )
+def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
+    """The App Home tab: how to use the bot, each channel's tracked topics, data freshness."""
+    blocks: list[Block] = [header("hashtag-bot"), section(USAGE), {"type": "divider"}]
+    blocks.append(header("Tracked topics"))
+    by_channel: dict[str, list[Topic]] = defaultdict(list)
+    for topic in facts.topics:
+        by_channel[topic.channel_id].append(topic)
+    if not by_channel:
+        blocks.append(
+            section("No channel tracks a topic yet. Run `/hashtag track lung cancer` in a channel.")
+        )
+    for channel_id, topics in list(by_channel.items())[:MAX_HOME_CHANNELS]:
+        names = ", ".join(escape(t.topic) for t in topics)
+        last = facts.last_digests.get(channel_id)
+        when = f"last digest {day_label(last, year=False)}" if last else "no digest yet"
+        clock = facts.clocks.get(channel_id)
+        schedule = when_line(clock.schedule, now) if clock else ""
+        said = f"\n_Digest {escape(schedule)} · {when}_" if schedule else f"  _({when})_"
+        blocks.append(section(f"<#{channel_id}>: {names}{said}"))
+    if len(by_channel) > MAX_HOME_CHANNELS:
+        blocks.append(context(f"…and {len(by_channel) - MAX_HOME_CHANNELS} more channels."))
+    if by_channel:
+        blocks.append(
+            context(
+                "`/hashtag digest` in a channel previews its digest; `/hashtag digest weekdays"
+                " 08:00 Europe/London` sets when it comes."
+            )
+        )
+    blocks += expiring_lines(facts.expiring, now.date())
+    blocks += [{"type": "divider"}, header("Data")]
+    lines = []
+    if facts.posts_30d is not None:
+        lines.append(f"{facts.posts_30d:,} posts stored from the last {WINDOW_DAYS} days.")
+    for source, (healthy, note, when) in sorted(facts.sources.items()):
+        state = "working" if healthy else "failing"
+        lines.append(
+            f"{escape(source)}: {state} ({escape(note)}, {when[:16].replace('T', ' ')} UTC)"
+        )
+    if facts.x_spend_usd is not None and facts.x_budget_usd is not None:
+        lines.append(
+            f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}."
+        )
+    blocks.append(context(*(lines or ["No posts collected yet."])))
+    if facts.drifted:
+        shown = [f"• {escape(line)}" for line in facts.drifted[:MAX_DRIFTED_LINES]]
+        if len(facts.drifted) > MAX_DRIFTED_LINES:
+            shown.append(
+                f"…and {len(facts.drifted) - MAX_DRIFTED_LINES} more (`hashtag-bot doctor`)."
+            )
+        blocks.append(section("*Tags heard only with their topic's words*\n" + "\n".join(shown)))
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
 def register(app: App, services: Services) -> None:
@@ -46,7 +84,8 @@ def register(app: App, services: Services) -> None:
     def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        view = home_view(home_facts(services, str(body.get("team_id") or "")))
+        overview = workspace_overview(services, str(body.get("team_id") or ""))
+        view = home_view(overview, services.now())
         try:
             client.views_publish(user_id=event["user"], view=view)
         except SlackClientError as err:

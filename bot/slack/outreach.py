@@ -1,5 +1,6 @@
-"""`/hashtag messages [ID]` (the approved-message modal), `compose TOPIC`, `available TAG`, and
-the answer's Compose post button. Drafts are for a person to post: the bot never posts them."""
+"""What `/hashtag messages [ID]` (the approved-message form), `compose TOPIC` and `available TAG`
+answer (the router in commands.py calls them), the form's Save, and the answer's Compose post
+button. Drafts are for a person to post: the bot never posts them."""
 
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from bot.services import Services
 from bot.services.outreach import StaleVersion, tag_of
 from bot.slack.blocks import Message, escape
 from bot.slack.buttons import OLD_BUTTON, pressed
-from bot.slack.commands import COMMAND, as_typed, parse
 from bot.slack.errors import acknowledge, answering_safely, explain
-from bot.slack.messages import notice
+from bot.slack.notices import notice
 from bot.slack.outreach_blocks import (
     COMPOSE_ACTION,
     MESSAGE_MODAL,
@@ -27,13 +27,6 @@ from bot.slack.outreach_blocks import (
     submitted,
     tag_report_message,
 )
-
-OUTREACH = {"messages", "compose", "available"}
-
-
-def is_outreach(body: dict[str, Any]) -> bool:
-    """The `/hashtag` sub-commands answered here; everything else goes to commands.py."""
-    return parse(as_typed(str(body.get("text") or "")))[0] in OUTREACH
 
 
 def compose(services: Services, topic: str) -> Message:
@@ -61,6 +54,20 @@ def modal_for(services: Services, rest: str, channel: str) -> dict[str, Any] | M
             f"There is no message {escape(wanted)} in the library. `/hashtag messages` lists them."
         )
     return message_modal(editing, library, services.today(), channel)
+
+
+def open_message_form(
+    services: Services, client: WebClient, rest: str, channel: str, trigger_id: str
+) -> Message | None:
+    """Open the approved-message form (None: it opened), or say why it can't."""
+    opened = modal_for(services, rest, channel)
+    if opened.get("type") != "modal":
+        return opened
+    try:
+        client.views_open(trigger_id=trigger_id, view=opened)
+    except SlackClientError as err:
+        return notice(explain(err, doing="opening the approved-message form"))
+    return None
 
 
 def submission(services: Services, body: dict[str, Any]) -> dict[str, Any]:
@@ -113,25 +120,6 @@ def submission(services: Services, body: dict[str, Any]) -> dict[str, Any]:
 
 def register(app: App, services: Services) -> None:
     @answering_safely
-    def answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        sub, rest = parse(as_typed(str(body.get("text") or "")))
-        if sub == "compose":
-            reply = compose(services, rest)
-        elif sub == "available":
-            reply = available(services, rest)
-        else:
-            opened = modal_for(services, rest, str(body.get("channel_id") or ""))
-            if opened.get("type") != "modal":
-                reply = opened
-            else:
-                try:
-                    client.views_open(trigger_id=body["trigger_id"], view=opened)
-                    return
-                except SlackClientError as err:
-                    reply = notice(explain(err, doing="opening the approved-message form"))
-        respond(**reply, response_type="ephemeral", replace_original=False)
-
-    @answering_safely
     def compose_pressed(body: dict[str, Any], respond: Respond) -> None:
         ref = pressed(body)[4]
         reply = notice(OLD_BUTTON) if ref is None else compose(services, ref.query)
@@ -140,6 +128,5 @@ def register(app: App, services: Services) -> None:
     def save(ack: Ack, body: dict[str, Any]) -> None:
         ack(**submission(services, body))
 
-    app.command(COMMAND, matchers=[is_outreach])(ack=acknowledge, lazy=[answer])
     app.action(COMPOSE_ACTION)(ack=acknowledge, lazy=[compose_pressed])
     app.view(MESSAGE_MODAL)(save)

@@ -19,7 +19,7 @@ from bot.domain.digest import Digest, TopicDigest
 from bot.services.outbox import Message, Outcome, Outgoing, claiming
 from bot.slack.alerts import alert_message
 from bot.slack.digest import digest_pages
-from bot.slack.errors import channel_problem
+from bot.slack.errors import channel_problem, for_person
 
 log = logging.getLogger("bot.slack")
 
@@ -55,7 +55,7 @@ class SlackPublisher:
                 item.settle("uncertain" if maybe else "pending", None)
                 problem = channel_problem(err, item.channel)
                 log.warning("%s: %s", item.what, problem)
-                return Outcome(problem=problem, maybe_sent=maybe)
+                return Outcome(problem=problem, for_person=for_person(err), maybe_sent=maybe)
             ts = str(response.get("ts") or "")
             item.settle("posted", ts)
             return Outcome(posted=True, ts=ts)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.slack.blocks import SHARE_ACTION
-from bot.slack.deliveries import ELSEWHERE
+from bot.slack.request_gate import ELSEWHERE
 from bot.storage import Store
 from tests.slack.slack_messages import buttons
 from tests.slack.slack_payloads import (

@@ -17,7 +17,7 @@ from bot.clock import utc_today
 from bot.config import ConfigError, Settings
 from bot.server import run_bot
 from bot.slack.blocks import SHARE_ACTION, AnswerRef
-from bot.slack.deliveries import ELSEWHERE
+from bot.slack.request_gate import ELSEWHERE
 from bot.storage import Store
 from tests.slack.slack_messages import assert_valid_message, block_text
 from tests.slack.slack_payloads import Bot, action_payload, slash_payload

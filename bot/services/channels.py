@@ -1,0 +1,109 @@
+"""A channel's own settings, from a slash command, a button or the CLI: what it tracks, whom its
+digests leave out, when its digest comes and whether it gets alerts. The Slack layer words the
+answers; what is changed, and how, is decided here once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.conditions import ConditionMatcher
+from bot.domain.digest import Digest
+from bot.domain.schedules import Schedule
+from bot.domain.text import clean_text
+from bot.services.digests import Digester
+from bot.services.schedules import ChannelClock, channel_clocks
+from bot.services.topics import MAX_TOPIC_CHARS, tracked_topics
+from bot.storage import Store, Topic
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """What `track` did: the topic as stored, whether it is new here, and how it was read."""
+
+    topic: str
+    added: bool
+    condition_id: str | None  # None: no condition matched; its words are listened for as typed
+    others: tuple[str, ...] = ()  # further conditions named in the same words, not tracked
+
+
+@dataclass(frozen=True)
+class ChannelOverview:
+    """What `/hashtag list` shows: the channel's topics, its mute list and its clock."""
+
+    topics: list[Topic]
+    muted: list[str]
+    clock: ChannelClock | None = None  # None: it tracks nothing, so it has no digest
+
+
+class ChannelSettings:
+    def __init__(
+        self,
+        store: Store,
+        matcher: ConditionMatcher,
+        digester: Digester,
+        *,
+        digest_hour: int,
+    ) -> None:
+        self.store = store
+        self.matcher = matcher
+        self.digester = digester
+        self.digest_hour = digest_hour
+
+    def track(self, channel_id: str, text: str, *, user: str, team: str, now: datetime) -> Tracked:
+        """Track the condition the text names (or its words) in this channel."""
+        understanding = self.matcher.understand(text)
+        primary = understanding.primary
+        topic = (
+            primary.condition.name
+            if primary
+            else clean_text(understanding.text, limit=MAX_TOPIC_CHARS)[0]
+        )
+        added = self.store.track(
+            channel_id,
+            topic,
+            condition_id=primary.condition.id if primary else None,
+            created_by=user,
+            now=now,
+            team_id=team,
+        )
+        others = tuple(m.condition.name for m in understanding.matches[1:])
+        return Tracked(topic, added, primary.condition.id if primary else None, others)
+
+    def untrack(self, channel_id: str, text: str) -> str | None:
+        """Stop tracking what the text names here; the topic's name, or None if not tracked."""
+        understanding = self.matcher.understand(text)
+        for name in [m.condition.name for m in understanding.matches] + [understanding.text]:
+            if self.store.untrack(channel_id, name):
+                return name
+        return None
+
+    def mute(self, channel_id: str, handle: str, *, user: str, now: datetime) -> bool:
+        """Digests and alerts here stop naming the account; False if it was muted already."""
+        return self.store.mute(channel_id, handle, created_by=user, now=now)
+
+    def unmute(self, channel_id: str, handle: str) -> bool:
+        return self.store.unmute(channel_id, handle)
+
+    def set_schedule(
+        self, channel_id: str, schedule: Schedule, *, user: str, now: datetime
+    ) -> Schedule:
+        self.store.set_schedule(channel_id, schedule, by=user, now=now)
+        return schedule
+
+    def set_alerts(self, channel_id: str, on: bool, *, user: str, now: datetime) -> None:
+        self.store.set_alerts(channel_id, on, by=user, now=now)
+
+    def clock(self, channel_id: str) -> ChannelClock | None:
+        """The channel's digest schedule and alert setting, when it tracks something."""
+        return channel_clocks(self.store, self.digest_hour).get(channel_id)
+
+    def overview(self, channel_id: str) -> ChannelOverview:
+        return ChannelOverview(
+            self.store.topics(channel_id), self.store.muted(channel_id), self.clock(channel_id)
+        )
+
+    def digest_preview(self, channel_id: str, *, now: datetime) -> Digest:
+        """This channel's digest as it stands now; nothing is recorded as delivered."""
+        topics = tracked_topics(self.store, channel_id).get(channel_id, [])
+        return self.digester.for_topics(topics, now=now, channel_id=channel_id)

@@ -1,0 +1,50 @@
+"""What the App Home tab shows a workspace: its channels' topics and clocks, the data behind the
+answers, X spend, approvals ending soon and the tags demoted as mostly off topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.domain.approvals import ApprovedMessage
+from bot.services.schedules import ChannelClock, channel_clocks
+from bot.services.tag_health import drifted_lines
+from bot.services.x_spend import x_spend
+from bot.storage import Topic
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+@dataclass(frozen=True)
+class WorkspaceOverview:
+    topics: list[Topic]
+    posts_30d: int | None = None
+    sources: dict[str, tuple[bool, str, str]] = field(default_factory=dict)
+    x_spend_usd: float | None = None  # None: X is not in use, so nothing to say
+    x_budget_usd: float | None = None
+    clocks: dict[str, ChannelClock] = field(default_factory=dict)
+    last_digests: dict[str, date] = field(default_factory=dict)
+    expiring: list[ApprovedMessage] = field(default_factory=list)  # ending within 30 days
+    drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
+
+
+def workspace_overview(services: Services, team_id: str) -> WorkspaceOverview:
+    """This workspace's tracked topics, how much data is behind the answers, X spend, and the
+    listened tags demoted as mostly off topic."""
+    store, settings, today = services.store, services.settings, services.today()
+    topics = [t for t in store.topics() if t.team_id in ("", team_id)]
+    spend = x_spend(store, settings, today)
+    shows_spend = bool(settings.x_bearer_token or spend.post_reads or spend.user_reads)
+    return WorkspaceOverview(
+        topics=topics,
+        posts_30d=store.recent_posts(today),
+        sources=store.health(),
+        x_spend_usd=spend.usd if shows_spend else None,
+        x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
+        clocks=channel_clocks(store, settings.digest_hour),
+        last_digests=store.last_digests(),
+        expiring=services.outreach.expiring(today),
+        drifted=drifted_lines(store),
+    )

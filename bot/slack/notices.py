@@ -1,0 +1,71 @@
+"""Block Kit for the short answers: usage, one-line notices, and what a channel tracks."""
+
+from __future__ import annotations
+
+from bot.slack.blocks import Message, context, escape, message, section
+from bot.storage import Topic
+
+USAGE = (
+    "*How to use `/hashtag`*\n"
+    "• `/hashtag lung cancer`: the hashtags the condition's online community uses, with the "
+    "evidence. Only you see the answer until you press *Share in channel*.\n"
+    "• `/hashtag track lung cancer`: this channel tracks the condition (listening, daily digest).\n"
+    "• `/hashtag untrack lung cancer`: stop tracking it here.\n"
+    "• `/hashtag list`: what this channel tracks.\n"
+    "• `/hashtag digest`: a preview of this channel's digest.\n"
+    "• `/hashtag digest daily 09:00 America/New_York` (or `weekdays …`, `weekly monday …`, "
+    "`off`): when this channel's digest comes, on its own clock.\n"
+    "• `/hashtag alerts on` / `off`: a message here when a tracked topic lights up between "
+    "digests.\n"
+    "• `/hashtag mute @handle` / `unmute @handle`: this channel's digests stop (or resume) "
+    "naming an account or showing its posts.\n"
+    "• `/hashtag messages`: add an IRB-approved message (`/hashtag messages 3` edits message 3).\n"
+    "• `/hashtag compose lung cancer`: ready-to-post drafts of the approved messages, per network.\n"
+    "• `/hashtag available #LungStudy26`: is a new campaign tag already in use, and how it reads.\n"
+    "• `/hashtag help`: this message.\n"
+    "Names, abbreviations (T1D), typos and hashtags (#LCSM) all work."
+)
+
+
+def usage() -> Message:
+    return message(
+        "How to use /hashtag: /hashtag lung cancer, track, untrack, list, digest, mute, help",
+        [section(USAGE)],
+    )
+
+
+def notice(text: str) -> Message:
+    """A one-line ephemeral answer; `text` is escaped mrkdwn."""
+    return message(text)
+
+
+def since(topic: Topic) -> str:
+    return topic.created_at[:10]
+
+
+def channel_topics(
+    channel_id: str,
+    topics: list[Topic],
+    muted: list[str] | None = None,
+    *,
+    schedule: str = "",
+    alerts: bool = False,
+) -> Message:
+    muted_line = (
+        "Muted in digests here: " + ", ".join(f"@{escape(h)}" for h in muted) if muted else ""
+    )
+    if topics and schedule:
+        clock = f"Digest: {escape(schedule)} · alerts {'on' if alerts else 'off'}"
+        muted_line = f"{clock}\n{muted_line}" if muted_line else clock
+    if not topics:
+        text = (
+            "This channel tracks nothing yet. `/hashtag track lung cancer` starts listening "
+            "and a daily digest here."
+        )
+        return message(text, [section(text)] + ([context(muted_line)] if muted_line else []))
+    lines = [
+        f"• {escape(t.topic)}  _(since {since(t)}, added by <@{t.created_by}>)_" for t in topics
+    ]
+    text = f"<#{channel_id}> tracks {len(topics)} topic{'s' if len(topics) != 1 else ''}:"
+    blocks = [section(text + "\n" + "\n".join(lines))]
+    return message(text, blocks + ([context(muted_line)] if muted_line else []))
