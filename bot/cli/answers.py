@@ -1,10 +1,8 @@
-"""`suggest`, `run` and `doctor`: the answer, the bot, and what to fix before it runs."""
+"""`suggest`: exactly the answer `/hashtag TEXT` gives, in the terminal."""
 
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from datetime import date
 
 import click
@@ -49,33 +47,3 @@ def suggest(
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(suggestion_text(result, explain=explain))
-
-
-@main.command()
-@click.option(
-    "--http",
-    "use_http",
-    is_flag=True,
-    help="Serve HTTP at /slack/events even if SLACK_APP_TOKEN is set.",
-)
-@click.option(
-    "--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: PORT or 3000)."
-)
-@friendly_errors
-def run(use_http: bool, port: int | None) -> None:
-    """Run the bot and its scheduler: Socket Mode with SLACK_APP_TOKEN, else HTTP."""
-    from bot.server import run_bot  # Slack and waitress load only for the commands that serve
-
-    settings = Settings.from_env()
-    logging.getLogger().setLevel(settings.log_level)
-    run_bot(settings, http=use_http, port=port)
-
-
-@main.command()
-def doctor() -> None:
-    """Check settings, Slack token and scopes, database and sources; say what to fix."""
-    from bot.doctor import report, run_checks
-
-    checks = run_checks()
-    click.echo(report(checks))
-    sys.exit(1 if any(check.failed for check in checks) else 0)

@@ -219,23 +219,19 @@ def _add_awareness_tags(
         region = "" if event.region == "global" else f" ({event.region})"
         for rank, event_tag in enumerate(event.tags):
             second_choice = SECOND_TAG_FACTOR if rank else 1.0
-            also_means, unsure, warned = _other_meaning(kb, tag_key(event_tag))
-            reasons = [_reason(f"{event.name}{region}: {when}", _source(event.source)), *warned]
             plan.add(
-                Candidate(
-                    key=tag_key(event_tag),
-                    form=event_tag,
-                    kind="awareness",
-                    standing=STANDING["awareness"] * weight * factor * second_choice * unsure,
-                    reasons=reasons,
+                _calendar_candidate(
+                    kb,
+                    event_tag,
+                    "awareness",
+                    STANDING["awareness"] * weight * factor * second_choice,
+                    f"{event.name}{region}: {when}",
                     window=window,
                     timing=timing,
                     happening_now=now,
                     summary=f"{event.name}{region}",
                     source=event.source,
                     event=event.id,
-                    ambiguous=bool(also_means),
-                    also_means=also_means,
                 )
             )
 
@@ -262,29 +258,55 @@ def _add_conference_tags(
             timing, now = min(timing, SOON), False
             when = f"usually {_months(window)}" + ("" if timing < SOON else ", around now")
             caveat = " (check the meeting's own dates)"
-        conference_tag = conference.tag(year)
-        also_means, unsure, warned = _other_meaning(kb, tag_key(conference_tag))
-        reasons = [
-            _reason(f"{conference.name} {year}: {when}{caveat}", _source(conference.source)),
-            *warned,
-        ]
         plan.add(
-            Candidate(
-                key=tag_key(conference_tag),
-                form=conference_tag,
-                kind="conference",
-                standing=STANDING["conference"] * weight * factor * unsure,
-                reasons=reasons,
+            _calendar_candidate(
+                kb,
+                conference.tag(year),
+                "conference",
+                STANDING["conference"] * weight * factor,
+                f"{conference.name} {year}: {when}{caveat}",
                 window=window,
                 timing=timing,
                 happening_now=now,
                 summary=f"{conference.name} {year}",
                 source=conference.source,
                 event=conference.id,
-                ambiguous=bool(also_means),
-                also_means=also_means,
             )
         )
+
+
+def _calendar_candidate(
+    kb: KnowledgeBase,
+    tag: str,
+    kind: str,
+    standing: float,
+    when: str,
+    *,
+    window: Window,
+    timing: float,
+    happening_now: bool,
+    summary: str,
+    source: str,
+    event: str,
+) -> Candidate:
+    """An awareness event's or a congress's tag: when it runs, where that is written, and a
+    warning (and a lower standing) when the tag also means something else."""
+    also_means, unsure, warned = _other_meaning(kb, tag_key(tag))
+    return Candidate(
+        key=tag_key(tag),
+        form=tag,
+        kind=kind,
+        standing=standing * unsure,
+        reasons=[_reason(when, _source(source)), *warned],
+        window=window,
+        timing=timing,
+        happening_now=happening_now,
+        summary=summary,
+        source=source,
+        event=event,
+        ambiguous=bool(also_means),
+        also_means=also_means,
+    )
 
 
 def _add_general_tags(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 MAX_TAG_LENGTH = 100
 _TAG_BODY = r"\w*[^\W\d_]\w*"
@@ -52,7 +52,3 @@ def display_form(forms: Mapping[str, int], curated: str | None = None) -> str:
         if form.isupper():  # then an acronym (LCSM)
             return form
     return best
-
-
-def unique_keys(tags: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(tag_key(t) for t in tags))

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SOURCE = "FDA, Recruiting Study Subjects (Information Sheet for IRBs and Clinical Investigators)"
-
 FREE_TREATMENT = (
     "Recruitment ads should not promise “free medical treatment” when the intent is only to say "
     "participants will not be charged for taking part."

@@ -118,13 +118,6 @@ def to_author(profile: Mapping[str, Any]) -> Author:
     )
 
 
-def bare_author(did: str) -> Author:
-    """Jetstream names only the DID; the handle is filled when search or a profile look-up sees it."""
-    return Author(
-        id=f"bluesky:{did}", source="bluesky", handle=did, url=f"https://bsky.app/profile/{did}"
-    )
-
-
 class TagMatcher:
     """Is a post about a tracked topic? Its own tags, or a tracked keyword as whole words."""
 

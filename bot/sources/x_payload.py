@@ -36,7 +36,6 @@ TWEET_FIELDS = [
     "author_id",
 ]
 USER_FIELDS = ["description", "public_metrics", "username", "name", "verified", "created_at", "url"]
-EXPANSIONS = ["author_id"]
 
 
 @dataclass
