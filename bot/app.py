@@ -7,16 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.config import Settings
 from bot.slack import Services, register_all
 from bot.slack.installation import Installation
 from bot.slack.request_gate import deliveries_gate
+from bot.slack.retries import SlackRetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +25,13 @@ API_TIMEOUT_S = 15
 
 
 def create_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client for SLACK_API_URL that retries on 429 (after Retry-After) and 5xx."""
+    """A Web API client for SLACK_API_URL that tries a call again only when that can't post
+    twice (slack/retries.py): reads, 429s after Retry-After, connections refused."""
     return WebClient(
         token=token if token is not None else (settings.slack_bot_token or None),
         base_url=settings.slack_api_url.rstrip("/") + "/",
         timeout=API_TIMEOUT_S,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=1),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=[SlackRetryPolicy()],
     )
 
 

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.slack.replies import Reply, ReplyMaybeSent
+
 log = logging.getLogger("bot.slack")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,8 +71,16 @@ def explain(err: SlackClientError | OSError, *, doing: str) -> str:
     return for_person(err)
 
 
-def for_person(err: Exception) -> str:
+MAYBE_SHARED = (
+    "Slack didn't confirm it, but it may have been posted: have a look in the channel. I won't "
+    "post it again, so it can't appear twice."
+)
+
+
+def for_person(err: Exception, *, maybe_sent: bool = False) -> str:
     """What the person who pressed or typed should read about a Slack failure."""
+    if maybe_sent:
+        return MAYBE_SHARED
     if not isinstance(err, SlackApiError):
         return BROKEN
     code = error_code(err)
@@ -83,8 +93,18 @@ def for_person(err: Exception) -> str:
     return BROKEN
 
 
-def channel_problem(err: Exception, channel: str) -> str:
+def channel_problem(err: Exception, channel: str, *, maybe_sent: bool = False) -> str:
     """What an operator should do about a channel post Slack didn't take (logs, doctor, CLI)."""
+    if maybe_sent:
+        what = (
+            f"Slack answered {err.response.status_code}"
+            if isinstance(err, SlackApiError) and err.response is not None
+            else f"the connection broke ({type(err).__name__})"
+        )
+        return (
+            f"{what} after the message was sent: it may be in <#{channel}>, so it is not sent "
+            "again (a second copy would be worse than a gap)."
+        )
     if not isinstance(err, SlackApiError):
         return f"Slack could not be reached ({err}); the next run tries again."
     code = error_code(err)
@@ -101,16 +121,22 @@ def channel_problem(err: Exception, channel: str) -> str:
 
 
 def answering_safely(listener: F) -> F:
-    """The boundary of a lazy listener: log the traceback, tell the person something friendly.
+    """The boundary of a lazy listener: replies go through slack/replies.py, a traceback goes to
+    the log, and the person reads something friendly.
 
     Bolt only logs one line for an exception in a lazy listener and the person sees nothing, so
-    every answer runs through here. `respond` must be among the listener's parameters.
+    every answer runs through here. `respond`, when among the listener's parameters, is swapped
+    for a `Reply` to the same response_url (kept-alive connections, never sent twice).
     """
 
     @wraps(listener)
     def guarded(**kwargs: Any) -> None:
+        if "respond" in kwargs:
+            kwargs["respond"] = Reply(getattr(kwargs["respond"], "response_url", None))
         try:
             listener(**kwargs)
+        except ReplyMaybeSent as err:
+            log.warning("%s: %s; nothing more is sent to that response_url", listener.__name__, err)
         except Exception:
             log.exception("%s failed", listener.__name__)
             respond = kwargs.get("respond")
@@ -118,7 +144,7 @@ def answering_safely(listener: F) -> F:
                 return
             try:
                 respond(text=BROKEN, response_type="ephemeral", replace_original=False)
-            except (SlackClientError, OSError):
+            except (SlackClientError, OSError, ValueError):
                 log.exception("could not tell the person either")
 
     return guarded  # type: ignore[return-value]

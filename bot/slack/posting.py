@@ -3,8 +3,9 @@
 Digest messages, alerts and shared answers all arrive here as an `Outgoing` (services/outbox.py)
 and go out through `SlackPublisher.post`: claimed first, posted once, and settled with what
 Slack said. A post that may have reached Slack (the request timed out, or the connection broke
-after it was sent) is settled 'uncertain' and never sent again; one Slack refused, or that never
-left, stays 'pending' for a later run.
+after it was sent, a 5xx answer) is settled 'uncertain' and never sent again, and the client
+never resends it on its own (slack/retries.py); one Slack refused, or that never left, stays
+'pending' for a later run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.services.outbox import Message, Outcome, Outgoing, claiming
 from bot.slack.alerts import alert_message
 from bot.slack.digest import digest_pages
 from bot.slack.errors import channel_problem, for_person
+from bot.slack.retries import maybe_sent
 
 log = logging.getLogger("bot.slack")
 
@@ -53,16 +55,11 @@ class SlackPublisher:
             except (SlackClientError, OSError) as err:  # OSError: Slack unreachable (URLError)
                 maybe = maybe_sent(err)
                 item.settle("uncertain" if maybe else "pending", None)
-                problem = channel_problem(err, item.channel)
+                problem = channel_problem(err, item.channel, maybe_sent=maybe)
                 log.warning("%s: %s", item.what, problem)
-                return Outcome(problem=problem, for_person=for_person(err), maybe_sent=maybe)
+                return Outcome(
+                    problem=problem, for_person=for_person(err, maybe_sent=maybe), maybe_sent=maybe
+                )
             ts = str(response.get("ts") or "")
             item.settle("posted", ts)
             return Outcome(posted=True, ts=ts)
-
-
-def maybe_sent(err: Exception) -> bool:
-    """A timed-out request may have reached Slack: never send it again. A refusal or a
-    connection that never opened means Slack did not take it."""
-    reason = getattr(err, "reason", None)
-    return isinstance(err, TimeoutError) or isinstance(reason, TimeoutError)

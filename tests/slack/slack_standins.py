@@ -6,6 +6,7 @@ Everything binds to 127.0.0.1 on an ephemeral port and is closed by its owner.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -55,7 +56,8 @@ class SlackStandIn:
         self.scopes = "commands,chat:write"
         self.ws_url = ""
         self.canned: dict[str, Canned] = {}
-        # (method, nth call) -> "hold" (take the call, answer only after release()) or an error
+        # (method, nth call) -> "hold" (take the call, answer only after release()), "drop" (read
+        # it, then close the connection unanswered), "500" (an HTML error page) or a Slack error
         self.script: dict[tuple[str, int], str] = {}
         self.released = threading.Event()
         self.changed = threading.Condition()
@@ -79,8 +81,9 @@ class SlackStandIn:
         self.canned[method] = Canned(status, {"ok": False, "error": error}, headers)
 
     def at_call(self, method: str, nth: int, what: str) -> None:
-        """Script the nth call of `method`: "hold" it unanswered until release(), or refuse it
-        with a Slack error (that call only)."""
+        """Script the nth call of `method` (a response_url's name for its posts): "hold" it
+        unanswered until release(), "drop" the connection once it is read, answer "500" with an
+        HTML page as a load balancer does, or refuse it with a Slack error (that call only)."""
         self.script[(method, nth)] = what
 
     def release(self) -> None:
@@ -156,20 +159,34 @@ class SlackStandIn:
                     params = json.loads(raw) if "json" in kind else dict(parse_qsl(raw))
                 call = Call(self.path, {k.lower(): v for k, v in self.headers.items()}, params)
                 with standin.changed:
-                    nth = len(standin.api_calls(call.method)) + 1
+                    nth = sum(1 for c in standin.calls if c.path == call.path) + 1
                     scripted = standin.script.get((call.method, nth), "")
                     canned = (
                         Canned(200, {"ok": True})
                         if self.path.startswith("/respond/")
                         else standin._answer(call.method, params)
                     )
-                    if scripted and scripted != "hold":
+                    if scripted and scripted not in ("hold", "drop", "500"):
                         canned = Canned(200, {"ok": False, "error": scripted})
                     # Recorded before answering: once a client has its answer, it is listed.
                     standin.calls.append(call)
                     standin.changed.notify_all()
                 if scripted == "hold":
                     standin.released.wait(60)
+                if scripted == "drop":  # taken, and the connection breaks before any answer
+                    self.close_connection = True
+                    with suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if scripted == "500":
+                    page = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+                    with suppress(OSError):
+                        self.send_response(500)
+                        self.send_header("Content-Type", "text/html")
+                        self.send_header("Content-Length", str(len(page)))
+                        self.end_headers()
+                        self.wfile.write(page)
+                    return
                 with suppress(OSError):  # the client is gone (killed while Slack took it)
                     send_json(self, canned.status, canned.body, canned.headers)
 

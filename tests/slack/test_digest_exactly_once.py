@@ -128,3 +128,25 @@ def test_a_refused_message_is_posted_on_the_next_run_and_only_then_introduces_it
     for key, accounts in introduced_early.items():
         for account in accounts:
             assert account.split(":")[-1].replace("u", "voice") in first_message, key
+
+
+@pytest.mark.parametrize("fault", ["drop", "500"])
+def test_a_message_that_may_have_reached_slack_is_never_sent_again(
+    store: Store,
+    kb: KnowledgeBase,
+    settings: Settings,
+    slack_api: SlackStandIn,
+    parts: int,
+    fault: str,
+) -> None:
+    for nth in (2, 3):  # the connection drops after Slack read it, or Slack answers 500, twice
+        slack_api.at_call("chat.postMessage", nth, fault)
+    publisher = SlackPublisher(create_web_client(settings))
+    [first] = deliver_digests(store, Digester(kb, store), publisher, now=NOW)
+    assert len(slack_api.api_calls("chat.postMessage")) == 2  # no second try of message 2
+    assert first.messages == 1 and "not sent again" in first.error
+    for _ in range(parts):  # later runs finish the digest without message 2
+        deliver_digests(store, Digester(kb, store), publisher, now=NOW)
+    texts = posted_texts(slack_api)
+    assert len(texts) == parts and len(set(texts)) == parts  # each message asked of Slack once
+    assert store.digest_delivered("C1", NOW.date())  # done: what may be missing is said, not resent

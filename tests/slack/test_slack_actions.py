@@ -49,6 +49,31 @@ def test_share_when_slack_rate_limits_asks_to_try_again_later(bot: Bot) -> None:
     assert len(bot.slack.api_calls("chat.postMessage")) == 2  # retried once, after Retry-After
 
 
+@pytest.mark.parametrize("fault", ["drop", "500"])
+def test_a_share_that_may_have_reached_slack_is_posted_once_and_said_so(
+    bot: Bot, fault: str
+) -> None:
+    value = share_value(bot)
+    bot.slack.at_call("chat.postMessage", 1, fault)  # Slack read it, then the line broke
+    bot.press(SHARE_ACTION, value, "share")
+    reply = bot.slack.reply("share", timeout=10)
+    assert "may have been posted" in reply["text"] and "won't post it again" in reply["text"]
+    bot.press(SHARE_ACTION, value, "again")  # pressed again: a new press, a new post
+    assert bot.slack.reply("again")["text"] == f"Shared in <#{CHANNEL}>."
+    assert len(bot.slack.api_calls("chat.postMessage")) == 2  # one per press, never resent
+
+
+def test_an_answer_whose_connection_drops_after_slack_read_it_is_not_sent_twice(
+    bot: Bot,
+) -> None:
+    bot.slack.at_call("r1", 1, "drop")
+    status, _, _ = bot.command("lung cancer")
+    assert status == 200
+    bot.slack.wait_for(lambda: bot.slack.replies("r1"))
+    time.sleep(0.5)  # a client that resends would do so at once
+    assert len(bot.slack.replies("r1")) == 1
+
+
 def test_a_rejected_token_is_logged_clearly_without_the_token(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
