@@ -187,3 +187,27 @@ def test_congress_dates_and_editions_are_checked(
     )
     _, problems = _read(tmp_path, text)
     assert any("conference eha" in p and complaint in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("condition", "tag", "regions"),
+    [
+        ("diabetes", "GBDOC", ("GB",)),
+        ("diabetes", "OzDOC", ("AU",)),
+        ("leukemia", "Leukaemia", ("GB", "IE", "AU", "NZ")),
+        ("amyotrophic-lateral-sclerosis", "MND", ("GB", "IE", "AU", "NZ")),
+        ("leukemia", "Leukemia", ()),
+    ],
+)
+def test_national_communities_and_spellings_carry_their_countries(
+    kb: KnowledgeBase, condition: str, tag: str, regions: tuple[str, ...]
+) -> None:
+    found = next(t for t in kb.conditions[condition].tags if t.tag == tag)
+    assert found.regions == regions
+
+
+def test_uk_events_are_listed_under_gb_and_world_days_everywhere(kb: KnowledgeBase) -> None:
+    by_id = {e.id: e for e in kb.awareness}
+    assert by_id["mouth-cancer-action-month"].regions == ("GB",)
+    assert by_id["world-cancer-day"].regions == () and by_id["world-cancer-day"].region == "global"
+    assert all("UK" not in e.regions for e in kb.awareness)
