@@ -138,3 +138,14 @@ def test_the_compiled_copy_gives_the_same_knowledge_and_survives_an_unwritable_c
     load_knowledge.cache_clear()
     assert load_knowledge(DATA_DIR, blocked / "cache") == fresh
     load_knowledge.cache_clear()
+
+
+def test_everyday_words_are_marked_so_listening_can_guard_them(kb: KnowledgeBase) -> None:
+    common = {t.tag for c in kb.conditions.values() for t in c.tags if t.common_word}
+    assert {"Stroke", "Depression", "Anxiety", "Bipolar", "Shingles"} <= common
+    assert all(t.isalpha() and t[1:].islower() for t in common)
+
+
+@pytest.mark.parametrize("tag", ["HCM", "HG", "GCAM"])
+def test_short_acronyms_heavily_used_for_other_things_say_what(kb: KnowledgeBase, tag: str) -> None:
+    assert kb.also_means.get(tag_key(tag))
