@@ -32,7 +32,7 @@ from bot.domain.text import normalize_term
 from bot.knowledge import fields
 
 DATA_DIR = Path(__file__).parent / "data"
-KNOWLEDGE_VERSION = "2026-12"
+KNOWLEDGE_VERSION = "2026-11"
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SECTIONS = {"conditions", "awareness", "conferences", "general", "ambiguous"}
 # Text a person reads: a plain YAML value there must not contain " #", which starts a comment.
