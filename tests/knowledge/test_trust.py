@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
@@ -108,6 +109,19 @@ def test_the_audit_counts_sources_by_kind_and_lists_the_unverified_tags(
     assert "Unverified tags (" in out
     assert "#Type2Diabetes (type-2-diabetes): No organiser" in out
     assert "#LCSM" not in out.split("Unverified tags")[1]  # a documented community tag
+
+
+def test_the_audit_counts_checked_facts_plain_tags_languages_and_countries(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _python_m_bot_knowledge(monkeypatch, capsys, "--audit")
+    checked = re.search(r"Re-checked against their sources: (\d+) of (\d+) \(latest (\S+)\)", out)
+    assert checked and 0 < int(checked[1]) <= int(checked[2]) and checked[3] == "2026-12-07"
+    assert re.search(r"Plain tags: \d+ \(\d+ named by a source, \d+ shown as not measured", out)
+    languages = re.search(r"Tags in other languages[^:]*: (.*)", out)
+    assert languages and all(f"{lang} " in languages[1] for lang in ("de", "es", "fr", "it", "pt"))
+    assert re.search(r"Facts given to countries \(\d+ facts\): US \d+, GB \d+", out)
+    assert "Conditions without a plain tag: cancer" in out
 
 
 def test_plain_python_m_bot_knowledge_still_reports_the_counts(
