@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# US Eastern daylight time, in force on every June solstice: The Longest Day is a US event.
+US_EASTERN_SUMMER = -4
 
 
 def day_label(day: date, *, year: bool = True) -> str:
@@ -36,7 +39,7 @@ class Window:
 
 @dataclass(frozen=True)
 class AnnualRule:
-    """When an event recurs each year: a month, a day, a range or an nth weekday."""
+    """When an event recurs each year: a month, a day, a range, an nth weekday or the June solstice."""
 
     month: int | None = None
     day: tuple[int, int] | None = None
@@ -46,6 +49,8 @@ class AnnualRule:
     nth: int | None = None
     days: int = 1
     last_day: int | None = None
+    solstice: bool = False  # the day of the June solstice where the clock is UTC + utc_offset
+    utc_offset: int = US_EASTERN_SUMMER
 
     @classmethod
     def parse(cls, when: dict[str, object]) -> AnnualRule:
@@ -75,12 +80,22 @@ class AnnualRule:
             )
         elif keys == {"last_day"}:
             rule = cls(last_day=_month(when["last_day"]))
+        elif keys in ({"solstice"}, {"solstice", "utc_offset"}):
+            if str(when["solstice"]).lower() != "june":
+                raise ValueError(f"only the june solstice is known, got {when['solstice']!r}")
+            offset = when.get("utc_offset", US_EASTERN_SUMMER)
+            if not isinstance(offset, int) or not -12 <= offset <= 14:
+                raise ValueError(f"utc_offset must be whole hours -12..14, got {offset!r}")
+            rule = cls(solstice=True, utc_offset=offset)
         else:
             raise ValueError(f"unrecognised `when`: {when!r}")
         rule.window(2026)  # every rule must produce a real date
         return rule
 
     def window(self, year: int) -> Window:
+        if self.solstice:
+            day = june_solstice(year, self.utc_offset)
+            return Window(day, day)
         if self.weekday is not None and self.month is not None and self.nth is not None:
             first = _nth_weekday(year, self.month, self.weekday, self.nth)
             return Window(first, first + timedelta(days=self.days - 1))
@@ -131,3 +146,38 @@ def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
         return last - timedelta(days=(last.weekday() - weekday) % 7)
     first = date(year, month, 1)
     return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+# Meeus, Astronomical Algorithms (2nd ed.), chapter 27: the mean June solstice (table 27.B, years
+# 1000-3000) and the periodic terms of table 27.C, good to about a minute for these centuries.
+_PERIODIC_TERMS = (
+    (485, 324.96, 1934.136), (203, 337.23, 32964.467), (199, 342.08, 20.186),
+    (182, 27.85, 445267.112), (156, 73.14, 45036.886), (136, 171.52, 22518.443),
+    (77, 222.54, 65928.934), (74, 296.72, 3034.906), (70, 243.58, 9037.513),
+    (58, 119.81, 33718.147), (52, 297.17, 150.678), (50, 21.02, 2281.226),
+    (45, 247.54, 29929.562), (44, 325.15, 31555.956), (29, 60.93, 4443.417),
+    (18, 155.12, 67555.328), (17, 288.79, 4562.452), (16, 198.04, 62894.029),
+    (14, 199.76, 31436.921), (12, 95.39, 14577.848), (12, 287.11, 31931.756),
+    (12, 320.81, 34777.259), (9, 227.73, 1222.114), (8, 15.45, 16859.074),
+)  # fmt: skip
+_J2000 = datetime(2000, 1, 1, 12)  # Julian day 2451545.0, in Terrestrial Time
+_DELTA_T = timedelta(seconds=69)  # TT - UTC: 64-70 s this century, a minute's error at most
+
+
+def june_solstice_moment(year: int) -> datetime:
+    """The June solstice in UTC (naive datetime), from Meeus' approximation."""
+    if not 1000 <= year <= 3000:
+        raise ValueError(f"the solstice formula holds for years 1000-3000, not {year}")
+    y = (year - 2000) / 1000
+    jde0 = 2451716.56767 + 365241.62603 * y + 0.00325 * y**2 + 0.00888 * y**3 - 0.00030 * y**4
+    t = (jde0 - 2451545.0) / 36525
+    w = math.radians(35999.373 * t - 2.47)
+    delta_lambda = 1 + 0.0334 * math.cos(w) + 0.0007 * math.cos(2 * w)
+    s = sum(a * math.cos(math.radians(b + c * t)) for a, b, c in _PERIODIC_TERMS)
+    jde = jde0 + 0.00001 * s / delta_lambda
+    return _J2000 + timedelta(days=jde - 2451545.0) - _DELTA_T
+
+
+def june_solstice(year: int, utc_offset: int = US_EASTERN_SUMMER) -> date:
+    """The calendar day of the June solstice on a clock at UTC + utc_offset hours."""
+    return (june_solstice_moment(year) + timedelta(hours=utc_offset)).date()

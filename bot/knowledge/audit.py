@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from bot.domain.knowledge import KnowledgeBase
 
@@ -57,6 +58,8 @@ class Fact:
     what: str  # "#LCSM (lung-cancer)", "awareness world-cancer-day"
     source: str
     verified: bool = True
+    checked: date | None = None  # when its source was last re-checked
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,34 @@ class Audit:
 def facts_of(kb: KnowledgeBase) -> list[Fact]:
     """Every sourced statement the knowledge base makes."""
     facts = [
-        Fact(f"#{tag.tag} ({condition.id})", tag.source, tag.verified)
+        Fact(f"#{tag.tag} ({condition.id})", tag.source, tag.verified, tag.checked, tag.regions)
         for condition in kb.conditions.values()
         for tag in condition.tags
     ]
-    facts += [Fact(f"awareness {e.id}", e.source) for e in kb.awareness]
-    facts += [Fact(f"conference {c.id}", c.source) for c in kb.conferences]
-    facts += [Fact(f"general #{g.tag}", g.source) for g in kb.general]
+    facts += [
+        Fact(f"awareness {e.id}", e.source, checked=e.checked, regions=e.regions)
+        for e in kb.awareness
+    ]
+    facts += [
+        Fact(f"conference {c.id}", c.source, checked=c.checked, regions=c.regions)
+        for c in kb.conferences
+    ]
+    facts += [
+        Fact(f"general #{g.tag}", g.source, checked=g.checked, regions=g.regions)
+        for g in kb.general
+    ]
     return facts
+
+
+def language_tags(kb: KnowledgeBase) -> Counter[str]:
+    """Tags in a language other than English, condition tags and event tags, by ISO 639-1 code."""
+    counts: Counter[str] = Counter()
+    for condition in kb.conditions.values():
+        counts.update(t.lang for t in condition.tags if t.lang)
+    for event in kb.awareness:
+        if event.lang:
+            counts[event.lang] += len(event.tags) + len(event.candidates)
+    return counts
 
 
 def audit(kb: KnowledgeBase) -> Audit:
@@ -103,6 +126,32 @@ def audit_lines(kb: KnowledgeBase) -> list[str]:
     for kind, label in SOURCE_KINDS.items():
         lines.append(f"  {kind:<{width}}  {report.per_kind[kind]:>4}  {label}")
     lines.append(f"{len(kb.also_means)} tags that also mean something else")
+    checked = [f.checked for f in report.facts if f.checked]
+    latest = f" (latest {max(checked)})" if checked else ""
+    lines.append(f"Re-checked against their sources: {len(checked)} of {len(report.facts)}{latest}")
+    plain = [t for c in kb.conditions.values() for t in c.plain_tags]
+    waiting = sum(not t.verified for t in plain)
+    lines.append(
+        f"Plain tags: {len(plain)} ({len(plain) - waiting} named by a source, "
+        f"{waiting} shown as not measured until a census)"
+    )
+    bare = [c.id for c in kb.conditions.values() if not c.plain_tags]
+    lines.append(f"Conditions without a plain tag: {', '.join(bare) or 'none'}")
+    languages = language_tags(kb)
+    lines.append(
+        "Tags in other languages (incl. event tags and candidates): "
+        + (", ".join(f"{lang} {n}" for lang, n in sorted(languages.items())) or "none")
+    )
+    events = Counter(e.lang for e in kb.awareness if e.lang)
+    lines.append(
+        "Events in other languages: "
+        + (", ".join(f"{lang} {n}" for lang, n in sorted(events.items())) or "none")
+    )
+    countries = Counter(code for f in report.facts for code in f.regions)
+    lines.append(
+        f"Facts given to countries ({sum(1 for f in report.facts if f.regions)} facts): "
+        + ", ".join(f"{code} {n}" for code, n in countries.most_common())
+    )
     lines.append(f"Unverified tags ({len(report.unverified)}):")
     lines += [f"  {fact.what}: {fact.source}" for fact in report.unverified]
     return lines

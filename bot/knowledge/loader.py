@@ -29,6 +29,7 @@ from bot.domain.knowledge import (
     KnowledgeBase,
 )
 from bot.domain.text import normalize_term
+from bot.knowledge import fields
 
 DATA_DIR = Path(__file__).parent / "data"
 KNOWLEDGE_VERSION = "2026-11"
@@ -57,6 +58,10 @@ class _Reader:
         self.general: list[GeneralTag] = []
         self.also_means: dict[str, str] = {}
         self._where: dict[str, str] = {}
+        self.today = utc_today()
+
+    def reporter(self, where: str) -> fields.Report:
+        return lambda text: self.problem(where, text)
 
     def problem(self, where: str, text: str) -> None:
         self.problems.append(f"{where}: {text}")
@@ -141,6 +146,7 @@ class _Reader:
     def condition(self, file: str, entry: dict[str, Any]) -> None:
         cid = str(entry.get("id", ""))
         where = f"{file} condition {cid or '?'}"
+        fields.unknown_keys(entry, "condition", self.reporter(where))
         if not _ID.match(cid):
             self.problem(where, "id must be kebab-case")
         if cid in self.conditions:
@@ -154,12 +160,18 @@ class _Reader:
             if not isinstance(raw, dict):
                 self.problem(tag_where, "each tag is a mapping")
                 continue
+            report = self.reporter(tag_where)
+            fields.unknown_keys(raw, "tag", report)
             kind = self.text(tag_where, raw, "kind")
             if kind and kind not in CONDITION_TAG_KINDS:
                 self.problem(tag_where, f"kind must be one of {', '.join(CONDITION_TAG_KINDS)}")
-            verified = raw.get("verified", True)
-            if not isinstance(verified, bool):
-                self.problem(tag_where, f"verified must be true or false, got {verified!r}")
+            plain = fields.flag(raw, "plain", report)
+            if plain and kind not in ("condition", "community"):
+                self.problem(tag_where, "plain is for the condition's own name, not a " + kind)
+            common_word = fields.flag(raw, "common_word", report)
+            tag = self.tag(tag_where, raw.get("tag", ""))
+            if common_word and not fields.one_word(tag):
+                self.problem(tag_where, "common_word is for a single everyday word (#Stroke)")
             since = raw.get("since")
             if since is not None and not (
                 isinstance(since, int) and 1990 <= since <= utc_today().year
@@ -167,13 +179,18 @@ class _Reader:
                 self.problem(tag_where, f"since must be a year, got {since!r}")
             tags.append(
                 CuratedTag(
-                    tag=self.tag(tag_where, raw.get("tag", "")),
+                    tag=tag,
                     kind=kind,
                     note=self.text(tag_where, raw, "note", required=kind != "condition"),
                     source=self.text(tag_where, raw, "source"),
                     since=since,
-                    ambiguous=bool(raw.get("ambiguous", False)),
-                    verified=verified is not False,
+                    ambiguous=fields.flag(raw, "ambiguous", report),
+                    verified=fields.flag(raw, "verified", report, default=True),
+                    regions=fields.regions(raw, report),
+                    lang=fields.lang(raw, report),
+                    plain=plain,
+                    common_word=common_word,
+                    checked=fields.checked(raw, report, self.today),
                 )
             )
         if not any(t.kind in ("community", "condition") for t in tags):
@@ -196,6 +213,8 @@ class _Reader:
 
     def awareness_entry(self, file: str, entry: dict[str, Any]) -> None:
         where = f"{file} awareness {entry.get('id', '?')}"
+        report = self.reporter(where)
+        fields.unknown_keys(entry, "awareness", report)
         try:
             rule = AnnualRule.parse(entry.get("when"))  # type: ignore[arg-type]
         except ValueError as err:
@@ -205,6 +224,9 @@ class _Reader:
             self.problem(where, "needs `tags` (an empty list when no tag is verified)")
         # An event with no verified tag still belongs in the calendar (digests' "Coming up").
         tags = tuple(self.tag(where, t) for t in self.strings(where, entry, "tags"))
+        candidates = tuple(self.tag(where, t) for t in self.strings(where, entry, "candidates"))
+        for twice in {tag_key(t) for t in tags} & {tag_key(t) for t in candidates}:
+            self.problem(where, f"#{twice} is a verified tag and a candidate: keep it in one")
         self.awareness.append(
             Awareness(
                 id=self.text(where, entry, "id"),
@@ -214,12 +236,18 @@ class _Reader:
                 source=self.text(where, entry, "source"),
                 conditions=self.strings(where, entry, "conditions"),
                 areas=self.areas(where, entry, allow_all=True),
-                region=self.text(where, entry, "region", required=False) or "global",
+                regions=fields.regions(entry, report),
+                lang=fields.lang(entry, report),
+                candidates=candidates,
+                checked=fields.checked(entry, report, self.today),
             )
         )
 
     def conference(self, file: str, entry: dict[str, Any]) -> None:
         where = f"{file} conference {entry.get('id', '?')}"
+        report = self.reporter(where)
+        fields.unknown_keys(entry, "conference", report)
+        self.text(where, entry, "organizer", required=False)  # documentation only, not kept
         months = entry.get("months") or []
         if not months or not all(isinstance(m, int) and 1 <= m <= 12 for m in months):
             self.problem(where, "months must be a list of month numbers 1-12")
@@ -237,10 +265,12 @@ class _Reader:
         dates: dict[int, ConferenceDates] = {}
         for year, known in (entry.get("dates") or {}).items():
             try:
+                if set(known) != {"start", "end"}:
+                    raise ValueError("give start and end only (name the city in the source)")
                 start, end = _as_date(known["start"]), _as_date(known["end"])
                 if end < start or start.year != int(year):
                     raise ValueError("dates out of order or in another year")
-                dates[int(year)] = ConferenceDates(start, end, str(known.get("city", "")))
+                dates[int(year)] = ConferenceDates(start, end)
             except (KeyError, TypeError, ValueError) as err:
                 self.problem(where, f"dates for {year}: {err}")
         prefix = "" if fixed else self.tag(where, entry.get("tag_prefix", ""))
@@ -248,6 +278,7 @@ class _Reader:
         years = str(entry.get("years", "every"))
         if years not in ("every", "even", "odd"):
             self.problem(where, "years must be every, even or odd")
+        numbered = self.numbered_until(where, entry, fixed=fixed, yearly=years == "every")
         self.conferences.append(
             Conference(
                 id=self.text(where, entry, "id"),
@@ -255,18 +286,41 @@ class _Reader:
                 tag_prefix=prefix,
                 source=self.text(where, entry, "source"),
                 months=tuple(months),
-                organizer=self.text(where, entry, "organizer", required=False),
                 year_digits=digits if digits in (2, 4) else 2,
                 conditions=self.strings(where, entry, "conditions"),
                 areas=self.areas(where, entry),
                 dates=dates,
                 years=years if years in ("even", "odd") else "every",
                 fixed_tag=fixed_tag,
+                numbered_until=numbered,
+                regions=fields.regions(entry, report),
+                checked=fields.checked(entry, report, self.today),
             )
         )
 
+    def numbered_until(
+        self, where: str, entry: dict[str, Any], *, fixed: bool, yearly: bool
+    ) -> tuple[int, int] | None:
+        """`numbered_until: {year: 2020, edition: 25}`: tags carried the edition number till then."""
+        value = entry.get("numbered_until")
+        if value is None:
+            return None
+        if fixed or not yearly:
+            self.problem(where, "numbered_until needs tag_prefix and a meeting every year")
+            return None
+        if not isinstance(value, dict) or set(value) != {"year", "edition"}:
+            self.problem(where, "numbered_until is {year: YYYY, edition: N}")
+            return None
+        year, edition = value["year"], value["edition"]
+        if not (isinstance(year, int) and isinstance(edition, int) and 1 <= edition < year):
+            self.problem(where, f"numbered_until needs whole numbers, got {value!r}")
+            return None
+        return year, edition
+
     def general_entry(self, file: str, entry: dict[str, Any]) -> None:
         where = f"{file} general {entry.get('tag', '?')}"
+        report = self.reporter(where)
+        fields.unknown_keys(entry, "general", report)
         self.general.append(
             GeneralTag(
                 tag=self.tag(where, entry.get("tag", "")),
@@ -274,6 +328,8 @@ class _Reader:
                 source=self.text(where, entry, "source"),
                 areas=self.areas(where, entry, allow_all=True) or ("all",),
                 conditions=self.strings(where, entry, "conditions"),
+                regions=fields.regions(entry, report),
+                checked=fields.checked(entry, report, self.today),
             )
         )
 
@@ -282,6 +338,7 @@ class _Reader:
         if not isinstance(entry, dict):
             self.problem(where, "each entry is a mapping of tag, also_means and source")
             return
+        fields.unknown_keys(entry, "ambiguous", self.reporter(where))
         key = tag_key(self.tag(where, entry.get("tag", "")))
         also_means = self.text(where, entry, "also_means")
         self.text(where, entry, "source")
@@ -389,7 +446,9 @@ def default_cache_dir() -> Path:
 def _fingerprint(data_dir: Path) -> str:
     """Changes whenever a data file, or the code that reads them, changes."""
     digest = hashlib.sha256(KNOWLEDGE_VERSION.encode())
-    for path in (Path(__file__), Path(__file__).parent.parent / "domain" / "knowledge.py"):
+    domain = Path(__file__).parent.parent / "domain"
+    readers = sorted(Path(__file__).parent.glob("*.py"))
+    for path in (*readers, domain / "knowledge.py", domain / "calendar.py"):
         digest.update(path.read_bytes())
     for path in sorted(data_dir.glob("*.yaml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -55,3 +55,38 @@ def test_malformed_rules_are_refused(when: object) -> None:
 def test_windows_describe_themselves_for_people() -> None:
     assert AnnualRule(month=11).window(2026).describe() == "1–30 Nov 2026"
     assert AnnualRule(day=(8, 1)).window(2026).describe() == "1 Aug 2026"
+
+
+# The June solstice's calendar day in US Eastern time (timeanddate.com, US Naval Observatory).
+SOLSTICE_DAYS_US_EASTERN = {
+    2020: 20, 2021: 20, 2022: 21, 2023: 21, 2024: 20, 2025: 20,
+    2026: 21, 2027: 21, 2028: 20, 2029: 20, 2030: 21,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("year", "day"), SOLSTICE_DAYS_US_EASTERN.items())
+def test_the_solstice_rule_gives_the_day_of_the_june_solstice_in_us_time(
+    year: int, day: int
+) -> None:
+    window = AnnualRule.parse({"solstice": "june"}).window(year)
+    assert window.start == window.end == date(year, 6, day)
+
+
+def test_the_solstice_day_depends_on_the_clock_it_is_read_on() -> None:
+    # 2025's solstice came at 02:42 UTC on 21 June: still 20 June in New York, 21 June in London.
+    assert AnnualRule.parse({"solstice": "june"}).window(2025).start == date(2025, 6, 20)
+    london = AnnualRule.parse({"solstice": "june", "utc_offset": 1})
+    assert london.window(2025).start == date(2025, 6, 21)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"solstice": "december"},
+        {"solstice": "june", "utc_offset": 15},
+        {"solstice": "june", "utc_offset": "EST"},
+    ],
+)
+def test_malformed_solstice_rules_are_refused(when: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        AnnualRule.parse(when)

@@ -46,7 +46,7 @@ def test_a_fixed_tag_is_the_same_every_year() -> None:
 
 
 def test_a_fixed_tag_keeps_the_usual_months_and_known_dates() -> None:
-    known = {2026: ConferenceDates(date(2026, 8, 28), date(2026, 8, 31), "Munich")}
+    known = {2026: ConferenceDates(date(2026, 8, 28), date(2026, 8, 31))}
     esc = Conference(
         "esc", "ESC Congress", "", "escardio.org", (8, 9), dates=known, fixed_tag="ESCCongress"
     )

@@ -67,3 +67,19 @@ def test_an_event_without_a_verified_tag_stays_in_the_calendar_and_suggests_noth
     assert epilepsy.tags == () and "no hashtag" in epilepsy.source
     coming = upcoming_for(kb, kb.conditions["epilepsy"], date(2026, 11, 2))
     assert any(u.name.startswith("National Epilepsy Awareness Month") for u in coming)
+
+
+def test_an_event_without_a_verified_tag_offers_tags_for_a_census_to_measure(
+    kb: KnowledgeBase,
+) -> None:
+    prostate = next(e for e in kb.awareness if e.id == "prostate-cancer-awareness-month")
+    assert prostate.tags == ()
+    assert prostate.candidate_tags() == (
+        "EatItToBeatIt",  # the Prostate Cancer Foundation's own, named in the source
+        "ProstateCancerAwarenessMonth",
+        "ProstateCancerMonth",
+    )
+    for event in kb.awareness:
+        assert all(is_valid_tag(t) for t in event.candidate_tags()), event.id
+        if event.candidates:
+            assert event.source, event.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
@@ -110,6 +111,19 @@ def test_the_audit_counts_sources_by_kind_and_lists_the_unverified_tags(
     assert "#LCSM" not in out.split("Unverified tags")[1]  # a documented community tag
 
 
+def test_the_audit_counts_checked_facts_plain_tags_languages_and_countries(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _python_m_bot_knowledge(monkeypatch, capsys, "--audit")
+    checked = re.search(r"Re-checked against their sources: (\d+) of (\d+) \(latest (\S+)\)", out)
+    assert checked and 0 < int(checked[1]) <= int(checked[2]) and checked[3] == "2026-12-07"
+    assert re.search(r"Plain tags: \d+ \(\d+ named by a source, \d+ shown as not measured", out)
+    languages = re.search(r"Tags in other languages[^:]*: (.*)", out)
+    assert languages and all(f"{lang} " in languages[1] for lang in ("de", "es", "fr", "it", "pt"))
+    assert re.search(r"Facts given to countries \(\d+ facts\): US \d+, GB \d+", out)
+    assert "Conditions without a plain tag: cancer" in out
+
+
 def test_plain_python_m_bot_knowledge_still_reports_the_counts(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -138,3 +152,14 @@ def test_the_compiled_copy_gives_the_same_knowledge_and_survives_an_unwritable_c
     load_knowledge.cache_clear()
     assert load_knowledge(DATA_DIR, blocked / "cache") == fresh
     load_knowledge.cache_clear()
+
+
+def test_everyday_words_are_marked_so_listening_can_guard_them(kb: KnowledgeBase) -> None:
+    common = {t.tag for c in kb.conditions.values() for t in c.tags if t.common_word}
+    assert {"Stroke", "Depression", "Anxiety", "Bipolar", "Shingles"} <= common
+    assert all(t.isalpha() and t[1:].islower() for t in common)
+
+
+@pytest.mark.parametrize("tag", ["HCM", "HG", "GCAM"])
+def test_short_acronyms_heavily_used_for_other_things_say_what(kb: KnowledgeBase, tag: str) -> None:
+    assert kb.also_means.get(tag_key(tag))
