@@ -62,6 +62,24 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _price(env: Mapping[str, str], name: str) -> float | None:
+    """A price that may be unknown: unset means "unpriced", not free."""
+    if not env.get(name, "").strip():
+        return None
+    return _float(env, name, 0.0)
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "yes", "1"):
+        return True
+    if raw in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}")
+
+
 def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]) -> str:
     value = _text(env, name, default).rstrip("/")
     if not value.startswith(schemes):
@@ -96,6 +114,7 @@ class Settings:
     x_post_read_usd: float = 0.005
     x_user_read_usd: float = 0.010
     x_monthly_budget_usd: float = 50.0
+    x_counts_request_usd: float | None = None  # unpriced until set: X shows it only in its console
     mastodon_instances: tuple[str, ...] = ("https://mastodon.social",)
     mastodon_access_token: str = field(default="", repr=False)
     bluesky_handle: str = ""
@@ -103,6 +122,7 @@ class Settings:
     bluesky_api_url: str = "https://bsky.social"
     bluesky_appview_url: str = "https://public.api.bsky.app"
     bluesky_jetstream_url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
+    bluesky_tally: bool = True  # hold Jetstream open for the census even when nothing is tracked
     db_path: str = "hashtag-bot.db"
     port: int = 3000
     ingest_every_minutes: int = 30
@@ -144,6 +164,7 @@ class Settings:
             x_post_read_usd=_float(env, "X_POST_READ_USD", 0.005),
             x_user_read_usd=_float(env, "X_USER_READ_USD", 0.010),
             x_monthly_budget_usd=_float(env, "X_MONTHLY_BUDGET_USD", 50.0),
+            x_counts_request_usd=_price(env, "X_COUNTS_REQUEST_USD"),
             mastodon_instances=_list(env, "MASTODON_INSTANCES", ("https://mastodon.social",)),
             mastodon_access_token=_text(env, "MASTODON_ACCESS_TOKEN"),
             bluesky_handle=_text(env, "BLUESKY_HANDLE").lstrip("@"),
@@ -160,6 +181,7 @@ class Settings:
                 "wss://jetstream2.us-east.bsky.network/subscribe",
                 ("ws://", "wss://"),
             ),
+            bluesky_tally=_switch(env, "BLUESKY_TALLY", True),
             db_path=_text(env, "HASHTAG_BOT_DB", "hashtag-bot.db"),
             port=_int(env, "PORT", 3000, minimum=1),
             ingest_every_minutes=_int(env, "INGEST_EVERY_MINUTES", 30, minimum=1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ ALICE = "did:plc:alice"
 
 
 def listener(
-    store: Store, kb: KnowledgeBase, url: str, appview: XrpcStandIn, **options: float
+    store: Store, kb: KnowledgeBase, url: str, appview: XrpcStandIn, **options: Any
 ) -> BlueskyListener:
     settings = Settings(bluesky_jetstream_url=url, bluesky_appview_url=appview.url)
     source = BlueskySource(

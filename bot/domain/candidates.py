@@ -7,10 +7,19 @@ from datetime import date
 
 from bot.domain.calendar import Window
 from bot.domain.hashtags import tag_key
-from bot.domain.knowledge import Condition, KnowledgeBase
+from bot.domain.knowledge import Awareness, Condition, KnowledgeBase
 
 UNVERIFIED = (
-    "No organisation, chat or study was found using it: suggested only because collected posts do"
+    "No organisation, chat or study was found using it: suggested only because collected posts "
+    "or a census show it in use"
+)
+PLAIN_UNVERIFIED = (
+    "The condition's plain name or usual acronym: shown although no organisation, chat or study "
+    "was found using it, since the name is often what a community uses"
+)
+EVENT_CANDIDATE = (
+    "No tag of the event is verified yet: suggested while the event runs because a census "
+    "measured it in use"
 )
 KIND_SUMMARY = {
     "community": "community tag",
@@ -54,6 +63,8 @@ class Candidate:
     event: str = ""  # the awareness event or congress it stands for: one tag per event is copied
     verified: bool = True  # False: no organiser, chat or study found using it
     also_means: str = ""  # what else the tag is used for (#TTC: Toronto's transit)
+    plain: bool = False  # the condition's plain name or usual acronym: never hidden
+    needs_measure: bool = False  # an event's candidate tag: suggested only once measured in use
 
     def absorb(self, other: Candidate) -> None:
         """One tag reached two ways (own and child condition, two events): keep the best of both."""
@@ -64,6 +75,8 @@ class Candidate:
             self.event = other.event
         self.ambiguous = self.ambiguous and other.ambiguous
         self.verified = self.verified or other.verified
+        self.plain = self.plain or other.plain
+        self.needs_measure = self.needs_measure and other.needs_measure
         self.reasons += [r for r in other.reasons if r not in self.reasons]
 
 
@@ -173,7 +186,7 @@ def _add_condition_tags(plan: Plan, kb: KnowledgeBase, condition: Condition, fac
             if ambiguous:
                 reasons.append(_ambiguity(also_means))
             if not tag.verified:
-                reasons.append(UNVERIFIED)
+                reasons.append(PLAIN_UNVERIFIED if tag.plain else UNVERIFIED)
             summary = KIND_SUMMARY[tag.kind] + (f" since {tag.since}" if tag.since else "")
             if prefix:
                 summary += f", {prefix[0].lower()}{prefix[1:]}"
@@ -192,6 +205,7 @@ def _add_condition_tags(plan: Plan, kb: KnowledgeBase, condition: Condition, fac
                     source=tag.source,
                     verified=tag.verified,
                     also_means=also_means,
+                    plain=tag.plain,
                 )
             )
             own_or_narrower = owner.id == condition.id or weight == CHILD_FACTOR
@@ -234,6 +248,25 @@ def _add_awareness_tags(
                     event=event.id,
                 )
             )
+        if now and measures_candidates(event):
+            for event_tag in event.candidate_tags():
+                candidate = _calendar_candidate(
+                    kb,
+                    event_tag,
+                    "awareness",
+                    STANDING["awareness"] * weight * factor * SECOND_TAG_FACTOR,
+                    f"{event.name}{region}: {when}",
+                    window=window,
+                    timing=timing,
+                    happening_now=now,
+                    summary=f"{event.name}{region}, candidate tag",
+                    source=event.source,
+                    event=event.id,
+                )
+                candidate.reasons.append(EVENT_CANDIDATE)
+                candidate.verified, candidate.needs_measure = False, True
+                if candidate.key not in plan.candidates:
+                    plan.add(candidate)
 
 
 def _add_conference_tags(
@@ -334,6 +367,16 @@ def _add_general_tags(
                     also_means=also_means,
                 )
             )
+
+
+def measures_candidates(event: Awareness) -> bool:
+    """Whether a census measures the event's candidate tags (and answers suggest them, once
+    measured in use, while it runs): it has no verified tag, or the organiser's own candidates."""
+    return not event.tags or bool(event.candidates)
+
+
+def events_with_candidates(kb: KnowledgeBase) -> list[Awareness]:
+    return [e for e in kb.awareness if measures_candidates(e)]
 
 
 def curated_index(kb: KnowledgeBase) -> dict[str, tuple[str, str, str]]:

@@ -1,11 +1,12 @@
-"""Ranking: curated standing, observed popularity, relevance, trend and timing, with reasons."""
+"""Ranking: curated standing, observed and measured popularity, relevance, trend and timing,
+with reasons; a census's figures and grades (domain/reach.py) where a tag was measured."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,16 @@ from bot.domain.activity import WINDOW_DAYS, Observed, TagActivity
 from bot.domain.calendar import Window
 from bot.domain.candidates import Candidate, Plan
 from bot.domain.conditions import Understanding
-from bot.domain.hashtags import display_form
+from bot.domain.hashtags import display_form, tag_key
+from bot.domain.reach import (
+    NOT_GRADED,
+    TagReach,
+    grade,
+    grade_reason,
+    graded_now,
+    network_lines,
+    use_line,
+)
 
 MAX_GENERAL = 3
 # Popularity: how many people use a tag matters most (one account can post a tag all day),
@@ -23,6 +33,12 @@ POPULARITY_PEOPLE, POPULARITY_POSTS, POPULARITY_ENGAGEMENT = 0.6, 0.3, 0.1
 # established community tag is never buried by noise; observed popularity comes next; fit (the
 # share of its posts on this topic) is rewarded on its own too; a rising trend breaks ties.
 WEIGHT_STANDING, WEIGHT_POPULARITY, WEIGHT_FIT, WEIGHT_TREND = 0.5, 0.3, 0.15, 0.05
+# A measured tag: its measured use counts for more and its curated standing for less, so one
+# census makes an answer rank by use. Where collected posts exist too they say more (they give
+# the share on topic), and both decide its popularity.
+MEASURED_STANDING, MEASURED_POPULARITY = 0.35, 0.45
+COLLECTED_SHARE = 0.6  # of popularity, when a tag has collected posts and a census figure
+BELOW = 0.001  # how far below another a tag is put when a rule says "below"
 HAPPENING_NOW_BONUS = 0.2  # an awareness month or congress that is on now goes near the top
 AMBIGUOUS_FIT = 0.7  # a tag known to mean other things, before posts say how much
 MIN_AUTHORS = 2  # an observed tag needs posts from this many people: one account can't plant it
@@ -44,24 +60,41 @@ class Suggestion:
     event: str = ""  # the awareness event or congress it stands for
     curated: bool = True  # False: known only from collected posts
     warning: str = ""  # why to look before using it (another meaning, mostly off-topic posts)
+    verified: bool = True  # False: no organisation, chat or study was found using it
+    reach: TagReach | None = None  # what a census measured
+    grade: str | None = None  # hot, steady, quiet, unused; None when not graded
+    graded_window: bool = True  # False: a calendar tag measured away from its window
+    unmeasured: bool = False  # no source and no measurement yet (a plain-name tag)
 
     @property
     def evidence(self) -> str:
-        """The one figure that matters: observed use, else when its event runs, else its source."""
+        """The one figure that matters: observed use, else measured use, else when its event
+        runs, else its source."""
         a = self.activity
         if a is not None and a.posts:
             text = f"{a.posts:,} posts by {a.authors:,} people"
             if a.posts_prev_7d and abs(a.trend) >= 0.1:
                 text += f", {'↑' if a.trend > 0 else '↓'}{abs(a.trend):.0%} week on week"
             return text
+        if self.reach is not None and self.graded_window:
+            return use_line(self.reach)
         if self.window is not None:
             when = self.window.describe()
             return f"happening now ({when})" if self.happening_now else f"next {when}"
+        if self.unmeasured:
+            return "use not measured yet"
         return f"source: {self.source}" if self.source else "not yet seen in stored posts"
 
     @property
     def what(self) -> str:
-        return self.summary if self.curated else "seen in posts"
+        if not self.curated:
+            return "seen in posts"
+        return self.summary if self.verified else f"{self.summary}, no source names it"
+
+    @property
+    def copyable(self) -> bool:
+        """Worth pasting: no warning, and not graded unused."""
+        return not self.warning and self.grade != "unused"
 
     def stats_json(self) -> dict[str, Any] | None:
         if self.activity is None or not self.activity.posts:
@@ -86,6 +119,8 @@ class Suggestion:
             "stats": self.stats_json(),
             "window": self.window.as_json() if self.window else None,
             "warning": self.warning or None,
+            "measured": self.reach.measured_json() if self.reach else None,
+            "grade": self.grade,
         }
 
 
@@ -162,10 +197,11 @@ def _warning(candidate: Candidate, relevance: float | None, about: str) -> str:
 
 
 def copy_tags(suggestions: Iterable[Suggestion], count: int = 5) -> list[str]:
-    """The tags worth pasting: best first, one per event, no near-twins, none with a warning."""
+    """The tags worth pasting: best first, one per event, no near-twins, none with a warning or
+    graded unused."""
     chosen: list[Suggestion] = []
     for suggestion in suggestions:
-        if suggestion.warning:
+        if not suggestion.copyable:
             continue
         if suggestion.event and any(s.event == suggestion.event for s in chosen):
             continue
@@ -201,14 +237,38 @@ def observed_candidates(
         yield Candidate(key, form, kind, 0.0, reasons, curated=False)
 
 
+UNMEASURED = "no organisation, chat or study names it, and its use is not measured yet"
+
+
+def _reference(plan: Plan, reach: Mapping[str, TagReach]) -> tuple[int, str]:
+    """What a condition's grades are relative to: the weekly use of its busiest own tag (its
+    community and plain-name tags), or of its busiest measured tag when none of those is."""
+    own = set(plan.seeds)
+    if plan.condition is not None:
+        own |= {tag_key(t.tag) for t in plan.condition.plain_tags}
+    for keys in (own, set(plan.candidates)):
+        measured = [k for k in keys if k in reach]
+        if measured:
+            best = max(measured, key=lambda k: (reach[k].total, k))
+            form = plan.candidates[best].form if best in plan.candidates else best
+            return reach[best].total, form
+    return 0, ""
+
+
 def rank(
     plans: list[Plan],
     observed: list[Observed],
     index: dict[str, tuple[str, str, str]],
     *,
     limit: int,
+    reach: Mapping[str, TagReach] | None = None,
+    today: date | None = None,
 ) -> list[Suggestion]:
-    """Merge every condition's candidates, score them and keep the best `limit`."""
+    """Merge every condition's candidates, score them and keep the best `limit`.
+
+    `reach`: what a census measured, by tag key; `today` says which calendar tags are near
+    enough to their window to be graded."""
+    reach = reach or {}
     merged: dict[str, tuple[Candidate, Plan, Observed]] = {}
     for plan, seen in zip(plans, observed, strict=True):
         for candidate in [*plan.candidates.values(), *observed_candidates(plan, seen, index)]:
@@ -221,31 +281,56 @@ def rank(
     top_authors = max((a.authors for a in present), default=0)
     top_posts = max((a.posts for a in present), default=0)
     top_engagement = max((a.engagement for a in present), default=0)
+    top_measured = max((reach[k].total for k in merged if k in reach), default=0)
+    references = {id(plan): _reference(plan, reach) for plan in plans}
     scored: list[Suggestion] = []
     for candidate, plan, seen in merged.values():
         activity = seen.activity.get(candidate.key)
-        if not candidate.verified and (activity is None or activity.authors < MIN_AUTHORS):
-            continue  # an unverified tag stands only on collected posts
+        measured = reach.get(candidate.key)
+        backed = activity is not None and activity.authors >= MIN_AUTHORS
+        near = today is None or graded_now(candidate.window, today)
+        reference, reference_tag = references[id(plan)]
+        graded = grade(measured.total, reference, measured.trend) if measured and near else None
+        if not candidate.verified and not backed:
+            in_use = measured is not None and measured.total > 0 and graded != "unused"
+            if candidate.needs_measure and not in_use:
+                continue  # an event's candidate is suggested once measured in use
+            if not candidate.plain and not in_use:
+                continue  # an unverified tag stands only on collected posts or measured use
+        unmeasured = not candidate.verified and not backed and measured is None
         relevance: float | None = None
         if activity and activity.posts:
             if candidate.key in plan.seeds and not candidate.ambiguous:
                 relevance = 1.0
             else:
                 relevance = min(1.0, max(0, seen.with_seeds.get(candidate.key, 0)) / activity.posts)
-        popularity = 0.0
+        collected = 0.0
         if activity:
-            popularity = (
+            collected = (
                 POPULARITY_PEOPLE * _scaled(activity.authors, top_authors)
                 + POPULARITY_POSTS * _scaled(activity.posts, top_posts)
                 + POPULARITY_ENGAGEMENT * _scaled(activity.engagement, top_engagement)
             )
+        popularity = collected
+        weight_standing, weight_popularity = WEIGHT_STANDING, WEIGHT_POPULARITY
+        if measured is not None:
+            weight_standing, weight_popularity = MEASURED_STANDING, MEASURED_POPULARITY
+            by_census = _scaled(measured.total, top_measured)
+            popularity = (
+                COLLECTED_SHARE * collected + (1 - COLLECTED_SHARE) * by_census
+                if activity and activity.posts
+                else by_census
+            )
         fit = (
             relevance if relevance is not None else (AMBIGUOUS_FIT if candidate.ambiguous else 1.0)
         )
-        trend_up = max(0.0, min(activity.trend, 1.0)) if activity else 0.0
+        rising = activity.trend if activity and activity.posts else None
+        if rising is None and measured is not None:
+            rising = measured.trend
+        trend_up = max(0.0, min(rising or 0.0, 1.0))
         score = (
-            WEIGHT_STANDING * candidate.standing * candidate.timing
-            + WEIGHT_POPULARITY * popularity * fit
+            weight_standing * candidate.standing * candidate.timing
+            + weight_popularity * popularity * fit
             + WEIGHT_FIT * fit
             + WEIGHT_TREND * trend_up * fit
             + (HAPPENING_NOW_BONUS if candidate.happening_now else 0.0)
@@ -253,8 +338,18 @@ def rank(
         reasons = list(candidate.reasons)
         if activity and activity.posts:
             reasons.append(_people(activity, relevance, plan.about))
-        elif candidate.curated:
+        elif candidate.curated and measured is None:
             reasons.append("Not yet seen in stored posts")
+        if measured is not None:
+            reasons += [f"Measured on {line}" for line in network_lines(measured)]
+            if graded is not None:
+                reasons.append(
+                    grade_reason(graded, measured.total, reference, reference_tag, candidate.form)
+                )
+            elif not near:
+                reasons.append(NOT_GRADED)
+        elif unmeasured:
+            reasons.append("Use not measured yet: the next census measures it")
         form = (
             display_form(activity.forms, candidate.form)
             if activity and activity.forms
@@ -274,9 +369,16 @@ def rank(
                 source=candidate.source,
                 event=candidate.event,
                 curated=candidate.curated,
-                warning=_warning(candidate, relevance, plan.about),
+                warning=_warning(candidate, relevance, plan.about)
+                or (UNMEASURED if unmeasured else ""),
+                verified=candidate.verified,
+                reach=measured,
+                grade=graded,
+                graded_window=near,
+                unmeasured=unmeasured,
             )
         )
+    scored = _placed(scored)
     scored.sort(key=lambda s: (-s.score, s.tag.casefold()))
     kept: list[Suggestion] = []
     general = 0
@@ -287,3 +389,23 @@ def rank(
                 continue
         kept.append(suggestion)
     return kept[:limit]
+
+
+def _placed(scored: list[Suggestion]) -> list[Suggestion]:
+    """The rules that put a tag below others whatever its score: a tag graded unused below the
+    measured tags of its kind; a plain-name tag with no source and no measurement below the
+    sourced community tags."""
+    in_use: dict[str, float] = {}
+    for s in scored:
+        if s.reach is not None and s.grade != "unused":
+            in_use[s.kind] = min(in_use.get(s.kind, s.score), s.score)
+    community = [s.score for s in scored if s.kind == "community" and s.verified]
+    placed = []
+    for s in scored:
+        ceiling = s.score
+        if s.grade == "unused" and s.kind in in_use:
+            ceiling = min(ceiling, in_use[s.kind] - BELOW)
+        if s.unmeasured and community:
+            ceiling = min(ceiling, min(community) - BELOW)
+        placed.append(s if ceiling == s.score else replace(s, score=ceiling))
+    return placed

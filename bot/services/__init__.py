@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.domain.conditions import Understanding
 from bot.domain.knowledge import KnowledgeBase
 from bot.knowledge import load_knowledge
+from bot.services.census import Census
 from bot.services.channels import ChannelSettings
 from bot.services.digests import Digester
 from bot.services.outreach import Outreach
@@ -33,6 +34,7 @@ class Services:
     outreach: Outreach
     planner: TopicPlanner
     channels: ChannelSettings
+    census: Census
 
     def now(self) -> datetime:
         return self.clock()
@@ -59,4 +61,7 @@ def build_services(
     digester = Digester(kb, store, planner)
     outreach = Outreach(settings, kb, store, suggester)
     channels = ChannelSettings(store, suggester.matcher, digester, digest_hour=settings.digest_hour)
-    return Services(settings, store, kb, suggester, digester, clock, outreach, planner, channels)
+    census = Census(settings, store, kb, planner, clock=clock)
+    return Services(
+        settings, store, kb, suggester, digester, clock, outreach, planner, channels, census
+    )

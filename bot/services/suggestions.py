@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain.activity import WINDOW_DAYS, Observed
+from bot.domain.calendar import day_label
 from bot.domain.candidates import Candidate, Plan, curated_index, plan_condition
 from bot.domain.conditions import ConditionMatcher, Understanding
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.ranking import SuggestionResult, rank
+from bot.domain.reach import TREND_SLACK_DAYS, TREND_WEEKS_BACK, TagReach, reach_from
 from bot.storage import Store
 
 MAX_CONDITIONS = 3
@@ -17,6 +19,7 @@ MAX_OBSERVED = 40  # co-occurring tags looked at per condition, most shared firs
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 25
 SECONDARY_FACTOR = 0.9
+MEASURED_MAX_AGE_DAYS = 30  # an older census figure no longer says how a tag is used
 EXAMPLES = "“lung cancer”, “Crohn's”, “T1D” or “#LCSM”"
 
 
@@ -36,7 +39,7 @@ class Suggester:
         if understanding.truncated:
             notes.append("That was long, so only its beginning was read.")
         if not understanding.text:
-            return self._result(text, understanding, [], [], [*notes, _usage()], today, limit)
+            return self._result(text, understanding, [], [], [*notes, _usage()], today, limit, {})
         matches = understanding.matches[:MAX_CONDITIONS]
         if len(understanding.matches) > MAX_CONDITIONS:
             skipped = ", ".join(m.condition.name for m in understanding.matches[MAX_CONDITIONS:])
@@ -59,12 +62,20 @@ class Suggester:
             plan, seen = self._observe_text(understanding, today)
             plans, observed = [plan], [seen]
             notes.append(_unknown_note(understanding, seen))
+        reach = self._reach(plans, observed, today) if plans else {}
         if all(seen.empty for seen in observed) and plans and plans[0].condition is not None:
-            notes.append(
-                "No stored posts use these tags yet, so the ranking rests on the knowledge base. "
-                "Track the condition in a channel to start listening."
-            )
-        return self._result(text, understanding, plans, observed, notes, today, limit)
+            if reach:
+                measured = max(r.as_of for r in reach.values())
+                notes.append(
+                    "No stored posts use these tags yet, so the ranking rests on the knowledge "
+                    f"base and the use a census measured (latest {day_label(measured)})."
+                )
+            else:
+                notes.append(
+                    "No stored posts use these tags yet, so the ranking rests on the knowledge "
+                    "base. Track the condition in a channel to start listening."
+                )
+        return self._result(text, understanding, plans, observed, notes, today, limit, reach)
 
     def _result(
         self,
@@ -75,8 +86,13 @@ class Suggester:
         notes: list[str],
         today: date,
         limit: int,
+        reach: dict[str, TagReach],
     ) -> SuggestionResult:
-        suggestions = rank(plans, observed, self.index, limit=limit) if plans else []
+        suggestions = (
+            rank(plans, observed, self.index, limit=limit, reach=reach, today=today)
+            if plans
+            else []
+        )
         evidence = sum(seen.seed_posts + seen.text_posts for seen in observed)
         return SuggestionResult(
             query=text,
@@ -87,6 +103,21 @@ class Suggester:
             evidence_posts=evidence,
             knowledge_version=self.kb.version,
         )
+
+    def _reach(
+        self, plans: list[Plan], observed: list[Observed], today: date
+    ) -> dict[str, TagReach]:
+        """What censuses measured of every tag in play, as of `today` (and four weeks before)."""
+        keys = {k for plan in plans for k in plan.candidates} | {
+            k for seen in observed for k in seen.with_seeds
+        }
+        back = MEASURED_MAX_AGE_DAYS + 7 * TREND_WEEKS_BACK + TREND_SLACK_DAYS
+        found = self.store.census_figures(keys, today - timedelta(days=back), today)
+        reach = {
+            key: reach_from(key, rows, today, max_age_days=MEASURED_MAX_AGE_DAYS)
+            for key, rows in found.items()
+        }
+        return {key: r for key, r in reach.items() if r is not None}
 
     def _observe(self, plan: Plan, today: date) -> Observed:
         """Co-occurrence with the condition's seed tags, and activity of every tag in play."""

@@ -39,6 +39,7 @@ from bot.sources.bluesky_records import (
     to_post,
 )
 from bot.sources.bluesky_search import BlueskySearch, backfill_pages
+from bot.sources.bluesky_tally import HashtagTally
 from bot.sources.jetstream import Jetstream
 
 log = logging.getLogger(__name__)
@@ -149,8 +150,12 @@ class BlueskySource:
         stop: threading.Event,
         *,
         refresh_s: float = REFRESH_SECONDS,
+        tally: HashtagTally | None = None,
     ) -> Iterator[Page]:
         """Follow Jetstream until `stop`, a page of matching posts every few seconds.
+
+        With a `tally`, every event is counted for the census too (bluesky_tally.py), and the
+        stream stays open when nothing is tracked.
 
         The tracked tags are read again every `refresh_s`; a tag new since then is backfilled
         through search and matched from then on. Connection faults past Jetstream's own retries
@@ -169,6 +174,8 @@ class BlueskySource:
         for event in self.jetstream.events(start, stop=stop, heartbeat=True):
             if event:
                 self._take(event, matcher, pending)
+                if tally is not None:
+                    tally.take(event)
             if pending.due():
                 if pending.events:
                     yield self._flush(pending)
@@ -177,7 +184,7 @@ class BlueskySource:
                 checked = time.monotonic()
                 now_tracked = list(queries())
                 fresh = TagMatcher(now_tracked)
-                if not fresh:
+                if not fresh and tally is None:
                     break  # nothing tracked any more: the caller stops holding the stream open
                 if fresh.signature != matcher.signature:
                     matcher = fresh

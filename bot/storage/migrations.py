@@ -292,6 +292,43 @@ def alerts(db: Database) -> None:
     db.execute("CREATE INDEX posts_created ON posts(created_at)")
 
 
+@migrations(name="0013_census")
+def census(db: Database) -> None:
+    """Measured reach (services/census.py): each census run, its refusals, and every figure by
+    tag, network, language and the day it was measured, kept for trends; the Jetstream tally of
+    every hashtag per day and language, with the stretches of time the stream covered. Counts
+    only: never a post's text or its author."""
+    db.execute(
+        """CREATE TABLE census_runs (
+        id INTEGER PRIMARY KEY, scope TEXT NOT NULL, networks TEXT NOT NULL,
+        started_at TEXT NOT NULL, finished_at TEXT, terms INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        """CREATE TABLE census_refusals (
+        run_id INTEGER NOT NULL, network TEXT NOT NULL, why TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (run_id, network))"""
+    )
+    db.execute(
+        """CREATE TABLE census_counts (
+        tag_key TEXT NOT NULL, network TEXT NOT NULL, lang TEXT NOT NULL, measured_on TEXT NOT NULL,
+        tag TEXT NOT NULL, posts_7d INTEGER NOT NULL, accounts_7d INTEGER,
+        at_least INTEGER NOT NULL, instance TEXT, guarded INTEGER NOT NULL, via TEXT NOT NULL,
+        run_id INTEGER NOT NULL, measured_at TEXT NOT NULL,
+        PRIMARY KEY (tag_key, network, lang, measured_on)) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX census_counts_run ON census_counts(run_id, network)")
+    db.execute(
+        """CREATE TABLE bluesky_tally (
+        tag_key TEXT NOT NULL, day TEXT NOT NULL, lang TEXT NOT NULL, posts INTEGER NOT NULL,
+        PRIMARY KEY (tag_key, day, lang)) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX bluesky_tally_day ON bluesky_tally(day)")
+    db.execute(
+        """CREATE TABLE bluesky_tally_spans (
+        start_us INTEGER PRIMARY KEY, end_us INTEGER NOT NULL)"""
+    )
+
+
 def migration_names() -> list[str]:
     """Every migration this version knows, oldest first (doctor and tests compare against it)."""
     return [migration.name for migration in migrations._migrations]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.storage.accounts import AccountStates
 from bot.storage.alert_reads import AlertReads
+from bot.storage.census import CensusRecords
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
@@ -37,6 +38,7 @@ class Store(
     TagHealthRecords,
     AlertReads,
     OutboxRecords,
+    CensusRecords,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -59,6 +61,7 @@ class Store(
       mostly off topic.
     - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
     - outbox.py `OutboxRecords`: digest messages and alerts claimed for sending, not settled.
+    - census.py `CensusRecords`: census runs and figures, and the Jetstream hashtag tally.
     """
 
     def __init__(self, path: str | Path) -> None:

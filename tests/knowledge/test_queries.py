@@ -6,6 +6,7 @@ import pytest
 
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.knowledge import KnowledgeBase
+from bot.domain.ranking import copy_tags
 from bot.services.suggestions import Suggester
 from bot.storage import Store
 from tests.factories import NOW, TODAY, author, post
@@ -42,10 +43,16 @@ def test_umbrella_queries_get_the_umbrellas_tags(
     assert expected in _tags(suggester, text)
 
 
-def test_an_unverified_umbrella_tag_is_suggested_once_collected_posts_back_it(
+def test_an_unsourced_plain_tag_shows_unmeasured_and_off_the_copy_line_until_posts_back_it(
     suggester: Suggester, store: Store
 ) -> None:
-    assert "Autoimmune" not in _tags(suggester, "autoimmune disease")  # no organiser found
+    before = suggester.suggest("autoimmune disease", today=TODAY, limit=25)
+    shown = next(s for s in before.suggestions if s.tag == "Autoimmune")  # never hidden
+    assert shown.evidence == "use not measured yet"
+    assert (
+        shown.warning == "no organisation, chat or study names it, and its use is not measured yet"
+    )
+    assert "Autoimmune" not in copy_tags(before.suggestions)
     posts = [
         post("#Autoimmune #ChronicIllness flare week", at=NOW, by=n, post_id=f"x:ai{n}")
         for n in range(4)
@@ -54,7 +61,8 @@ def test_an_unverified_umbrella_tag_is_suggested_once_collected_posts_back_it(
     store.rebuild_cooccur_window(TODAY)
     answer = suggester.suggest("autoimmune disease", today=TODAY, limit=25)
     backed = next(s for s in answer.suggestions if s.tag == "Autoimmune")
-    assert any("suggested only because collected posts do" in r for r in backed.reasons)
+    assert backed.evidence == "4 posts by 4 people" and not backed.warning
+    assert backed.what.endswith("no source names it")
 
 
 def test_mental_health_is_not_mistaken_for_maternal_health(suggester: Suggester) -> None:

@@ -7,6 +7,7 @@ This module holds the shared HTTP server and clock; each platform has its own mo
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,13 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a process killed mid-request) is not the stand-in's fault."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class HttpStandIn:
     """A threaded loopback HTTP server; scripted `faults` are answered before normal replies."""
 
@@ -65,7 +73,7 @@ class HttpStandIn:
             def do_PUT(self) -> None:
                 standin._serve(self, "PUT")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()

@@ -16,13 +16,15 @@ from websockets.sync.server import ServerConnection, serve
 from tests.sources.source_standins import LIVE_NOW, Answer, Asked, HttpStandIn
 
 
-def bsky_record(text: str, *, at: datetime = LIVE_NOW, facets: bool = True) -> dict[str, Any]:
+def bsky_record(
+    text: str, *, at: datetime = LIVE_NOW, facets: bool = True, langs: list[str] | None = None
+) -> dict[str, Any]:
     """An app.bsky.feed.post record with a #tag facet for each hashtag (byte offsets, as clients write)."""
     record: dict[str, Any] = {
         "$type": "app.bsky.feed.post",
         "text": text,
         "createdAt": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "langs": ["en"],
+        "langs": ["en"] if langs is None else langs,
     }
     if facets:
         record["facets"] = [
@@ -86,7 +88,8 @@ def _jwt(payload: dict[str, Any]) -> str:
 
 
 class XrpcStandIn(HttpStandIn):
-    """createSession, app.bsky.feed.searchPosts (q, sort, limit, cursor) and
+    """createSession, app.bsky.feed.searchPosts (q, tag, since, until, lang, sort, limit, cursor;
+    pages without `hitsTotal`, as the AppView has answered since 2025, unless `hits_total`) and
     app.bsky.actor.getProfiles, which, like the public AppView, answers without a session and
     leaves out accounts that are not active (`inactive`) or that it doesn't know."""
 
@@ -95,7 +98,63 @@ class XrpcStandIn(HttpStandIn):
         self.posts: list[dict[str, Any]] = []  # PostViews, newest first
         self.profiles: dict[str, dict[str, Any]] = {}
         self.inactive: set[str] = set()  # deactivated, suspended or taken down
+        self.hits_total = False
+        self.now = LIVE_NOW
         super().__init__()
+
+    @property
+    def searches(self) -> list[Asked]:
+        return [a for a in self.asked if a.path == "/xrpc/app.bsky.feed.searchPosts"]
+
+    def add_week(
+        self, tag: str, posts: int, *, text: str = "", langs: list[str] | None = None
+    ) -> None:
+        """`posts` posts carrying #tag, spread over today so far and the six days before (the
+        days a census counts), each from its own account."""
+        first = datetime.combine(self.now.date() - timedelta(days=6), datetime.min.time(), UTC)
+        spacing = (self.now - first) / max(posts, 1)
+        for n in range(posts):
+            at = self.now - spacing * (n + 0.5)
+            did = f"did:plc:w{len(self.posts):06d}"
+            body = f"{text} #{tag}".strip()
+            view = {
+                "uri": f"at://{did}/app.bsky.feed.post/3k{len(self.posts):09d}",
+                "cid": "bafyreib2rxk3rh6kzwq",
+                "author": {k: v for k, v in profile(did, f"w{n}.bsky.social").items()
+                           if k in BASIC_PROFILE_FIELDS},
+                "record": bsky_record(body, at=at, langs=langs),
+                "indexedAt": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "likeCount": 0, "repostCount": 0, "replyCount": 0, "quoteCount": 0, "labels": [],
+            }  # fmt: skip
+            self.posts.append(view)
+        self.posts.sort(key=lambda v: v["record"]["createdAt"], reverse=True)
+
+    def _search(self, asked: Asked) -> Answer:
+        tags = {t.casefold() for t in asked.multi.get("tag", [])}
+        if tags:  # the tag parameter: rich-text facets (or the record's tags), AND-ed
+            hits = [
+                p for p in self.posts
+                if tags <= {f["features"][0]["tag"].casefold()
+                            for f in p["record"].get("facets", [])} | {
+                    t.casefold() for t in p["record"].get("tags", [])}
+            ]  # fmt: skip
+        else:
+            tag = asked.params["q"].lstrip("#").casefold()
+            hits = [p for p in self.posts if f"#{tag}" in p["record"]["text"].casefold()]
+        since, until = asked.params.get("since"), asked.params.get("until")
+        if since:
+            hits = [p for p in hits if p["record"]["createdAt"] >= since.replace("Z", ".000Z")]
+        if until:
+            hits = [p for p in hits if p["record"]["createdAt"] < until.replace("Z", ".000Z")]
+        if "lang" in asked.params:
+            hits = [p for p in hits if asked.params["lang"] in p["record"].get("langs", [])]
+        start, size = int(asked.params.get("cursor") or 0), int(asked.params.get("limit", 25))
+        body: dict[str, Any] = {"posts": hits[start : start + size]}
+        if self.hits_total:
+            body["hitsTotal"] = len(hits)
+        if start + size < len(hits):
+            body["cursor"] = str(start + size)
+        return Answer(200, body)
 
     @property
     def profile_calls(self) -> list[Asked]:
@@ -162,13 +221,7 @@ class XrpcStandIn(HttpStandIn):
         if not asked.headers.get("Authorization", "").startswith("Bearer "):
             return Answer(401, {"error": "AuthMissing", "message": "Authentication Required"})
         if asked.path == "/xrpc/app.bsky.feed.searchPosts":
-            tag = asked.params["q"].lstrip("#").casefold()
-            hits = [p for p in self.posts if f"#{tag}" in p["record"]["text"].casefold()]
-            start, size = int(asked.params.get("cursor") or 0), int(asked.params.get("limit", 25))
-            body: dict[str, Any] = {"posts": hits[start : start + size], "hitsTotal": len(hits)}
-            if start + size < len(hits):
-                body["cursor"] = str(start + size)
-            return Answer(200, body)
+            return self._search(asked)
         return Answer(400, {"error": "MethodNotImplemented"})
 
 
@@ -176,7 +229,13 @@ class XrpcStandIn(HttpStandIn):
 
 
 def commit(
-    did: str, rkey: str, time_us: int, text: str | None = None, *, operation: str = "create"
+    did: str,
+    rkey: str,
+    time_us: int,
+    text: str | None = None,
+    *,
+    operation: str = "create",
+    langs: list[str] | None = None,
 ) -> dict[str, Any]:
     """A Jetstream commit event for app.bsky.feed.post (no record on delete)."""
     body: dict[str, Any] = {
@@ -186,7 +245,8 @@ def commit(
         "rkey": rkey,
     }
     if operation != "delete":
-        body["record"] = bsky_record(text or "")
+        moment = datetime.fromtimestamp(time_us / 1e6, UTC)
+        body["record"] = bsky_record(text or "", at=moment, langs=langs)
         body["cid"] = "bafyreidc6sydkkbchcyg62v77wbhzvb2mvytlmsychqgwf2xojjtirmzj4"
     return {"did": did, "time_us": time_us, "kind": "commit", "commit": body}
 

@@ -1,10 +1,13 @@
-"""A loopback Mastodon instance: hashtag timelines and the instance documents Mastodon.py reads."""
+"""A loopback Mastodon instance: hashtag timelines, a tag's usage history (GET /api/v1/tags/:name,
+numbers as strings as the real API sends them) and the instance documents Mastodon.py reads,
+with Mastodon's X-RateLimit-* headers on tag requests."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from tests.sources.source_standins import LIVE_NOW, Answer, Asked, HttpStandIn
 
@@ -122,7 +125,57 @@ class MastodonStandIn(HttpStandIn):
 
     def __init__(self, statuses: list[dict[str, Any]] | None = None) -> None:
         self.statuses = list(statuses or [])
+        # A tag's last 7 days here: tag key -> (uses, accounts) a week, spread over the days.
+        self.tag_weeks: dict[str, tuple[int, int]] = {}
+        self.needs_token = False  # the instance answers tag requests only with a token
+        self.limit = 300  # requests per 5 minutes
+        self.used = 0
+        self.window_resets: datetime | None = None
+        self.now = LIVE_NOW
         super().__init__()
+
+    @property
+    def tag_calls(self) -> list[str]:
+        return [a.path.rsplit("/", 1)[1] for a in self.asked if a.path.startswith("/api/v1/tags/")]
+
+    def tag(self, asked: Asked, name: str) -> Answer:
+        """GET /api/v1/tags/:name: the tag and 7 days of history, today first, every number a
+        string; 404 for a tag the instance never saw."""
+        if self.needs_token and not asked.headers.get("Authorization"):
+            return Answer(401, {"error": "The access token is invalid"})
+        wall = datetime.now(UTC)
+        reset = wall.replace(minute=wall.minute - wall.minute % 5, second=0, microsecond=0)
+        reset += timedelta(minutes=5)
+        if reset != self.window_resets:
+            self.window_resets, self.used = reset, 0
+        self.used += 1
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(max(self.limit - self.used, 0)),
+            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        key = name.casefold()
+        if key not in self.tag_weeks:
+            return Answer(404, {"error": "Record not found"}, headers)
+        uses, accounts = self.tag_weeks[key]
+        days = [self.now.date() - timedelta(days=n) for n in range(7)]
+        history = [
+            {
+                "day": str(int(datetime.combine(day, time(0), UTC).timestamp())),
+                "accounts": str(accounts // 7 + (n < accounts % 7)),
+                "uses": str(uses // 7 + (n < uses % 7)),
+            }
+            for n, day in enumerate(days)
+        ]
+        body = {
+            "id": str(800 + len(key)),
+            "name": name,
+            "url": f"https://example.social/tags/{key}",
+            "history": history,
+            "following": False,
+            "featuring": False,
+        }
+        return Answer(200, body, headers)
 
     @property
     def timeline_calls(self) -> list[Asked]:
@@ -165,6 +218,8 @@ class MastodonStandIn(HttpStandIn):
                     },
                 },
             )
+        if asked.path.startswith("/api/v1/tags/"):
+            return self.tag(asked, unquote(asked.path.rsplit("/", 1)[1]))
         context = re.fullmatch(r"/api/v1/statuses/([^/]+)/context", asked.path)
         if context:
             return self.context(context.group(1))

@@ -1,6 +1,8 @@
 """A loopback X API v2: GET /2/tweets/search/recent with since_id, until_id and next_token (author
-profiles only when `expansions=author_id` asks), GET /2/users?ids=, and the batch compliance jobs
-(POST/GET /2/compliance/jobs, the upload and download URLs they give).
+profiles only when `expansions=author_id` asks), GET /2/users?ids=, the batch compliance jobs
+(POST/GET /2/compliance/jobs, the upload and download URLs they give), and GET
+/2/tweets/counts/recent (`data[].{start,end,tweet_count}`, `meta.total_tweet_count`, with X's
+x-rate-limit-* headers).
 
 It also keeps X's bill: every post and profile it sends, de-duplicated within a UTC day (`day`,
 set by the caller to the simulated day), as X's pay-per-use pricing counts reads."""
@@ -10,10 +12,31 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import date, datetime, timedelta
+import threading
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW, Answer, Asked, HttpStandIn
+
+COUNTS_PATH = "/2/tweets/counts/recent"
+# X's answer when the app's access doesn't include an endpoint, and when a window is used up.
+CLIENT_FORBIDDEN = {
+    "client_id": "29211812",
+    "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys and "
+    "tokens from a Twitter developer App that is attached to a Project. You can create a project "
+    "via the developer portal.",
+    "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+    "title": "Client Forbidden",
+    "required_enrollment": "Appropriate Level of API Access",
+    "reason": "client-not-enrolled",
+    "type": "https://api.twitter.com/2/problems/client-forbidden",
+}
+TOO_MANY_REQUESTS = {
+    "title": "Too Many Requests",
+    "detail": "Too Many Requests",
+    "type": "about:blank",
+    "status": 429,
+}
 
 
 def tweet(
@@ -77,6 +100,18 @@ class XStandIn(HttpStandIn):
         self.day: date = LIVE_NOW.date()  # the UTC day reads are billed to
         self.billed: dict[date, dict[str, set[str]]] = {}  # day -> "posts"/"users" -> ids
         self.expandable: dict[date, set[str]] = {}  # authors of posts sent: what expansion bills
+        # Recent counts: posts a week per tag key (spread over the days), and beside the guard
+        # words for a guarded query; a tag not listed has none.
+        self.weekly: dict[str, int] = {}
+        self.guarded_weekly: dict[str, int] = {}
+        self.counts_forbidden = False  # X refuses counts for this app's access (403)
+        self.counts_limit = 300  # requests per window, as X's x-rate-limit-limit says
+        self.counts_window_s = 900
+        self.counts_window: tuple[float, int] = (0.0, 0)  # (resets at, requests used)
+        self.now = LIVE_NOW  # X's clock: counts reach back seven days from it
+        self.hold_at: int | None = None  # the counts request (1st, 2nd…) held until `released`
+        self.released = threading.Event()
+        self.held = threading.Event()  # set once a request is being held
         super().__init__()
 
     @property
@@ -86,6 +121,10 @@ class XStandIn(HttpStandIn):
     @property
     def lookups(self) -> list[dict[str, str]]:
         return [a.params for a in self.asked if a.path == "/2/users"]
+
+    @property
+    def count_queries(self) -> list[str]:
+        return [a.params.get("query", "") for a in self.asked if a.path == COUNTS_PATH]
 
     def bill(self, kind: str, ids: list[str]) -> None:
         self.billed.setdefault(self.day, {"posts": set(), "users": set()})[kind].update(ids)
@@ -144,6 +183,8 @@ class XStandIn(HttpStandIn):
             return self._job(asked, parts[3] if len(parts) > 3 else None)
         if asked.path == "/2/users":
             return self._user_lookup(asked)
+        if asked.path == COUNTS_PATH:
+            return self._counts(asked)
         if asked.path != "/2/tweets/search/recent":
             return Answer(404, {"title": "Not Found Error", "status": 404})
         query = asked.params.get("query", "")
@@ -195,6 +236,62 @@ class XStandIn(HttpStandIn):
                 for a in missing
             ]
         return Answer(200, body)
+
+    def _limits(self) -> tuple[bool, dict[str, str]]:
+        """Take one request from the current window (False when it is used up: X answers 429),
+        and the x-rate-limit-* headers that say what is left."""
+        now = datetime.now(UTC).timestamp()
+        resets, used = self.counts_window
+        if now >= resets:
+            resets, used = now + self.counts_window_s, 0
+        allowed = used < self.counts_limit
+        used += allowed
+        self.counts_window = (resets, used)
+        return allowed, {
+            "x-rate-limit-limit": str(self.counts_limit),
+            "x-rate-limit-remaining": str(self.counts_limit - used),
+            "x-rate-limit-reset": str(int(resets) + 1),
+        }
+
+    def _counts(self, asked: Asked) -> Answer:
+        """GET /2/tweets/counts/recent: how many posts match, by day, without any post."""
+        with self.lock:
+            number = len(self.count_queries)
+        if self.hold_at is not None and number == self.hold_at:
+            self.held.set()
+            self.released.wait(30)
+        if self.counts_forbidden:
+            return Answer(403, CLIENT_FORBIDDEN)
+        with self.lock:
+            allowed, limits = self._limits()
+        if not allowed:
+            return Answer(429, TOO_MANY_REQUESTS, limits)
+        query = asked.params.get("query", "")
+        if not query or len(query) > 512 or asked.params.get("granularity") != "day":
+            return Answer(400, {"errors": [{"message": "bad query"}], "title": "Invalid Request"})
+        start = datetime.fromisoformat(asked.params["start_time"].replace("Z", "+00:00"))
+        if not self.now - timedelta(days=7) <= start <= self.now:
+            detail = "Invalid 'start_time':'…'. 'start_time' must be on or after the last 7 days."
+            return Answer(400, {"errors": [{"message": detail}], "title": "Invalid Request"})
+        found = re.search(r"#(\w+)", query)
+        key = found.group(1).casefold() if found else ""
+        total = (self.guarded_weekly if query.startswith("(#") else self.weekly).get(key, 0)
+        days = []
+        day = start
+        while day < self.now:
+            end = min(datetime.combine(day.date() + timedelta(days=1), time(0), UTC), self.now)
+            days.append((day, end))
+            day = end
+        share, extra = divmod(total, len(days))
+        data = [
+            {
+                "end": end.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "start": begin.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "tweet_count": share + (n < extra),
+            }
+            for n, (begin, end) in enumerate(days)
+        ]
+        return Answer(200, {"data": data, "meta": {"total_tweet_count": total}}, limits)
 
     def _job(self, asked: Asked, job_id: str | None) -> Answer:
         if asked.method == "POST" and job_id is None:

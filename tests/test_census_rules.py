@@ -1,0 +1,86 @@
+"""How measurements change an answer: plain-name tags never hidden, event candidates suggested
+once measured while the event runs, collected posts still saying more where they exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.domain.candidates import EVENT_CANDIDATE
+from bot.domain.knowledge import KnowledgeBase
+from bot.domain.ranking import copy_tags
+from bot.services import Services, build_services
+from bot.storage import Store
+from tests.census_world import World, census_world
+from tests.factories import NOW, TODAY, author, post
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    with census_world(bluesky=False) as standing:
+        for standin in (standing.x, standing.mastodon, standing.small_mastodon):
+            standin.now = NOW  # the suite's day: the census counts the week to 27 Nov 2026
+        yield standing
+
+
+@pytest.fixture
+def measuring(store: Store, kb: KnowledgeBase, world: World) -> Services:
+    env = world.env()
+    settings = Settings.from_env(env)
+    return build_services(settings, store, kb=kb, clock=lambda: NOW)
+
+
+def tags(services: Services, text: str) -> list[str]:
+    found = services.suggester.suggest(text, today=TODAY, limit=25)
+    return [s.tag for s in found.suggestions]
+
+
+def test_an_unsourced_plain_tag_waits_below_sourced_community_tags_until_measured(
+    measuring: Services,
+) -> None:
+    before = measuring.suggester.suggest("alzheimers", today=TODAY, limit=25).suggestions
+    order = [s.tag for s in before]
+    plain = next(s for s in before if s.tag == "Alzheimers")  # never hidden
+    assert plain.evidence == "use not measured yet" and plain.reach is None
+    assert order.index("Alzheimers") > max(
+        order.index("ENDALZ"), order.index("AlzheimersAwareness")
+    )
+    assert "Alzheimers" not in copy_tags(before)
+    measuring.census.run(["x", "mastodon"], ["alzheimers"])
+    after = measuring.suggester.suggest("alzheimers", today=TODAY, limit=25).suggestions
+    order = [s.tag for s in after]
+    assert order.index("Alzheimers") < order.index("ENDALZ")  # ranked by its use, like any other
+    measured = next(s for s in after if s.tag == "Alzheimers")
+    assert measured.evidence == "≈5,200 posts a week on X · 120 on Mastodon"
+    assert measured.what == "disease-name tag, no source names it"
+    assert "Alzheimers" in copy_tags(after)
+
+
+def test_an_events_candidate_tags_are_suggested_once_measured_while_it_runs(
+    measuring: Services, world: World
+) -> None:
+    world.x.weekly["diabetesmonth"] = 800  # National Diabetes Month (November) has no verified tag
+    assert "DiabetesMonth" not in tags(measuring, "type 2 diabetes")
+    measuring.census.run(["x"], ["type 2 diabetes"])
+    found = measuring.suggester.suggest("type 2 diabetes", today=TODAY, limit=25).suggestions
+    month = next(s for s in found if s.tag == "DiabetesMonth")
+    assert month.kind == "awareness" and month.evidence == "800 posts a week on X"
+    assert EVENT_CANDIDATE in month.reasons
+    assert "NationalDiabetesMonth" not in [s.tag for s in found]  # measured, and nobody uses it
+    december = measuring.suggester.suggest("type 2 diabetes", today=TODAY + timedelta(days=5))
+    assert "DiabetesMonth" not in [s.tag for s in december.suggestions]  # the month is over
+
+
+def test_collected_posts_still_say_more_than_the_census(measuring: Services, store: Store) -> None:
+    measuring.census.run(["x"], ["lung cancer"])
+    posts = [post("#LCSM chat tonight #LungCancer", at=NOW, by=n) for n in range(6)]
+    store.save_posts(posts, [author(n) for n in range(6)], now=NOW)
+    store.rebuild_cooccur_window(TODAY)
+    found = measuring.suggester.suggest("lung cancer", today=TODAY, limit=25)
+    lcsm = next(s for s in found.suggestions if s.tag == "LCSM")
+    assert lcsm.evidence == "6 posts by 6 people"  # what the bot collected, on topic
+    assert lcsm.as_json()["measured"]["x"]["posts_7d"] == 2_400  # and what the census measured
+    assert any(r.startswith("Measured on X: 2,400 posts") for r in lcsm.reasons)
