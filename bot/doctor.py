@@ -14,6 +14,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.app import create_web_client
 from bot.clock import utc_today
 from bot.config import HOW_TO_GET, ConfigError, Settings
+from bot.domain.reach import NETWORK_NAMES
+from bot.services.census import census_state
 from bot.services.integrity import REPAIR_HINT, quick_check
 from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
@@ -224,10 +226,11 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
             )
     # The bot has acted on these already; they are worth knowing when reading a digest.
     checks += [Check("tag drift", "ok", line) for line in drifted]
-    if settings.x_bearer_token or spend.post_reads:
+    if settings.x_bearer_token or spend.post_reads or spend.counts_requests:
         detail = (
             f"${spend.usd:,.2f} of ${spend.budget_usd:,.2f} this month "
-            f"({spend.post_reads:,} post reads, {spend.user_reads:,} user reads)"
+            f"({spend.post_reads:,} post reads, {spend.user_reads:,} user reads) · "
+            f"{spend.counts_line()}"
         )
         if spend.reached:
             checks.append(
@@ -240,6 +243,49 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
             )
         else:
             checks.append(Check("X spend", "ok", detail))
+    return checks
+
+
+REFUSED_FIX = {
+    "x": "X's counts endpoint needs a plan that includes it: check the app's project in the X "
+    "developer console; the census counts Mastodon and Bluesky meanwhile",
+    "mastodon": "set MASTODON_ACCESS_TOKEN, or list instances that answer without one",
+    "bluesky": "set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (search needs a login); days the "
+    "Jetstream tally covered still count",
+}
+
+
+def census_checks(settings: Settings, today: date) -> list[Check]:
+    """When the last census ran, how many tags it measured, and each network that refused it
+    (said once, whatever the number of tags)."""
+    try:
+        store = Store(settings.db_path)
+    except (StoreError, sqlite3.Error):
+        return []  # the database check has said what is wrong
+    try:
+        state = census_state(store, today)
+    finally:
+        store.close()
+    if state.last is None:
+        return [
+            Check(
+                "census",
+                "off",
+                "no census yet: answers rank without measured use",
+                "run `hashtag-bot census` (`run` makes a first full pass by itself)",
+            )
+        ]
+    first, *_ = state.lines()
+    checks = [Check("census", "ok", first)]
+    for network, why in state.last.refused.items():
+        checks.append(
+            Check(
+                f"census {NETWORK_NAMES.get(network, network)}",
+                "off",
+                f"refused: {why}",
+                REFUSED_FIX.get(network, "fix what it says"),
+            )
+        )
     return checks
 
 
@@ -272,6 +318,7 @@ def run_checks(
         + counts_check(settings, today)
         + source_checks(settings)
         + recorded_checks(settings, today)
+        + census_checks(settings, today)
     )
 
 

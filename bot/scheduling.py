@@ -1,5 +1,5 @@
-"""APScheduler 3.x jobs that run beside the bot: ingest cycles, daily digests, retention and
-X compliance checks. Every job takes the one `Services` the bot built."""
+"""APScheduler 3.x jobs that run beside the bot: ingest cycles, daily digests, retention, X
+compliance checks and the census. Every job takes the one `Services` the bot built."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.services.alerts import AlertCheck, alerter_for
+from bot.services.census import CensusReport
 from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle
 from bot.services.compliance import ComplianceReport, compliance_step
 from bot.services.digest_delivery import Delivery, deliver_digests
@@ -75,6 +76,17 @@ def alert_job(services: Services, client: WebClient) -> AlertCheck:
     if check.posted or check.errors:
         log.info("alerts: %d posted; %s", check.posted, check.errors or "no errors")
     return check
+
+
+def census_job(services: Services) -> CensusReport | None:
+    """Hourly: the first census in full when the database has none, then the tags never
+    measured and the stalest few, so each tag is measured again about once a week."""
+    report = services.census.refresh()
+    if report is not None:
+        for network in report.networks:
+            level = logging.WARNING if network.refused or network.error else logging.INFO
+            log.log(level, "census %s", network.line(report.terms).replace("\n  ", " · "))
+    return report
 
 
 RETRY_AFTER = timedelta(hours=1)  # a digest Slack refused is tried again an hour later
@@ -164,6 +176,15 @@ def create_scheduler(
         kwargs={"names": tuple(sources), "slack": slack},
         id="ingest",
         name="collect posts every INGEST_EVERY_MINUTES",
+    )
+    scheduler.add_job(
+        census_job,
+        "interval",
+        hours=1,
+        next_run_time=clock() + timedelta(minutes=2),  # a first full pass soon after start
+        args=[services],
+        id="census",
+        name="measure every tag's use on X, Mastodon and Bluesky: a full pass, then weekly",
     )
     if settings.x_bearer_token:
         scheduler.add_job(

@@ -260,7 +260,9 @@ def run_bot(
     services = build_services(settings, store)
     client = create_web_client(settings)  # the bot token's; Bolt's own client holds none
     app = create_app(services, client=client, installation=installation)
-    listener = BlueskyListener(settings, store, planner=services.planner)  # as it happens
+    listener = BlueskyListener(  # as it happens, with the census's hashtag tally
+        settings, store, planner=services.planner, tally_guards=services.census.guards
+    )
     scheduler = create_scheduler(
         services, sources=[n for n in SOURCE_NAMES if n != "bluesky"], slack=client
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from tests.sources.source_standins import GOOD_TOKEN
 from tests.sources.standins_bluesky import XrpcStandIn
@@ -81,7 +82,8 @@ class World:
 
 
 @contextmanager
-def census_world(*, bluesky: bool = True) -> Iterator[World]:
+def census_world(*, bluesky: bool = True, now: datetime | None = None) -> Iterator[World]:
+    """The world as it is now, or as it was at `now` (the networks' clocks set to it)."""
     with ExitStack() as stack:
         world = World(
             stack.enter_context(XStandIn()),
@@ -89,6 +91,9 @@ def census_world(*, bluesky: bool = True) -> Iterator[World]:
             stack.enter_context(MastodonStandIn()),
             stack.enter_context(XrpcStandIn(BLUESKY_PASSWORD)),
         )
+        if now is not None:
+            for standin in (world.x, world.mastodon, world.small_mastodon, world.bluesky):
+                standin.now = now
         world.x.weekly = dict(X_WEEK)
         world.x.guarded_weekly = dict(X_GUARDED_WEEK)
         world.mastodon.tag_weeks = dict(MASTODON_WEEK)

@@ -4,6 +4,7 @@ once measured while the event runs, collected posts still saying more where they
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace as dataclass_replace
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from bot.config import Settings
 from bot.domain.candidates import EVENT_CANDIDATE
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.ranking import copy_tags
+from bot.scheduling import census_job, create_scheduler
 from bot.services import Services, build_services
 from bot.storage import Store
 from tests.census_world import World, census_world
@@ -20,9 +22,7 @@ from tests.factories import NOW, TODAY, author, post
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    with census_world(bluesky=False) as standing:
-        for standin in (standing.x, standing.mastodon, standing.small_mastodon):
-            standin.now = NOW  # the suite's day: the census counts the week to 27 Nov 2026
+    with census_world(bluesky=False, now=NOW) as standing:  # the week to 27 Nov 2026
         yield standing
 
 
@@ -84,3 +84,40 @@ def test_collected_posts_still_say_more_than_the_census(measuring: Services, sto
     assert lcsm.evidence == "6 posts by 6 people"  # what the bot collected, on topic
     assert lcsm.as_json()["measured"]["x"]["posts_7d"] == 2_400  # and what the census measured
     assert any(r.startswith("Measured on X: 2,400 posts") for r in lcsm.reasons)
+
+
+def test_inside_run_a_full_pass_comes_first_then_refreshes_spread_over_the_week(
+    store: Store, kb: KnowledgeBase, world: World
+) -> None:
+    env = world.env(login=False) | {"MASTODON_INSTANCES": ""}
+    settings = replace_instances(Settings.from_env(env))
+    moment = [NOW]
+    services = build_services(settings, store, kb=kb, clock=lambda: moment[0])
+    job = create_scheduler(services).get_job("census")
+    assert job is not None and job.trigger.interval == timedelta(hours=1)
+    terms, _ = services.census.terms()
+    first = census_job(services)  # the database has no census: a full pass…
+    assert first is not None
+    [x] = [n for n in first.networks if n.network == "x"]
+    assert x.measured == 300 and "rate limit for counts is used up" in x.stopped  # …X's window
+    world.x.counts_window, world.x.counts_limit = (0.0, 0), 1_000  # an hour later: a new window
+    rest = census_job(services)  # the tags never measured come first, all of them
+    assert rest is not None
+    measured = {f.tag for f in first.figures} | {f.tag for f in rest.figures}
+    assert len(measured) == len(terms) == len(world.x.count_queries)  # none asked twice
+    assert census_job(services) is None  # nothing due an hour later
+    moment[0] = NOW + timedelta(days=8)
+    world.x.now = moment[0]
+    new = {t.key for t in services.census.terms()[0]} - {
+        t.key for t in terms
+    }  # next year's congresses
+    refresh = census_job(services)
+    assert refresh is not None
+    share = -(-len(terms) // (7 * 24))  # each hour's share of a week
+    assert len(refresh.figures) == len(new) + share == len(world.x.count_queries) - len(terms)
+    assert {f.measurement.as_of for f in refresh.figures} == {moment[0].date()}
+
+
+def replace_instances(settings: Settings) -> Settings:
+    """No Mastodon instance: the full pass stays within what a test can wait for."""
+    return dataclass_replace(settings, mastodon_instances=())

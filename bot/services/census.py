@@ -46,6 +46,7 @@ TALLY_KEEP_DAYS = 8  # the census keeps its figures; the tally is needed for a w
 CLI_MAX_WAIT_S = 16 * 60.0  # `census` waits out X's 15-minute windows
 JOB_MAX_WAIT_S = 60.0  # inside `run` a longer wait ends the refresh; the next one resumes
 RESUME_WITHIN = timedelta(days=1)  # an unfinished run older than this starts afresh
+ASK_AGAIN_AFTER = timedelta(days=1)  # a network that refused is asked again after a day
 
 
 @dataclass
@@ -265,6 +266,15 @@ class Census:
         terms, _ = self.terms()
         return {t.key: t.guard for t in terms if t.guarded}
 
+    def set_up(self) -> list[str]:
+        """The networks the settings let a census count on (Bluesky always: the tally)."""
+        return [
+            n
+            for n in NETWORKS
+            if (n != "x" or self.settings.x_bearer_token)
+            and (n != "mastodon" or self.settings.mastodon_instances)
+        ]
+
     # Counting ---------------------------------------------------------------------------------
     def _counter(self, network: str, max_wait_s: float) -> TagCounter:
         """A network's counter, built when a census needs it (atproto takes a second to import)."""
@@ -330,11 +340,14 @@ class Census:
         today = self.clock().date()
         self.store.prune_tally(today - timedelta(days=TALLY_KEEP_DAYS))
         if not self.store.has_census():
-            return self.run(max_wait_s=max_wait_s)
+            return self.run(self.set_up(), max_wait_s=max_wait_s)
         terms, left_out = self.terms()
         share = math.ceil(len(terms) / REFRESHES_A_WEEK)
         due: dict[str, list[CensusTerm]] = {}
-        for network in NETWORKS:
+        refused = self.store.census_refused_since(self.clock() - ASK_AGAIN_AFTER)
+        for network in self.set_up():
+            if network in refused:
+                continue
             last = self.store.last_measured(network)
             never = [t for t in terms if t.key not in last]
             stale = sorted(
@@ -470,7 +483,7 @@ class CensusState:
     last: CensusRun | None
     measured_this_week: int
 
-    def lines(self, now: datetime) -> list[str]:
+    def lines(self) -> list[str]:
         if self.last is None:
             return [
                 "No census yet: `hashtag-bot census` measures every tag's use (`run` does it by itself)."

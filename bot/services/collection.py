@@ -225,7 +225,8 @@ def run_cycle(
             if report.source == "x":
                 report.notes.append(
                     f"estimated X spend this month: ${spend.usd:,.2f} of ${spend.budget_usd:,.2f} "
-                    f"({spend.post_reads:,} post reads, {spend.user_reads:,} user reads)"
+                    f"({spend.post_reads:,} post reads, {spend.user_reads:,} user reads"
+                    + (f"; {spend.counts_line()})" if spend.counts_requests else ")")
                 )
     store.rebuild_cooccur_window(clock().date())  # a no-op unless the day turned
     return CycleReport(list(queries), reports)

@@ -1,5 +1,6 @@
 """What the App Home tab shows a workspace: its channels' topics and clocks, the data behind the
-answers, X spend, approvals ending soon and the tags demoted as mostly off topic."""
+answers, X spend, the last census, approvals ending soon and the tags demoted as mostly off
+topic."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.domain.approvals import ApprovedMessage
+from bot.services.census import census_state
 from bot.services.schedules import ChannelClock, channel_clocks
 from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
@@ -28,6 +30,8 @@ class WorkspaceOverview:
     last_digests: dict[str, date] = field(default_factory=dict)
     expiring: list[ApprovedMessage] = field(default_factory=list)  # ending within 30 days
     drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
+    x_counts: str = ""  # the census's counts requests: their own line in the spend meter
+    census: list[str] = field(default_factory=list)  # when it ran, what it measured, who refused
 
 
 def workspace_overview(services: Services, team_id: str) -> WorkspaceOverview:
@@ -36,7 +40,9 @@ def workspace_overview(services: Services, team_id: str) -> WorkspaceOverview:
     store, settings, today = services.store, services.settings, services.today()
     topics = [t for t in store.topics() if t.team_id in ("", team_id)]
     spend = x_spend(store, settings, today)
-    shows_spend = bool(settings.x_bearer_token or spend.post_reads or spend.user_reads)
+    shows_spend = bool(
+        settings.x_bearer_token or spend.post_reads or spend.user_reads or spend.counts_requests
+    )
     return WorkspaceOverview(
         topics=topics,
         posts_30d=store.recent_posts(today),
@@ -47,4 +53,6 @@ def workspace_overview(services: Services, team_id: str) -> WorkspaceOverview:
         last_digests=store.last_digests(),
         expiring=services.outreach.expiring(today),
         drifted=drifted_lines(store),
+        x_counts=spend.counts_line() if spend.counts_requests else "",
+        census=census_state(store, today).lines(),
     )

@@ -66,9 +66,12 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
         )
     if facts.x_spend_usd is not None and facts.x_budget_usd is not None:
         lines.append(
-            f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}."
+            f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}"
+            + (f"; {escape(facts.x_counts)}." if facts.x_counts else ".")
         )
     blocks.append(context(*(lines or ["No posts collected yet."])))
+    if facts.census:
+        blocks.append(context(*(escape(line) for line in facts.census)))
     if facts.drifted:
         shown = [f"• {escape(line)}" for line in facts.drifted[:MAX_DRIFTED_LINES]]
         if len(facts.drifted) > MAX_DRIFTED_LINES:

@@ -111,6 +111,13 @@ class CensusRecords:
                 (run_id, network, why, now.isoformat()),
             )
 
+    def census_refused_since(self, since: datetime) -> set[str]:
+        """The networks that refused a census since then."""
+        rows = self.conns.db().conn.execute(
+            "SELECT DISTINCT network FROM census_refusals WHERE at >= ?", (since.isoformat(),)
+        )
+        return {row[0] for row in rows}
+
     def census_done(self, run_id: int, network: str) -> set[str]:
         """The tag keys this run already holds a figure for on the network."""
         rows = _rows(

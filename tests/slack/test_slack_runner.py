@@ -53,7 +53,9 @@ def running(settings: Settings, *, http: bool) -> Iterator[str]:
 
 @pytest.fixture
 def run_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return replace(settings, slack_app_token=APP_TOKEN, db_path=str(tmp_path / "run.db"))
+    return replace(  # no census tally: the runner holds no stream to the real Jetstream
+        settings, slack_app_token=APP_TOKEN, db_path=str(tmp_path / "run.db"), bluesky_tally=False
+    )
 
 
 def test_socket_mode_acks_the_envelope_and_answers_at_the_response_url(
