@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-SUITES = ("suggest", "cli", "ingest", "x_spend", "slack_ack", "digest", "alerts")
+SUITES = ("suggest", "cli", "ingest", "x_spend", "slack_ack", "digest", "alerts", "census")
 
 
 def machine() -> dict[str, Any]:

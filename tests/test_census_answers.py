@@ -124,7 +124,7 @@ def test_explain_gives_each_networks_figure_and_the_day_it_was_measured(
     block = explained.split(". #UlcerativeColitis ", 1)[1].split("\n 2.", 1)[0]
     assert "Measured on X: 720 posts in the 7 days to" in block
     assert "Measured on Mastodon: 35 posts by 20 accounts in the 7 days to" in block
-    assert "(the busiest instance asked)" in block
+    assert ", the busiest instance asked (counted from the instance's tag history)" in block
     assert "Measured on Bluesky: 40 posts in the 7 days to" in block
     assert "Graded hot: the busiest of the condition's own tags" in block
 

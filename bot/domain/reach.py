@@ -216,7 +216,7 @@ def network_lines(reach: TagReach) -> list[str]:
         amount = f"{'at least ' if m.at_least else ''}{m.posts_7d:,} post{'s' * (m.posts_7d != 1)}"
         if m.accounts_7d is not None:
             amount += f" by {m.accounts_7d:,} account{'s' * (m.accounts_7d != 1)}"
-        where = f" on {_host(m.instance)} (the busiest instance asked)" if m.instance else ""
+        where = f" on {_host(m.instance)}, the busiest instance asked" if m.instance else ""
         how = {
             "counts": "X's counts, retweets left out",
             "tag history": "the instance's tag history",
@@ -258,6 +258,8 @@ def grade_reason(
     if tag_key(tag) == tag_key(reference_tag):
         return f"Graded {grade_given}: the busiest of the condition's own tags"
     share = total / reference if reference else 0.0
+    if share >= 1.5:
+        return f"Graded {grade_given}: {share:,.1f} times the use of {busiest}"
     if grade_given == "hot":
         return f"Graded hot: {share:.0%} of the use of {busiest}"
     if grade_given == "steady":

@@ -213,7 +213,7 @@ class Census:
         self.kb = kb
         self.planner = planner
         self.clock = clock
-        self.counters = counters or self._counter
+        self.counters = counters or self.counter_for
 
     # What to measure ----------------------------------------------------------------------------
     def _plans(self, today: date) -> dict[str, Any]:
@@ -276,7 +276,7 @@ class Census:
         ]
 
     # Counting ---------------------------------------------------------------------------------
-    def _counter(self, network: str, max_wait_s: float) -> TagCounter:
+    def counter_for(self, network: str, max_wait_s: float) -> TagCounter:
         """A network's counter, built when a census needs it (atproto takes a second to import)."""
         if network == "x":
             from bot.sources.census_x import XCounts

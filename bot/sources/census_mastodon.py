@@ -89,6 +89,7 @@ class MastodonCounts:
         monotonic: Callable[[], float] = time.monotonic,
         max_wait_s: float = 60.0,
         timeout_s: float = 20.0,
+        window_requests: int = WINDOW_REQUESTS,
     ) -> None:
         self.instances = list(settings.mastodon_instances)
         if not self.instances:
@@ -101,6 +102,7 @@ class MastodonCounts:
         self.monotonic = monotonic
         self.max_wait_s = max_wait_s
         self.timeout_s = timeout_s
+        self.window_requests = window_requests  # per instance per 5 minutes
         self.requests = 0
         self.refused: dict[str, str] = {}  # instance -> why it won't answer
         self._apis: dict[str, Mastodon] = {}
@@ -191,7 +193,7 @@ class MastodonCounts:
         sent = self._sent.setdefault(instance, deque())
         while sent and self.monotonic() - sent[0] > WINDOW_SECONDS:
             sent.popleft()
-        if len(sent) >= WINDOW_REQUESTS:
+        if len(sent) >= self.window_requests:
             wait = WINDOW_SECONDS - (self.monotonic() - sent[0])
             self._wait(wait, instance)
         remaining = getattr(api, "ratelimit_remaining", None)

@@ -65,8 +65,8 @@ def test_explain_gives_each_networks_figure_and_the_day_it_was_measured(
     assert "Measured on X: 5,200 posts in the 7 days to 27 Nov 2026" in text
     host = world.mastodon.url.removeprefix("http://")
     assert (
-        f"Measured on Mastodon: 120 posts by 70 accounts in the 7 days to 27 Nov 2026 on {host}"
-        in text
+        f"Measured on Mastodon: 120 posts by 70 accounts in the 7 days to 27 Nov 2026 on {host}, "
+        "the busiest instance asked" in text
     )
     assert "Measured on Bluesky: 90 posts in the 7 days to 27 Nov 2026" in text
     assert "Graded hot" in text
