@@ -121,3 +121,29 @@ def test_inside_run_a_full_pass_comes_first_then_refreshes_spread_over_the_week(
 def replace_instances(settings: Settings) -> Settings:
     """No Mastodon instance: the full pass stays within what a test can wait for."""
     return dataclass_replace(settings, mastodon_instances=())
+
+
+def test_earlier_weeks_are_kept_so_a_trend_is_measured_not_guessed(
+    store: Store, kb: KnowledgeBase, world: World
+) -> None:
+    moment = [NOW - timedelta(days=28)]
+    settings = replace_instances(Settings.from_env(world.env()))
+    services = build_services(settings, store, kb=kb, clock=lambda: moment[0])
+    world.x.now = moment[0]
+    world.x.weekly["lcsm"] = 1_600
+    services.census.run(["x"], ["lung cancer"])
+    moment[0] = world.x.now = NOW
+    world.x.weekly["lcsm"] = 2_400
+    services.census.run(["x"], ["lung cancer"])
+    found = services.suggester.suggest("lung cancer", today=TODAY, limit=25)
+    lcsm = next(s for s in found.suggestions if s.tag == "LCSM")
+    assert lcsm.reach is not None and lcsm.reach.trend == 0.5
+    assert "Up 50% on four weeks before (1,600 posts in the week to 30 Oct 2026)" in lcsm.reasons
+    assert lcsm.grade == "hot"  # 10% of #LungCancer's use, and up by half
+    assert (
+        "Graded hot: 10% of the use of #LungCancer, the busiest of the condition's own tags, "
+        "and up 50% on four weeks before" in lcsm.reasons
+    )
+    earlier = services.suggester.suggest("lung cancer", today=TODAY - timedelta(days=28))
+    then = next(s for s in earlier.suggestions if s.tag == "LCSM")
+    assert then.as_json()["measured"]["x"] == {"posts_7d": 1_600, "as_of": "2026-10-30"}

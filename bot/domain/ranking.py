@@ -22,6 +22,7 @@ from bot.domain.reach import (
     grade_reason,
     graded_now,
     network_lines,
+    trend_line,
     use_line,
 )
 
@@ -342,9 +343,17 @@ def rank(
             reasons.append("Not yet seen in stored posts")
         if measured is not None:
             reasons += [f"Measured on {line}" for line in network_lines(measured)]
+            reasons += [line for line in [trend_line(measured)] if line]
             if graded is not None:
                 reasons.append(
-                    grade_reason(graded, measured.total, reference, reference_tag, candidate.form)
+                    grade_reason(
+                        graded,
+                        measured.total,
+                        reference,
+                        reference_tag,
+                        candidate.form,
+                        measured.trend,
+                    )
                 )
             elif not near:
                 reasons.append(NOT_GRADED)

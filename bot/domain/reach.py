@@ -235,21 +235,31 @@ def network_lines(reach: TagReach) -> list[str]:
             f"{NETWORK_NAMES[network]}: {amount} in the {MEASURED_DAYS} days to "
             f"{day_label(m.as_of)}{where}" + (f" ({'; '.join(notes)})" if notes else "")
         )
-    trend = reach.trend
-    if trend is not None:
-        then = sum(reach.before[n].posts_7d for n in reach.now if n in reach.before)
-        when = day_label(min(m.as_of for m in reach.before.values()))
-        change = (
-            "about the same as"
-            if abs(trend) < 0.1
-            else f"{'up' if trend > 0 else 'down'} {abs(trend):.0%} on"
-        )
-        lines.append(f"{change} four weeks before ({then:,} posts in the week to {when})")
     return lines
 
 
+def trend_line(reach: TagReach) -> str:
+    """Explain: this week against the figure measured four weeks before, when there is one."""
+    trend = reach.trend
+    if trend is None:
+        return ""
+    then = sum(reach.before[n].posts_7d for n in reach.now if n in reach.before)
+    when = day_label(min(m.as_of for m in reach.before.values()))
+    change = (
+        "About the same as"
+        if abs(trend) < 0.1
+        else f"{'Up' if trend > 0 else 'Down'} {abs(trend):.0%} on"
+    )
+    return f"{change} four weeks before ({then:,} posts in the week to {when})"
+
+
 def grade_reason(
-    grade_given: str, total: int, reference: int, reference_tag: str, tag: str = ""
+    grade_given: str,
+    total: int,
+    reference: int,
+    reference_tag: str,
+    tag: str = "",
+    trend: float | None = None,
 ) -> str:
     """Why a tag got its grade, in the words the README uses."""
     busiest = f"#{reference_tag}, the busiest of the condition's own tags"
@@ -260,6 +270,8 @@ def grade_reason(
     share = total / reference if reference else 0.0
     if share >= 1.5:
         return f"Graded {grade_given}: {share:,.1f} times the use of {busiest}"
+    if grade_given == "hot" and share < HOT_SHARE:
+        return f"Graded hot: {share:.0%} of the use of {busiest}, and up {trend or 0:.0%} on four weeks before"
     if grade_given == "hot":
         return f"Graded hot: {share:.0%} of the use of {busiest}"
     if grade_given == "steady":

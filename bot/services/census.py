@@ -30,9 +30,11 @@ from bot.domain.census_plan import CensusTerm, census_terms
 from bot.domain.hashtags import display_form, tag_key
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.reach import NETWORK_NAMES, NETWORKS, Guard, Measurement
+from bot.domain.topic_plan import TopicPlan
 from bot.services.topics import TopicPlanner, TopicSpec
 from bot.services.x_spend import COUNTS_SOURCE, x_spend
 from bot.sources.base import SourceAuthError, SourceError, SourceStopped
+from bot.sources.bluesky_tally import MAX_QUIET_US, tally_key
 from bot.sources.census_window import CensusWindow, TagCounter, TermSkipped
 from bot.storage import Store
 from bot.storage.census import CensusFigure, CensusRun
@@ -178,8 +180,6 @@ class StoredTally:
         return covered
 
     def posts(self, term: CensusTerm, days: Collection[date]) -> int:
-        from bot.sources.bluesky_tally import tally_key
-
         key = tally_key(term)
         found = self.store.tally_posts([key], min(days), max(days)).get(key, {})
         wanted = {d.isoformat() for d in days}
@@ -216,7 +216,7 @@ class Census:
         self.counters = counters or self.counter_for
 
     # What to measure ----------------------------------------------------------------------------
-    def _plans(self, today: date) -> dict[str, Any]:
+    def _plans(self, today: date) -> dict[str, TopicPlan]:
         specs = {c.id: TopicSpec(c.name, c.id) for c in self.kb.conditions.values()}
         plans = self.planner.plans(specs.values(), today=today)
         return {cid: plans[spec.key] for cid, spec in specs.items() if spec.key in plans}
@@ -300,7 +300,6 @@ class Census:
 
             return MastodonCounts(self.settings, clock=self.clock, max_wait_s=max_wait_s)
         if network == "bluesky":
-            from bot.sources.bluesky_tally import MAX_QUIET_US
             from bot.sources.census_bluesky import BlueskyCounts
 
             return BlueskyCounts(
