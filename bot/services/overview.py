@@ -30,11 +30,13 @@ class WorkspaceOverview:
     drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
 
 
-def workspace_overview(services: Services, team_id: str) -> WorkspaceOverview:
-    """This workspace's tracked topics, how much data is behind the answers, X spend, and the
-    listened tags demoted as mostly off topic."""
+def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverview:
+    """The tracked topics of this workspace (`teams`: its team id, and its org's id on an org-wide
+    install), how much data is behind the answers, X spend, and the listened tags demoted as
+    mostly off topic."""
     store, settings, today = services.store, services.settings, services.today()
-    topics = [t for t in store.topics() if t.team_id in ("", team_id)]
+    ours = {"", *(t for t in teams if t)}
+    topics = [t for t in store.topics() if t.team_id in ours]
     spend = x_spend(store, settings, today)
     shows_spend = bool(settings.x_bearer_token or spend.post_reads or spend.user_reads)
     return WorkspaceOverview(

@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
@@ -66,8 +66,10 @@ def share(
     return notice(f"Shared in <#{channel}>.")
 
 
-def track(services: Services, body: dict[str, Any]) -> Message:
-    user, team, channel, name, ref = pressed(body)
+def track(services: Services, body: dict[str, Any], team: str = "") -> Message:
+    """Track the answer's condition here; `team` as Bolt found it (an org's id, org-wide)."""
+    user, typed_team, channel, name, ref = pressed(body)
+    team = team or typed_team
     if ref is None:
         return notice(OLD_BUTTON)
     if is_private_conversation(channel, name):
@@ -84,8 +86,10 @@ def register(app: App, services: Services) -> None:
             respond(**said, response_type="ephemeral", replace_original=False)
 
     @answering_safely
-    def track_answer(body: dict[str, Any], respond: Respond) -> None:
-        respond(**track(services, body), response_type="ephemeral", replace_original=False)
+    def track_answer(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        team = context.team_id or context.enterprise_id or ""
+        reply = track(services, body, team)
+        respond(**reply, response_type="ephemeral", replace_original=False)
 
     @answering_safely
     def unknown_button(body: dict[str, Any], respond: Respond) -> None:

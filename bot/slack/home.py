@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
@@ -81,10 +81,10 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
 
 def register(app: App, services: Services) -> None:
     @answering_safely
-    def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+    def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        overview = workspace_overview(services, str(body.get("team_id") or ""))
+        overview = workspace_overview(services, context.team_id, context.enterprise_id)
         view = home_view(overview, services.now())
         try:
             client.views_publish(user_id=event["user"], view=view)

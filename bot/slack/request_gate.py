@@ -38,6 +38,11 @@ log = logging.getLogger("bot.slack")
 # accepted for five minutes either side of its timestamp. Remembering for longer costs little.
 REMEMBER_S = 15 * 60
 MAX_REMEMBERED = 50_000  # a few KB each at most; Slack sends a team far fewer in 15 minutes
+NO_TEAM = (
+    "I can't tell which Slack workspace this came from, so I didn't act on it. Please try "
+    "again; if it keeps happening, ask your Slack admin to reinstall the app."
+)
+UNSCOPED = frozenset({"url_verification", "ssl_check"})  # Slack's own checks name no team
 ELSEWHERE = (
     "This hashtag-bot answers only in the Slack workspace it is installed in. "
     "Ask your Slack admin to add it to yours."
@@ -113,6 +118,11 @@ def deliveries_gate(
                 status=200,
                 body={"response_type": "ephemeral", "text": ELSEWHERE},
             )
+        if body.get("type") not in UNSCOPED and not (context.team_id or context.enterprise_id):
+            # Org-wide installs send an enterprise id where `team` is null; with neither, whose
+            # topics a `track` would store is unknown: acknowledged, said, not applied.
+            log.warning("ignored a Slack request that names no team or org")
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": NO_TEAM})
         key = delivery_key(body)
         if key is not None and not seen.first_time(key):
             retry = (req.headers.get("x-slack-retry-num") or [""])[0]
