@@ -28,7 +28,7 @@ class AlertReads:
     def tagged_posts_between(self, since: datetime, until: datetime) -> list[TaggedPost]:
         """Every stored post with a hashtag created after `since` up to `until`, with all its tags.
 
-        Read through the index by creation time (migration 0010): a few hours cost their own
+        Read through the index by creation time (migration 0011): a few hours cost their own
         posts, not their days'. The posts of opted-out accounts are gone, accounts inactive at
         their source are left out, and hours older than RETENTION_DAYS hold nothing (deleted).
         """

@@ -4,7 +4,7 @@ What must hold: every aggregate row equals what the stored posts give plus what 
 gave. Retention (`PostWriter.expire_posts`) drops posts but keeps the counts behind trends, so
 a recount of stored posts alone can't match once retention has run. Each aggregate row therefore
 carries the share that came from posts that have since expired (the `expired_*` columns of
-migration 0005): retention adds the expired posts' share there before it deletes them, removal
+migration 0007): retention adds the expired posts' share there before it deletes them, removal
 of a stored post subtracts only the post's own share, and forgetting an account deletes its
 per-person rows, expired share included. The invariant is then exact for every table and every
 day, old or new, and checking it needs no knowledge of retention settings past or present.
@@ -12,12 +12,13 @@ day, old or new, and checking it needs no knowledge of retention settings past o
 or people, which span all days, and misreads old posts an archive import brings back.)
 
 Spellings: each post's tag row keeps the spelling counted (`post_hashtags.form`). Rows stored
-before that column existed have none; their spellings count as history, like expired posts (the
-migration put them in the expired share).
+before that column existed have none; their spellings count as history, like expired posts
+(migration 0007 put them in the expired share).
 
 The shares are SQL over `posts` and `post_hashtags`, one SELECT per aggregate for any set of
 posts; removal, retention and the recount all use them, so the three can't disagree on what a
 post contributes, and staging (which sums a batch in Python) is checked against them.
+(Migration 0007 carries a frozen copy of this SQL as it stood then, for databases from before.)
 """
 
 from __future__ import annotations
@@ -356,34 +357,6 @@ def _example(
         () if all(v is None for v in stored) else tuple(stored),
         () if all(v is None for v in expected) else tuple(expected),
     )
-
-
-def seed_expired_shares(conn: sqlite3.Connection) -> None:
-    """For a database from before expired shares were kept (migration 0005): what each row
-    holds beyond the recount of stored posts is taken as the expired share; none below zero."""
-    if conn.execute("SELECT 1 FROM hashtag_daily LIMIT 1").fetchone() is None:
-        return  # a new database: nothing has expired
-    collect_shares(conn, "1", [], "seed")
-    try:
-        for agg in (DAILY, FORMS, AUTHORS, PAIRS):
-            keys = ", ".join(agg.keys)
-            conn.execute(
-                f"CREATE UNIQUE INDEX temp.seed_{agg.name}_key ON seed_{agg.name} ({keys})"
-            )
-            match = " AND ".join(f"r.{k} = {agg.table}.{k}" for k in agg.keys)
-            sets = []
-            for value, expired in zip(agg.values, agg.expired, strict=True):
-                recounted = f"(SELECT r.{value} FROM temp.seed_{agg.name} r WHERE {match})"
-                if value in agg.maxed:  # a last day no stored post reaches came from expired ones
-                    sets.append(
-                        f"{expired} = CASE WHEN {value} > coalesce({recounted}, 0)"
-                        f" THEN {value} ELSE 0 END"
-                    )
-                else:
-                    sets.append(f"{expired} = max(0, {value} - coalesce({recounted}, 0))")
-            conn.execute(f"UPDATE {agg.table} SET {', '.join(sets)}")
-    finally:
-        drop_shares(conn, "seed")
 
 
 def expire_shares(conn: sqlite3.Connection, cutoff: str) -> None:
