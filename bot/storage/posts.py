@@ -197,12 +197,9 @@ class PostWriter(CooccurWindow):
                 conn.execute(f"DELETE FROM {table} WHERE {column} IN ({who})", group)
         return len(forgotten)
 
-    def opt_out(self, author_id: str, reason: str, *, now: datetime) -> None:
-        """Forget an account and everything it posted, and never store it again."""
-        self.forget_authors([(author_id, reason)], now=now)
-
     def forget_authors(self, reasons: Sequence[tuple[str, str]], *, now: datetime) -> int:
-        """`opt_out` for many accounts in one transaction; how many had not been forgotten yet."""
+        """Forget each (account, reason) and everything it posted, and never store it again; one
+        transaction for all of them. How many had not been forgotten yet."""
         with self.conns.write() as db:
             return self._forget_authors(db.conn, reasons, now.isoformat())
 
