@@ -42,7 +42,7 @@ class AccountStates:
             "SELECT id, updated_at FROM authors WHERE id IN ({in_list})",
             author_ids,
         )
-        return {author_id for author_id, at in rows if _moment(at) >= since}
+        return {row["id"] for row in rows if _moment(row["updated_at"]) >= since}
 
     def handles_checked_since(self, author_ids: Collection[str], since: datetime) -> dict[str, str]:
         """`profiles_checked_since` with each account's handle (X builds post links from it)."""
@@ -51,7 +51,7 @@ class AccountStates:
             "SELECT id, handle, updated_at FROM authors WHERE id IN ({in_list})",
             author_ids,
         )
-        return {author_id: handle for author_id, handle, at in rows if _moment(at) >= since}
+        return {row["id"]: row["handle"] for row in rows if _moment(row["updated_at"]) >= since}
 
 
 def _moment(value: str) -> datetime:

@@ -30,6 +30,7 @@ from datetime import date
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.storage.connection import Connections
+from bot.storage.sql import named
 from bot.storage.staging import MAX_TAGS_PAIRED
 
 EXAMPLES_KEPT = 3  # a drift report names a few rows; the count says how many
@@ -211,17 +212,18 @@ def _window_sql(pairs: str) -> str:
 
 
 def _differences(agg: Aggregate, since: int | None) -> str:
-    """Rows of key, stored values, expected values where the two differ."""
+    """Rows where the two differ: the key columns by their names, then `stored_{value}` and
+    `recounted_{value}` for each value (NULL where that side has no row)."""
     table = f"main.{agg.table}"
     on = " AND ".join(f"e.{k} = s.{k}" for k in agg.keys)
     same = " AND ".join(f"s.{v} IS e.{v}" for v in agg.values)
     zero = lambda alias: " AND ".join(  # noqa: E731
         f"{alias}.{v} = 0" for v in agg.values if v not in agg.maxed
     )
-    keys = ", ".join(f"s.{k}" for k in agg.keys)
+    keys = ", ".join(f"s.{k} AS {k}" for k in agg.keys)
     e_keys = ", ".join(f"e.{k}" for k in agg.keys)
-    s_values = ", ".join(f"s.{v}" for v in agg.values)
-    e_values = ", ".join(f"e.{v}" for v in agg.values)
+    s_values = ", ".join(f"s.{v} AS stored_{v}" for v in agg.values)
+    e_values = ", ".join(f"e.{v} AS recounted_{v}" for v in agg.values)
     nulls = ", ".join("NULL" for _ in agg.values)
     stored_where = "s.day >= :since" if since is not None and "day" in agg.keys else "1"
     extra = f" AND NOT ({zero('s')})" if agg.zero_is_absent else ""
@@ -299,9 +301,11 @@ class Recounts:
                     if agg is WINDOW and end is None:
                         continue
                     sql = _differences(agg, since)
-                    rows = conn.execute(
-                        f"SELECT * FROM ({sql})", {"since": since, "end": end}
-                    ).fetchmany(EXAMPLES_KEPT)
+                    rows = (
+                        named(conn)
+                        .execute(f"SELECT * FROM ({sql})", {"since": since, "end": end})
+                        .fetchmany(EXAMPLES_KEPT)
+                    )
                     if not rows:
                         continue
                     (count,) = conn.execute(
@@ -338,12 +342,12 @@ class Recounts:
 
 
 def _example(
-    conn: sqlite3.Connection, agg: Aggregate, row: tuple[object, ...]
+    conn: sqlite3.Connection, agg: Aggregate, row: sqlite3.Row
 ) -> tuple[dict[str, object], tuple[object, ...], tuple[object, ...]]:
-    """A differing row as a person reads it: tags by name, days as dates."""
-    n, m = len(agg.keys), len(agg.values)
+    """A differing row (see `_differences`) as a person reads it: tags by name, days as dates."""
     key: dict[str, object] = {}
-    for column, value in zip(agg.keys, row[:n], strict=True):
+    for column in agg.keys:
+        value = row[column]
         if column in ("tag_id", "other_id"):
             found = conn.execute("SELECT key FROM tags WHERE id = ?", (value,)).fetchone()
             key["tag" if column == "tag_id" else "other tag"] = found[0] if found else value
@@ -351,7 +355,8 @@ def _example(
             key[column.replace("_", " ")] = date.fromordinal(value).isoformat()
         else:
             key[column.replace("_id", "")] = value
-    stored, expected = row[n : n + m], row[n + m :]
+    stored = tuple(row[f"stored_{v}"] for v in agg.values)
+    expected = tuple(row[f"recounted_{v}"] for v in agg.values)
     return (
         key,
         () if all(v is None for v in stored) else tuple(stored),
