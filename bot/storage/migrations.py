@@ -1,4 +1,5 @@
-"""Schema, as sqlite-utils Migrations applied at start-up, each in its own transaction.
+"""Schema, as sqlite-utils Migrations applied at start-up: each all or nothing (a savepoint), all
+of them in the one write transaction connection.py opens for them.
 
 Migrations are frozen history: each carries its own SQL and imports nothing of the bot, whose
 code changes under them. `migrations.pending(db)`, `applied(db)` and `apply(db, stop_before=...)`
