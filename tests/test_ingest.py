@@ -216,7 +216,7 @@ def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
         json.dumps({"data": tweets, "includes": {"users": users}}) + "\n", encoding="utf-8"
     )
     import_archive(store, archive, now=LIVE_NOW)
-    assert store.posts_by_source() == {"x": 3}  # person 2's #nobot is honoured on import
+    assert store.counts()["posts"] == 3  # person 2's #nobot is honoured on import
     x_api.tweets = [tweet(7, "#LCSM live", user=1)]
     x_api.users = {"101": x_user(1, "Lung cancer nurse. Bots: #NoBot")}  # person 1 says no later
     settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
@@ -227,7 +227,7 @@ def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
         names=("x",),
         clock=lambda: LIVE_NOW,
     )
-    assert store.posts_by_source() == {} and store.known_authors({"x:101", "x:102"}) == set()
+    assert store.counts()["posts"] == 0 and store.known_authors({"x:101", "x:102"}) == set()
 
 
 def test_ingest_reads_bluesky_profiles_from_the_appview_setting(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from bot.storage.accounts import AccountStates
 from bot.storage.alert_reads import AlertReads
+from bot.storage.approved_messages import ApprovedMessages
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.digest_reads import DigestReads
-from bot.storage.messages import ApprovedMessages
 from bot.storage.outbox import OutboxRecords
 from bot.storage.posts import PostWriter, SaveResult
 from bot.storage.recount import Recounts
@@ -53,7 +53,7 @@ class Store(
     - channels.py `ChannelState`: tracked topics, mutes, digests delivered and accounts introduced;
     - source_state.py `SourceState`: cursors, read counts, source health, known authors;
     - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is;
-    - messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
+    - approved_messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
     - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag);
     - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
       mostly off topic.
