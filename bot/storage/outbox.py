@@ -7,11 +7,11 @@ after. One left 'sending' by a process that is gone may have reached Slack: the 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.storage.connection import Connections
+from bot.storage.sql import named
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ class OutboxRecords:
 
     def sends_in_flight(self) -> list[InFlight]:
         """Every digest message and alert claimed for sending and not yet settled."""
-        cursor = self.conns.db().conn.cursor()
-        cursor.row_factory = sqlite3.Row
+        cursor = named(self.conns.db().conn)
         found = [
             InFlight(
                 "digest",
