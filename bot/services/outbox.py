@@ -79,6 +79,22 @@ def claiming() -> Iterator[str]:
             _live.discard(token)
 
 
+def shared_answer(
+    store: Store, press: str, *, channel: str, user: str, payload: Message, now: datetime
+) -> Outgoing:
+    """One Share press's post: at most once per press, however often Slack delivers it or
+    the bot restarts; a press Slack refused may post once it is let in."""
+    return Outgoing(
+        channel,
+        payload,
+        f"an answer shared by {user} in {channel}",
+        claim=lambda token: store.claim_share(
+            press, channel_id=channel, shared_by=user, claimer=token, now=now
+        ),
+        settle=lambda state, ts: store.settle_share(press, state, now=now, ts=ts),
+    )
+
+
 def settle_abandoned(store: Store, *, now: datetime) -> int:
     """The crash rule: sends claimed by a process that is gone become 'uncertain' (maybe sent);
     they are never sent again. Returns how many."""

@@ -371,3 +371,27 @@ def alerts(db: Database) -> None:
     db.execute("CREATE INDEX alert_log_day ON alert_log(channel_id, local_day)")
     # An alert check reads a few hours of posts at a time; by day it would scan whole days.
     db.execute("CREATE INDEX posts_created ON posts(created_at)")
+
+
+@migrations(name="0012_delivery_memory_and_shares")
+def delivery_memory_and_shares(db: Database) -> None:
+    """What Slack delivered, kept across restarts, and each shared answer's post.
+
+    `seen_deliveries`: the ids of deliveries already taken (an event's id, a command's or
+    press's trigger_id), each until it can no longer come back (Slack's retries, a signed
+    request's five minutes); a replay after a restart is acknowledged and not applied.
+    `shares`: one row per Share press, claimed before its post and settled after, like a
+    digest message; it also says who shared a post, for its Remove button.
+    """
+    db.execute(
+        """CREATE TABLE seen_deliveries (
+        key TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX seen_deliveries_expiry ON seen_deliveries(expires_at)")
+    db.execute(
+        """CREATE TABLE shares (
+        press TEXT PRIMARY KEY, channel_id TEXT NOT NULL, shared_by TEXT NOT NULL,
+        state TEXT NOT NULL, ts TEXT, claimed_by TEXT, created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX shares_posted ON shares(channel_id, ts)")

@@ -11,6 +11,7 @@ from bot.storage.alert_reads import AlertReads
 from bot.storage.approved_messages import ApprovedMessages
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
+from bot.storage.deliveries import DeliveryRecords
 from bot.storage.digest_reads import DigestReads
 from bot.storage.outbox import OutboxRecords
 from bot.storage.posts import PostWriter, SaveResult
@@ -37,6 +38,7 @@ class Store(
     TagHealthRecords,
     AlertReads,
     OutboxRecords,
+    DeliveryRecords,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -58,7 +60,9 @@ class Store(
     - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
       mostly off topic.
     - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
-    - outbox.py `OutboxRecords`: digest messages and alerts claimed for sending, not settled.
+    - outbox.py `OutboxRecords`: channel posts claimed for sending and not settled, and those
+      that may have been sent (the crash rule, and what doctor and the App Home show);
+    - deliveries.py `DeliveryRecords`: Slack deliveries already taken, and each shared answer.
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -59,7 +59,7 @@ def trickle(url: str, stop: threading.Event, closed: list[bool], *, body: bool) 
 def test_trickling_connections_are_cut_off_and_commands_and_health_are_answered(
     patient_bot: Bot,
 ) -> None:
-    stop, closed = threading.Event(), []
+    stop, closed = threading.Event(), list[bool]()
     threads = [
         threading.Thread(
             target=trickle, args=(patient_bot.url, stop, closed), kwargs={"body": n % 2 == 1}
