@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.channel_alerts import ChannelAlert
@@ -110,6 +110,22 @@ def settle_abandoned(store: Store, *, now: datetime) -> int:
                 send.describe(),
             )
     return settled
+
+
+MAYBE_SENT_DAYS = 7  # how long a "maybe sent" post stays listed in doctor and the App Home
+
+
+def maybe_sent(store: Store, *, now: datetime) -> list[str]:
+    """What may be missing from a channel, or in it unconfirmed, in the last week: posts that may
+    have reached Slack and are never sent again (and sends cut off by a process that is gone,
+    before the crash rule has run), one line each for doctor and the App Home."""
+    posts = store.maybe_sent(now - timedelta(days=MAYBE_SENT_DAYS))
+    posts += [p for p in store.sends_in_flight() if not _alive(p.claimed_by)]
+    return [
+        f"{post.describe()}, {post.updated_at[:16].replace('T', ' ')} UTC: may or may not be "
+        "there; it is not sent again"
+        for post in sorted(posts, key=lambda p: p.updated_at)
+    ]
 
 
 def _alive(claimed_by: str | None) -> bool:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.domain.approvals import ApprovedMessage
+from bot.services.outbox import maybe_sent
 from bot.services.schedules import ChannelClock, channel_clocks
 from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
@@ -28,6 +29,7 @@ class WorkspaceOverview:
     last_digests: dict[str, date] = field(default_factory=dict)
     expiring: list[ApprovedMessage] = field(default_factory=list)  # ending within 30 days
     drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
+    maybe_sent: list[str] = field(default_factory=list)  # posts that may be missing, or not
 
 
 def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverview:
@@ -49,4 +51,5 @@ def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverv
         last_digests=store.last_digests(),
         expiring=services.outreach.expiring(today),
         drifted=drifted_lines(store),
+        maybe_sent=maybe_sent(store, now=services.now()),
     )

@@ -69,6 +69,19 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
             f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}."
         )
     blocks.append(context(*(lines or ["No posts collected yet."])))
+    if facts.maybe_sent:  # bot-made lines: channel links and dates, nothing typed by anyone
+        shown = [f"• {line}" for line in facts.maybe_sent[:MAX_DRIFTED_LINES]]
+        if len(facts.maybe_sent) > MAX_DRIFTED_LINES:
+            shown.append(
+                f"…and {len(facts.maybe_sent) - MAX_DRIFTED_LINES} more (`hashtag-bot doctor`)."
+            )
+        blocks.append(
+            section(
+                "*Maybe sent: have a look in these channels*\nThe connection to Slack broke or the "
+                "bot stopped while these were sent, so they may be missing; they are never sent "
+                "twice.\n" + "\n".join(shown)
+            )
+        )
     if facts.drifted:
         shown = [f"• {escape(line)}" for line in facts.drifted[:MAX_DRIFTED_LINES]]
         if len(facts.drifted) > MAX_DRIFTED_LINES:

@@ -207,6 +207,18 @@ class ChannelState:
             for row in rows
         ]
 
+    def digest_last_try(self, channel_id: str, day: date) -> datetime | None:
+        """When the day's digest was last planned, sent or refused (None: never tried)."""
+        row = (
+            self.conns.db()
+            .conn.execute(
+                "SELECT MAX(updated_at) FROM digest_parts WHERE channel_id=? AND day=?",
+                (channel_id, day.isoformat()),
+            )
+            .fetchone()
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     def plan_digest_parts(
         self,
         channel_id: str,

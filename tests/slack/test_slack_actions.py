@@ -225,3 +225,17 @@ def test_explain_answers_with_one_tags_reasons_for_the_person_who_asked(bot: Bot
     reply = bot.slack.reply()
     assert reply["replace_original"] is False and reply["response_type"] == "ephemeral"
     assert "#LCAM" in block_text(reply) and "source:" in block_text(reply)
+
+
+def test_the_app_home_lists_posts_that_may_be_missing(bot: Bot, store: Store) -> None:
+    store.track(CHANNEL, "lung cancer", condition_id="lung-cancer", created_by=USER, now=NOW)
+    store.plan_digest_parts(
+        CHANNEL, NOW.date(), [({"text": "t"}, {}), ({"text": "u"}, {})], now=NOW
+    )
+    [first, second] = store.digest_parts(CHANNEL, NOW.date())
+    store.claim_digest_part(second, "1:sender", now=NOW)
+    store.settle_digest_part(second, "uncertain", now=NOW)  # the line broke after sending
+    bot.open_home()
+    view = bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))[0].params["view"]
+    text = json.dumps(view)
+    assert "Maybe sent" in text and f"message 2 of <#{CHANNEL}>'s digest for {NOW.date()}" in text
