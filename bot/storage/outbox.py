@@ -55,47 +55,29 @@ class OutboxRecords:
     conns: Connections
 
     def _posts(self, state: str, since: str = "") -> list[ChannelPost]:
-        cursor = named(self.conns.db().conn)
-        found = [
+        """Every kind of post in `state`, updated since `since` (ISO), oldest first."""
+        rows = named(self.conns.db().conn).execute(
+            "SELECT 'digest' AS kind, channel_id, day, part, '' AS key, claimed_by, updated_at"
+            " FROM digest_parts WHERE state = :state AND updated_at >= :since"
+            " UNION ALL SELECT 'alert', channel_id, NULL, NULL, event_key, claimed_by, updated_at"
+            " FROM alert_log WHERE state = :state AND updated_at >= :since"
+            " UNION ALL SELECT 'share', channel_id, NULL, NULL, press, claimed_by, updated_at"
+            " FROM shares WHERE state = :state AND updated_at >= :since"
+            " ORDER BY updated_at",
+            {"state": state, "since": since},
+        )
+        return [
             ChannelPost(
-                "digest",
+                row["kind"],
                 row["channel_id"],
                 row["claimed_by"],
                 row["updated_at"],
-                day=date.fromisoformat(row["day"]),
+                day=date.fromisoformat(row["day"]) if row["day"] else None,
                 part=row["part"],
+                key=row["key"],
             )
-            for row in cursor.execute(
-                "SELECT channel_id, day, part, claimed_by, updated_at FROM digest_parts"
-                " WHERE state=? AND updated_at >= ?",
-                (state, since),
-            )
+            for row in rows
         ]
-        found += [
-            ChannelPost(
-                "alert",
-                row["channel_id"],
-                row["claimed_by"],
-                row["updated_at"],
-                key=row["event_key"],
-            )
-            for row in cursor.execute(
-                "SELECT channel_id, event_key, claimed_by, updated_at FROM alert_log"
-                " WHERE state=? AND updated_at >= ?",
-                (state, since),
-            )
-        ]
-        found += [
-            ChannelPost(
-                "share", row["channel_id"], row["claimed_by"], row["updated_at"], key=row["press"]
-            )
-            for row in cursor.execute(
-                "SELECT press, channel_id, claimed_by, updated_at FROM shares"
-                " WHERE state=? AND updated_at >= ?",
-                (state, since),
-            )
-        ]
-        return sorted(found, key=lambda p: p.updated_at)
 
     def sends_in_flight(self) -> list[ChannelPost]:
         """Every channel post claimed for sending and not yet settled."""
