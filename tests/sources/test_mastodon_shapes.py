@@ -70,6 +70,7 @@ def test_an_instance_answering_its_timeline_in_an_unexpected_shape_fails_on_its_
         bent.unbend()
         again = cycle(store, bent.url, mastodon_api.url)
     assert again.sources[0].new_posts == 2 and not again.failed  # nothing was lost
+    assert store.cursor("mastodon", f"{host} lcsm") == "11"
     assert store.health()["mastodon"][0] is True
 
 

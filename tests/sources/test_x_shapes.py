@@ -101,6 +101,7 @@ def test_recent_search_in_an_unexpected_shape_fails_x_alone_and_loses_nothing(
     x_api.unbend()
     again = cycle(store, settings)
     assert again.sources[0].new_posts == 3 and not again.failed  # every post, none lost
+    assert store.cursor("x", "#lcsm") is not None
     assert store.health()["x"][0] is True
 
 
