@@ -315,7 +315,7 @@ class Threads:
             return
         except MastodonError as err:
             self.budget = 0  # rate limited or refused: the rest of this cycle's replies stand alone
-            log.info("mastodon: %s won't show threads (%s)", self.host, _short(err))
+            log.info("mastodon: %s won't show threads (%s)", self.host, describe(err))
             return
         if ancestors:
             root = str(ancestors[0]["uri"])
@@ -406,10 +406,10 @@ class MastodonSource:
                     f"{host} rate limit reached; the next cycle resumes from the stored position"
                 )
             except (MastodonNetworkError, MastodonServerError) as err:
-                problems.append(f"{host} unavailable ({_short(err)}); the next cycle resumes")
+                problems.append(f"{host} unavailable ({describe(err)}); the next cycle resumes")
             except (MastodonAPIError, MastodonError) as err:
                 problems.append(
-                    f"{host} answered unexpectedly ({_short(err)}); check MASTODON_INSTANCES"
+                    f"{host} answered unexpectedly ({describe(err)}); check MASTODON_INSTANCES"
                 )
         if problems:
             error = (
@@ -466,9 +466,16 @@ class MastodonSource:
         )
 
 
-def _short(err: Exception) -> str:
-    """The gist of a client error: the requests library's long retry text says little more."""
-    text = " ".join(str(a) for a in err.args[:3])
-    if "Max retries exceeded" in text or "NameResolutionError" in text or "ConnectionError" in text:
-        return "can't connect"
-    return text[:160] or "no reason given"
+def describe(err: MastodonError) -> str:
+    """Why a Mastodon call failed, in words: the status and the instance's own reason, or "can't
+    connect", never the client's exception names or the requests library's retry text."""
+    if isinstance(err, MastodonNetworkError):
+        text = " ".join(str(a) for a in err.args).lower()
+        return "timed out" if "timed out" in text else "can't connect"
+    if isinstance(err, MastodonRatelimitError):
+        return "rate limited"
+    args = err.args
+    if isinstance(err, MastodonAPIError) and len(args) >= 3 and isinstance(args[1], int):
+        said = args[3] if len(args) > 3 and isinstance(args[3], str) else ""
+        return f"HTTP {args[1]} {args[2] or ''}".rstrip() + (f": {said[:120]}" if said else "")
+    return "no reason given"
