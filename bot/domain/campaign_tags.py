@@ -14,6 +14,7 @@ from typing import Any
 from bot.domain.hashtags import is_valid_tag, tag_key
 from bot.domain.knowledge import KnowledgeBase
 
+NETWORK_TITLES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 LONG_TAG = 20  # characters: past this a tag eats the approved words' room and is hard to type
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
@@ -122,12 +123,13 @@ class TagReport:
             return "taken: it is a tag the knowledge base already knows"
         if self.in_use:
             return "in use: look at who uses it, and for what, before launching with it"
-        unchecked = [look["network"] for look in self.live if look.get("error")]
-        if unchecked:
+        unchecked = [_network(look) for look in self.live if look.get("error")]
+        if unchecked:  # unknown there, so never "free"
+            checked = [_network(look) for look in self.live if not look.get("error")]
+            places = " or on ".join(["stored posts", *checked])
             return (
-                "not seen in stored posts or where it could look ("
-                + ", ".join(unchecked)
-                + " not checked)"
+                f"can't say yet: not checked on {' or '.join(unchecked)}; not seen in {places}. "
+                "Look again before launching with it."
             )
         return "not seen in use: free to launch, as far as the bot can see"
 
@@ -141,3 +143,7 @@ class TagReport:
             "collisions": [{"tag": c.tag, "what": c.what} for c in self.collisions],
             "readability": self.readability,
         }
+
+
+def _network(look: dict[str, Any]) -> str:
+    return NETWORK_TITLES.get(look["network"], look["network"])
