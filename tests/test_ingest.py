@@ -388,7 +388,7 @@ def test_a_fault_nobody_foresaw_is_that_sources_error_and_the_next_source_is_rea
             )
     x, masto = report.sources
     assert masto.new_posts == 1 and not masto.error
-    assert x.error.startswith("X stopped on an answer the bot could not read")
+    assert x.error.startswith("stopped on an answer the bot could not read")
     assert "tried again next cycle" in x.error
     assert_plain(report.summary())
     assert store.cursor("x", "#lcsm") == "1"  # what came before the fault was kept

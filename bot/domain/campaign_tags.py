@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.domain.drafts import NETWORKS
 from bot.domain.hashtags import is_valid_tag, tag_key
 from bot.domain.knowledge import KnowledgeBase
 
-NETWORK_TITLES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 LONG_TAG = 20  # characters: past this a tag eats the approved words' room and is hard to type
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
@@ -146,4 +146,4 @@ class TagReport:
 
 
 def _network(look: dict[str, Any]) -> str:
-    return NETWORK_TITLES.get(look["network"], look["network"])
+    return next((n.name for n in NETWORKS if n.key == look["network"]), look["network"])

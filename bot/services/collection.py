@@ -27,7 +27,6 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 
 SOURCE_NAMES = ("x", "mastodon", "bluesky")
-SOURCE_TITLES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
 
 
 @dataclass
@@ -150,9 +149,8 @@ def _pages(
     except Exception:  # the last resort: one source's surprise must not end the cycle
         log.exception("ingest %s: stopped on something unforeseen", source.name)
         report.error = (
-            f"{SOURCE_TITLES.get(source.name, source.name)} stopped on an answer the bot could "
-            "not read (the log has the details); nothing after it was stored, and it is tried "
-            "again next cycle from the stored position."
+            "stopped on an answer the bot could not read (the log has the details); nothing "
+            "after it was stored, and it is tried again next cycle from the stored position."
         )
 
 

@@ -118,8 +118,9 @@ def look_on_mastodon(settings: Settings, tag: str) -> LiveLook:
     what = f"the #{tag_key(tag)} timeline"
     for instance in settings.mastodon_instances:
         host = urlparse(instance).netloc or instance
-        read = partial(source.client(instance).timeline_hashtag, tag_key(tag), limit=LOOK_LIMIT)
         try:
+            api = source.client(instance)
+            read = partial(api.timeline_hashtag, tag_key(tag), limit=LOOK_LIMIT)
             statuses = statuses_in(answer_of(read, what), what)
         except UnexpectedShape:
             unchecked[host] = "answered in an unexpected shape"
