@@ -342,3 +342,16 @@ def test_an_alert_killed_mid_send_is_logged_as_maybe_missing_and_never_sent_agai
     assert posted(slack_api) == []  # it may be in the channel: never sent again
     assert "may be missing from the channel" in caplog.text
     assert "an alert in <#" in caplog.text
+
+
+@pytest.mark.parametrize("fault", ["drop", "500"])
+def test_an_alert_that_may_have_reached_slack_is_sent_once_and_never_again(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn, fault: str
+) -> None:
+    community = Community(store)
+    community.burst(TUESDAY)
+    slack_api.at_call("chat.postMessage", 1, fault)  # Slack read it, then the line broke
+    slack_api.at_call("chat.postMessage", 2, fault)
+    assert check(store, kb, settings, TUESDAY) == 0
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=30)) == 0
+    assert len(posted(slack_api)) == 1  # asked of Slack once: it may be there, so not again
