@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.slack import Services, register_all
 from bot.slack.installation import Installation
-from bot.slack.request_gate import deliveries_gate
+from bot.slack.request_gate import StoredDeliveries, deliveries_gate
 from bot.slack.retries import SlackRetryPolicy
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def create_app(
         # The server checks each request's signature on its raw bytes before Bolt sees it
         # (slack/request_gate.py:SignedRequests); a second check here would only repeat it.
         request_verification_enabled=False,
-        before_authorize=deliveries_gate(installation),
+        before_authorize=deliveries_gate(installation, StoredDeliveries(services.store)),
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"

@@ -62,6 +62,12 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _positive(value: float, name: str) -> float:
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0, got {value}")
+    return value
+
+
 def _price(env: Mapping[str, str], name: str) -> float | None:
     """A price that may be unknown: unset means "unpriced", not free."""
     if not env.get(name, "").strip():
@@ -125,6 +131,8 @@ class Settings:
     bluesky_tally: bool = True  # hold Jetstream open for the census even when nothing is tracked
     db_path: str = "hashtag-bot.db"
     port: int = 3000
+    http_request_timeout_s: float = 10.0  # a connection must send a whole request within this
+    http_max_connections: int = 1000
     ingest_every_minutes: int = 30
     retention_days: int = 90
     digest_hour: int = 13  # UTC: morning in the Americas, afternoon in Europe
@@ -184,6 +192,10 @@ class Settings:
             bluesky_tally=_switch(env, "BLUESKY_TALLY", True),
             db_path=_text(env, "HASHTAG_BOT_DB", "hashtag-bot.db"),
             port=_int(env, "PORT", 3000, minimum=1),
+            http_request_timeout_s=_positive(
+                _float(env, "HTTP_REQUEST_TIMEOUT_S", 10.0), "HTTP_REQUEST_TIMEOUT_S"
+            ),
+            http_max_connections=_int(env, "HTTP_MAX_CONNECTIONS", 1000, minimum=1),
             ingest_every_minutes=_int(env, "INGEST_EVERY_MINUTES", 30, minimum=1),
             retention_days=_int(env, "RETENTION_DAYS", 90, minimum=1),
             digest_hour=_int(env, "DIGEST_HOUR", 13, minimum=0, maximum=23),

@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import create_web_client
-from bot.clock import utc_today
+from bot.clock import utc_now, utc_today
 from bot.config import HOW_TO_GET, ConfigError, Settings
 from bot.domain.reach import NETWORK_NAMES
 from bot.services.census import census_state
 from bot.services.integrity import REPAIR_HINT, quick_check
+from bot.services.outbox import maybe_sent
 from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
 from bot.storage import Store, StoreError
@@ -27,7 +28,8 @@ REINSTALL = "add it under OAuth & Permissions (or in manifest.yml) and reinstall
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report: status is 'ok', 'FAIL', or 'off' (optional and not set up)."""
+    """One line of the report: status is 'ok', 'FAIL', 'off' (optional and not set up) or 'note'
+    (nothing to fix, something to look at)."""
 
     name: str
     status: str
@@ -209,6 +211,7 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
         health = store.health()
         spend = x_spend(store, settings, today)
         drifted = drifted_lines(store)
+        unconfirmed = maybe_sent(store, now=utc_now())
     finally:
         store.close()
     checks = []
@@ -226,6 +229,10 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
             )
     # The bot has acted on these already; they are worth knowing when reading a digest.
     checks += [Check("tag drift", "ok", line) for line in drifted]
+    checks += [
+        Check("maybe sent", "note", line, "look in the channel: if it is missing, say so there")
+        for line in unconfirmed
+    ]
     if settings.x_bearer_token or spend.post_reads or spend.counts_requests:
         detail = (
             f"${spend.usd:,.2f} of ${spend.budget_usd:,.2f} this month "
@@ -327,7 +334,8 @@ def report(checks: list[Check]) -> str:
     for check in checks:
         lines.append(f"{check.status:<5} {check.name:<13} {check.detail}")
         if check.fix and check.status != "ok":
-            lines.append(f"{'':<19} {'fix' if check.failed else 'to turn on'}: {check.fix}")
+            lead = {"FAIL": "fix", "off": "to turn on"}.get(check.status, "then")
+            lines.append(f"{'':<19} {lead}: {check.fix}")
     failed = sum(c.failed for c in checks)
     lines.append("")
     lines.append(f"{failed} problem{'s' if failed != 1 else ''} to fix." if failed else "All good.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
@@ -92,25 +92,20 @@ def census_job(services: Services) -> CensusReport | None:
 RETRY_AFTER = timedelta(hours=1)  # a digest Slack refused is tried again an hour later
 
 
-def digest_job(
-    services: Services, client: WebClient, tried: dict[tuple[str, date], datetime] | None = None
-) -> list[Delivery]:
+def digest_job(services: Services, client: WebClient) -> list[Delivery]:
     """Every minute: the digests whose time has come on their channel's own clock, once each.
 
-    `tried` remembers when each channel's digest for a day was last attempted, so one Slack
-    refused waits an hour before the next try instead of a minute.
+    A digest Slack refused waits an hour before the next try instead of a minute, across
+    restarts too: when it was last tried is read from its stored messages.
     """
     store, now = services.store, services.now()
-    tried = {} if tried is None else tried
     due = {
         channel: day
         for channel, day in due_channels(store, services.settings.digest_hour, now).items()
-        if now - tried.get((channel, day), datetime.min.replace(tzinfo=UTC)) >= RETRY_AFTER
+        if not _tried_within(store.digest_last_try(channel, day), now, RETRY_AFTER)
     }
     if not due:
         return []
-    for channel, day in due.items():
-        tried[(channel, day)] = now
     deliveries = deliver_digests(
         store, services.digester, SlackPublisher(client), now=now, days=due
     )
@@ -131,6 +126,10 @@ def digest_job(
             said += "; not posted to " + "; ".join(f"{d.channel_id}: {d.error}" for d in failed)
         store.set_health("digests", not failed, said, now=now)
     return deliveries
+
+
+def _tried_within(tried: datetime | None, now: datetime, span: timedelta) -> bool:
+    return tried is not None and now - tried < span
 
 
 def create_scheduler(
@@ -202,7 +201,7 @@ def create_scheduler(
             "interval",  # each channel's own clock is read every minute: see services/schedules
             minutes=1,
             next_run_time=clock() + timedelta(seconds=20),  # a missed run goes out soon after start
-            args=[services, slack, {}],
+            args=[services, slack],
             id="digest",
             name="post each tracking channel's digest at its own time",
         )

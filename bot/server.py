@@ -8,6 +8,7 @@ import logging
 import signal
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -38,6 +39,8 @@ HEALTH_PATH = "/healthz"
 READS = frozenset({"GET", "HEAD"})
 HTTP_THREADS = 16
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are a few KB; refuse anything absurd early
+REQUEST_TIMEOUT_S = 10.0  # Slack sends a whole request in milliseconds; a trickle is cut off
+MAX_CONNECTIONS = 1000  # open at once; reached only by a flood, with slow requests cut off
 REFUSED = {401: "401 Unauthorized", 413: "413 Payload Too Large"}
 
 
@@ -111,7 +114,16 @@ def read_body(environ: WSGIEnvironment) -> bytes | None:
 
 
 class HttpServer:
-    """waitress, stoppable from another thread (signal handler, test teardown)."""
+    """waitress, stoppable from another thread (signal handler, test teardown), that no slow
+    client can hold up.
+
+    waitress reads requests asynchronously and hands only complete ones to its threads, but it
+    closes a connection only when it goes idle, and one that sends a byte now and then never
+    does. So each connection must deliver a complete request, headers and body, within
+    `request_timeout_s` of opening (or of its previous answer); the loop below closes those that
+    don't. With that bound, `max_connections` is only reached by a flood, never by a few
+    trickling clients, and /healthz and slash commands keep being answered.
+    """
 
     def __init__(
         self,
@@ -121,6 +133,8 @@ class HttpServer:
         port: int,
         threads: int = HTTP_THREADS,
         stopping: threading.Event | None = None,
+        request_timeout_s: float = REQUEST_TIMEOUT_S,
+        max_connections: int = MAX_CONNECTIONS,
     ):
         try:
             self.server = waitress.create_server(
@@ -133,12 +147,16 @@ class HttpServer:
                 # or logging; between the two limits wsgi_app refuses with a log line.
                 max_request_body_size=2 * MAX_BODY_BYTES,
                 clear_untrusted_proxy_headers=True,
+                connection_limit=max_connections,
+                channel_timeout=max(1, int(request_timeout_s)),
             )
         except OSError as err:
             raise ConfigError(
                 f"Can't listen on {host}:{port} ({err}): choose another --port or PORT"
             ) from None
         self.stopping = stopping or threading.Event()
+        self.request_timeout_s = request_timeout_s
+        self._waiting_since: dict[Any, float] = {}  # channel -> when it began to owe a request
 
     @property
     def url(self) -> str:
@@ -150,10 +168,31 @@ class HttpServer:
         try:
             while not self.stopping.is_set():
                 wasyncore.loop(timeout=0.2, map=socket_map, use_poll=True, count=1)
+                self.close_slow_requests(time.monotonic())
         finally:
             self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
             for channel in list(socket_map.values()):
                 channel.close()
+
+    def close_slow_requests(self, now: float) -> int:
+        """Close every connection that has owed a complete request for longer than allowed."""
+        closed = 0
+        alive = {}
+        for channel in list(self.server.active_channels.values()):
+            if channel.requests:  # being answered: the clock starts again after the answer
+                continue
+            since = self._waiting_since.get(channel, now)
+            alive[channel] = since
+            if now - since > self.request_timeout_s and not channel.will_close:
+                channel.will_close = True
+                closed += 1
+                log.warning(
+                    "closed a connection from %s that sent no complete request in %.0f s",
+                    channel.addr[0] if channel.addr else "?",
+                    self.request_timeout_s,
+                )
+        self._waiting_since = alive
+        return closed
 
     def stop(self) -> None:
         self.stopping.set()
@@ -287,6 +326,8 @@ def run_bot(
                     host=host,
                     port=settings.port if port is None else port,
                     stopping=stop,
+                    request_timeout_s=settings.http_request_timeout_s,
+                    max_connections=settings.http_max_connections,
                 )
                 log.info("hashtag-bot is listening at %s%s", server.url, EVENTS_PATH)
                 if ready:

@@ -125,7 +125,7 @@ def test_an_account_that_opts_out_disappears_from_digests(kb: KnowledgeBase, sto
     assert lung_digest(kb, store).conversations
     assert [a.handle for a in lung_digest(kb, store, "C1").new_advocates] == ["user1"]
     store.record_digest("C1", NOW.date(), {"lung cancer": ["x:u1"]}, now=NOW)
-    store.opt_out("x:u1", "profile opts out", now=NOW)
+    store.forget_authors([("x:u1", "profile opts out")], now=NOW)
     assert lung_digest(kb, store, "C2").new_advocates == ()
     assert lung_digest(kb, store).conversations == ()
     assert store.introduced("C1", "lung cancer") == set()

@@ -1,26 +1,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import date, timedelta
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from click.testing import CliRunner
 
+from bot.app import create_web_client
 from bot.cli import main
 from bot.config import Settings
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
+from bot.domain.schedules import parse_schedule
+from bot.domain.topic_plan import TopicPlan
 from bot.scheduling import create_scheduler, ingest_job, retention_job, window_job
 from bot.services import build_services
 from bot.services.archive_import import import_archive
 from bot.services.collection import run_cycle
+from bot.sources.base import CursorLookup, Page
+from bot.sources.mastodon import MastodonSource
 from bot.sources.x_plan import query_text, terms_for
 from bot.storage import Store
 from tests.factories import TODAY, author, plans_for, post
-from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW
+from tests.slack.slack_standins import BOT_TOKEN, CHANNEL, SlackStandIn
+from tests.sources.source_standins import FIRST_ID, GOOD_TOKEN, LIVE_NOW, Answer, assert_plain
 from tests.sources.standins_bluesky import JetstreamStandIn, XrpcStandIn, commit, profile
+from tests.sources.standins_mastodon import MastodonStandIn, status
 from tests.sources.standins_x import XStandIn, tweet, x_user
 
 
@@ -216,7 +225,7 @@ def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
         json.dumps({"data": tweets, "includes": {"users": users}}) + "\n", encoding="utf-8"
     )
     import_archive(store, archive, now=LIVE_NOW)
-    assert store.posts_by_source() == {"x": 3}  # person 2's #nobot is honoured on import
+    assert store.counts()["posts"] == 3  # person 2's #nobot is honoured on import
     x_api.tweets = [tweet(7, "#LCSM live", user=1)]
     x_api.users = {"101": x_user(1, "Lung cancer nurse. Bots: #NoBot")}  # person 1 says no later
     settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
@@ -227,7 +236,7 @@ def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
         names=("x",),
         clock=lambda: LIVE_NOW,
     )
-    assert store.posts_by_source() == {} and store.known_authors({"x:101", "x:102"}) == set()
+    assert store.counts()["posts"] == 0 and store.known_authors({"x:101", "x:102"}) == set()
 
 
 def test_ingest_reads_bluesky_profiles_from_the_appview_setting(
@@ -281,3 +290,107 @@ def test_a_congress_named_for_the_condition_is_heard_on_its_own_dates(
     [lung] = plans_for(store, kb, [("lung cancer", None)], today=date(2026, 9, 13))
     [breast] = plans_for(store, kb, [("breast cancer", None)], today=date(2026, 9, 13))
     assert "WCLC26" in lung.guarded and "WCLC26" not in breast.guarded
+
+
+def micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def test_an_instance_answering_in_an_unexpected_shape_fails_alone_and_the_cycle_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alice = "did:plc:alice"
+    start = micros(LIVE_NOW - timedelta(minutes=5))
+    later = micros(datetime.now(UTC) + timedelta(minutes=5))  # past the cycle: caught up
+    events = [commit(alice, "3ka", start + 1, "Tonight's #LCSM chat"), commit(alice, "3kz", later)]
+    bent_posts = [status(7, "#LCSM from the bent instance", acct="bo")]
+    with (
+        MastodonStandIn(bent_posts) as bent,
+        MastodonStandIn([status(1, "#LCSM from the good one")]) as good,
+        JetstreamStandIn(events) as stream,
+        XrpcStandIn() as appview,
+    ):
+        bent.bend("/api/v1/timelines/tag/*", Answer(200, {"statuses": bent_posts}))
+        appview.profiles[alice] = profile(alice, "alice.bsky.social", "Thoracic oncologist")
+        monkeypatch.setenv("MASTODON_INSTANCES", f"{bent.url},{good.url}")
+        monkeypatch.setenv("BLUESKY_JETSTREAM_URL", stream.url)
+        monkeypatch.setenv("BLUESKY_APPVIEW_URL", appview.url)
+        result = CliRunner().invoke(main, ["ingest", "--source", "all", "--topic", "#LCSM"])
+        doctor = CliRunner().invoke(main, ["doctor"]).output
+        host = urlparse(bent.url).netloc
+    assert result.exit_code == 1, result.output  # a source failed, and the run says so
+    assert "mastodon: 1 new posts" in result.output  # the other instance was read
+    assert f"{host} answered in an unexpected shape" in result.output
+    assert "tried again next cycle" in result.output
+    assert "bluesky: 1 new posts" in result.output  # and so was Bluesky, after it
+    assert_plain(result.output)
+    (health,) = [line for line in doctor.splitlines() if "mastodon health" in line]
+    assert health.startswith("FAIL") and f"{host} answered in an unexpected shape" in health
+    assert_plain(doctor)
+
+
+def test_alerts_still_follow_a_cycle_in_which_one_source_answered_oddly(
+    store: Store, kb: KnowledgeBase
+) -> None:
+    # Noon wherever the channel is, whenever the suite runs: alerts are never sent at night.
+    offset = LIVE_NOW.hour - 12  # Etc/GMT+N is N hours behind UTC
+    zone = "Etc/GMT" + (f"{offset:+d}" if offset else "")
+    store.track(CHANNEL, "#LCSM", condition_id=None, created_by="U1", now=LIVE_NOW)
+    store.set_schedule(CHANNEL, parse_schedule(f"daily 09:00 {zone}"), by="U1", now=LIVE_NOW)
+    crowd = status(3, "Who else is on the new trial? #LCSM", acct="carol")
+    crowd["replies_count"] = 60  # a crowd of replies in minutes
+    slack_api = SlackStandIn()
+    try:
+        with MastodonStandIn([status(9, "#LCSM")]) as bent, MastodonStandIn([crowd]) as good:
+            bent.bend("/api/v1/timelines/tag/*", Answer(200, {"statuses": []}))
+            settings = Settings(
+                mastodon_instances=(bent.url, good.url),
+                slack_bot_token=BOT_TOKEN,
+                slack_api_url=slack_api.api_url,
+            )
+            services = build_services(settings, store, kb=kb, clock=lambda: LIVE_NOW)
+            report = ingest_job(services, names=("mastodon",), slack=create_web_client(settings))
+        posted = [c.params for c in slack_api.api_calls("chat.postMessage")]
+    finally:
+        slack_api.close()
+    (mastodon,) = report.sources
+    assert "answered in an unexpected shape" in mastodon.error and mastodon.new_posts == 1
+    (alert,) = posted  # the alert job ran after the cycle, and found the crowd
+    assert alert["channel"] == CHANNEL and "gathering people" in json.dumps(alert)
+
+
+class Unforeseen:
+    """A source whose client fails in a way nobody wrote an except clause for."""
+
+    name = "x"
+
+    def collect(self, queries: Sequence[TopicPlan], cursor: CursorLookup) -> Iterator[Page]:
+        yield Page(cursors=(("#lcsm", "1"),))
+        raise KeyError("data")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_fault_nobody_foresaw_is_that_sources_error_and_the_next_source_is_read(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    with MastodonStandIn([status(1, "#LCSM")]) as mastodon:
+        settings = Settings(mastodon_instances=(mastodon.url,))
+        lcsm = TopicPlan("lung cancer", tags=("LCSM",))
+        with caplog.at_level(logging.WARNING):
+            report = run_cycle(
+                settings,
+                store,
+                [lcsm],
+                sources=[Unforeseen(), MastodonSource(settings)],
+                clock=lambda: LIVE_NOW,
+            )
+    x, masto = report.sources
+    assert masto.new_posts == 1 and not masto.error
+    assert x.error.startswith("stopped on an answer the bot could not read")
+    assert "tried again next cycle" in x.error
+    assert_plain(report.summary())
+    assert store.cursor("x", "#lcsm") == "1"  # what came before the fault was kept
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1 and tracebacks[0].exc_info[0] is KeyError  # type: ignore[index]

@@ -17,7 +17,7 @@ from bot.services.topics import TopicPlanner
 from bot.sources.bluesky import BlueskySource
 from bot.sources.jetstream import Jetstream
 from bot.storage import Store, Topic
-from tests.sources.source_standins import LIVE_NOW
+from tests.sources.source_standins import JSON, LIVE_NOW, Answer, assert_plain, web_page
 from tests.sources.standins_bluesky import (
     JetstreamStandIn,
     XrpcStandIn,
@@ -154,5 +154,36 @@ def test_a_listener_checks_consent_first_and_hides_an_account_that_deactivates(
             stream.events.append(account_event(ALICE, T0 + 3, active=False, status="deactivated"))
             assert eventually(lambda: store.profiles([f"bluesky:{ALICE}"]) == {})
             assert store.counts()["posts"] == 1  # kept while away, in case Alice comes back
+        finally:
+            running.stop()
+
+
+@pytest.mark.parametrize(
+    "bent",
+    [
+        Answer(200, {"profiles": {ALICE: profile(ALICE, "alice.bsky.social")}}),
+        web_page(),
+        web_page(labelled=JSON),
+    ],
+    ids=["an object where the list belongs", "a maintenance page", "one labelled as JSON"],
+)
+def test_profiles_in_an_unexpected_shape_are_said_plainly_and_the_post_waits(
+    store: Store, kb: KnowledgeBase, appview: XrpcStandIn, bent: Answer
+) -> None:
+    track_lung_cancer(store)
+    appview.bend("/xrpc/app.bsky.actor.getProfiles", bent)
+    with JetstreamStandIn([commit(ALICE, "3ka1", T0 + 1, "Our #LCSM chat")]) as stream:
+        running = listener(store, kb, stream.url, appview, first_retry_s=0.05)
+        running.start()
+        try:
+            assert eventually(lambda: "bluesky" in store.health())
+            healthy, message, _ = store.health()["bluesky"]  # what doctor and the App Home show
+            assert not healthy and "AppView answered in an unexpected shape" in message
+            assert "wait at the stored cursor" in message
+            assert_plain(message)
+            assert store.counts()["posts"] == 0 and store.cursor("bluesky", "jetstream") is None
+            appview.unbend()
+            assert eventually(lambda: store.counts()["posts"] == 1)  # it waited, not lost
+            assert eventually(lambda: store.health()["bluesky"][0] is True)
         finally:
             running.stop()

@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import write_twarc2
+from bot.clock import utc_today
+from bot.slack.blocks import SHARE_ACTION, AnswerRef
 from bot.storage import Store
-from tests.slack.slack_payloads import signed, slash_body
+from tests.slack.slack_payloads import action_body, signed, slash_body
 from tests.slack.slack_standins import BOT_TOKEN, CHANNEL, SIGNING_SECRET, SlackStandIn
 
 
@@ -123,5 +125,69 @@ def test_two_imports_and_a_running_bot_share_a_new_database(
         assert store.counts()["posts"] == originals
         assert {t.topic for t in store.topics()} == {"Lung cancer", "Crohn's disease"}
         assert store.muted(CHANNEL) == []  # the last word was unmute
+    finally:
+        store.close()
+
+
+def send(url: str, body: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(
+        url + "/slack/events", data=body.encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def test_a_request_replayed_after_a_restart_is_acknowledged_and_not_applied(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    db = tmp_path / "replays.db"
+    env = bot_env(db, slack)
+
+    def start() -> tuple[subprocess.Popen[str], str]:
+        port = free_port()
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--http", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, bot)
+        return bot, url
+
+    def stop(bot: subprocess.Popen[str]) -> str:
+        bot.send_signal(signal.SIGTERM)
+        return bot.communicate(timeout=60)[0]
+
+    mute = slash_body("mute @spammer", slack.response_url("mute"))
+    captured = signed(mute)  # what a replayer keeps: the exact bytes and headers
+    share = action_body(
+        SHARE_ACTION, AnswerRef("lung cancer", utc_today()).encode(), slack.response_url("share")
+    )
+    pressed = signed(share)
+    bot, url = start()
+    try:
+        assert send(url, mute, captured) == 200
+        slack.reply("mute", timeout=30)
+        assert send(url, share, pressed) == 200
+        slack.reply("share", timeout=30)
+        assert command(url, "unmute @spammer", slack, "unmute") == 200
+        slack.reply("unmute", timeout=30)
+    finally:
+        stop(bot)
+    bot, url = start()  # a restart, well within the five minutes a signature is good for
+    try:
+        assert send(url, mute, captured) == 200  # acknowledged, so a replayer learns nothing
+        assert send(url, share, pressed) == 200
+        time.sleep(1.0)  # what a replay would do, it would have done by now
+    finally:
+        log = stop(bot)
+    assert "ignored a replayed request" in log
+    assert len(slack.replies("mute")) == 1 and len(slack.replies("share")) == 1
+    assert len(slack.api_calls("chat.postMessage")) == 1  # shared once
+    store = Store(db)
+    try:
+        assert store.muted(CHANNEL) == []  # the unmute stands
     finally:
         store.close()

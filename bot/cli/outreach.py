@@ -164,14 +164,14 @@ def available(tag: str, as_json: bool) -> None:
     stored = report.stored
     click.echo(f"  stored posts: {stored['posts']:,} by {stored['authors']:,} accounts")
     for look in report.live:
-        if look.get("error"):
-            click.echo(f"  {look['network']}: couldn't look ({look['error']})")
-        else:
+        if look["posts"] or not look.get("error"):
             who = ", ".join(f"@{h}" for h in look["accounts"])
             click.echo(
                 f"  {look['network']} now: {look['posts']} recent posts"
                 + (f" by {who}" if who else "")
             )
+        if look.get("error"):  # a look can be partial: one Mastodon instance of several
+            click.echo(f"  {look['network']}: couldn't look ({look['error']})")
     for collision in report.collisions:
         click.echo(f"  collides: {collision}")
     for note in report.readability:

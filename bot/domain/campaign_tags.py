@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.domain.drafts import NETWORKS
 from bot.domain.hashtags import is_valid_tag, tag_key
 from bot.domain.knowledge import KnowledgeBase
 
@@ -122,12 +123,13 @@ class TagReport:
             return "taken: it is a tag the knowledge base already knows"
         if self.in_use:
             return "in use: look at who uses it, and for what, before launching with it"
-        unchecked = [look["network"] for look in self.live if look.get("error")]
-        if unchecked:
+        unchecked = [_network(look) for look in self.live if look.get("error")]
+        if unchecked:  # unknown there, so never "free"
+            checked = [_network(look) for look in self.live if not look.get("error")]
+            places = " or on ".join(["stored posts", *checked])
             return (
-                "not seen in stored posts or where it could look ("
-                + ", ".join(unchecked)
-                + " not checked)"
+                f"can't say yet: not checked on {' or '.join(unchecked)}; not seen in {places}. "
+                "Look again before launching with it."
             )
         return "not seen in use: free to launch, as far as the bot can see"
 
@@ -141,3 +143,7 @@ class TagReport:
             "collisions": [{"tag": c.tag, "what": c.what} for c in self.collisions],
             "readability": self.readability,
         }
+
+
+def _network(look: dict[str, Any]) -> str:
+    return next((n.name for n in NETWORKS if n.key == look["network"]), look["network"])

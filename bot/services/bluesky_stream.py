@@ -120,8 +120,12 @@ class BlueskyListener:
                     retry = self.first_retry_s
             except SourceError as err:
                 problem = str(err)
-            except Exception as err:  # a listener must outlive one bad page; the log says what
-                problem = f"listening stopped on {type(err).__name__}: {err}"
+            except Exception:  # a listener must outlive one bad page; the log has the traceback
+                log.exception("bluesky: listening stopped on something unforeseen")
+                problem = (
+                    "listening stopped on an answer the bot could not read (the log has the "
+                    "details); nothing after it was stored"
+                )
             else:
                 continue  # stopped on purpose
             finally:

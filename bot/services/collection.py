@@ -4,12 +4,16 @@ sources find (X and Mastodon on the schedule; `hashtag-bot ingest` reads Bluesky
 Every page is stored before its cursors move, so a crash re-reads a page instead of losing one,
 and the Store keeps each post once however many topics or sources bring it in. X is paid per
 read, so its spend is counted per day and fetching stops before the monthly budget is passed.
+
+One source never takes a cycle down: whatever stops it (a refused token, an answer in an
+unexpected shape, a fault nobody foresaw) becomes that source's error, and the other sources,
+and the alerts after the cycle, go on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +21,7 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.topic_plan import TopicPlan
 from bot.services.x_spend import x_spend
-from bot.sources.base import Page, Source, SourceError, SourceStopped
+from bot.sources.base import CursorLookup, Page, Source, SourceError, SourceStopped
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -103,6 +107,7 @@ def apply_page(
         report.updated_posts += saved.updated_posts
         report.new_authors += saved.new_authors
     report.reposts_skipped += page.skipped_reposts
+    report.notes += [note for note in page.notes if note not in report.notes]
     report.pages += 1
     for query_key, position in page.cursors:
         store.set_cursor(source, query_key, position, now=now)
@@ -114,20 +119,39 @@ def drain(
     """Run one source to the end of its cycle; a failure ends it and is recorded for `doctor`.
 
     The caller shows the report once (the CLI prints it, the scheduler logs it), so nothing here
-    logs the same failure again.
+    logs the same failure again, except the traceback of one nobody foresaw.
     """
     report = SourceReport(source.name)
+    for page in _pages(source, queries, lambda key: store.cursor(source.name, key), report):
+        apply_page(store, source.name, page, now=clock(), report=report)
+    healthy = not report.error
+    message = report.error or report.stopped or f"ok: {report.new_posts} new posts"
+    if healthy and report.notes:
+        message += "; " + "; ".join(report.notes)
+    store.set_health(source.name, healthy, message, now=clock())
+    return report
+
+
+def _pages(
+    source: Source, queries: Sequence[TopicPlan], cursor: CursorLookup, report: SourceReport
+) -> Iterator[Page]:
+    """The source's pages until it ends or stops; why it stopped goes into the report.
+
+    Only reading from the source is guarded here: storing a page is the caller's, and a fault
+    there (the database) is not the source's to report.
+    """
     try:
-        for page in source.collect(queries, lambda key: store.cursor(source.name, key)):
-            apply_page(store, source.name, page, now=clock(), report=report)
+        yield from source.collect(queries, cursor)
     except SourceStopped as err:
         report.stopped = str(err)
     except SourceError as err:
         report.error = str(err)
-    healthy = not report.error
-    message = report.error or report.stopped or f"ok: {report.new_posts} new posts"
-    store.set_health(source.name, healthy, message, now=clock())
-    return report
+    except Exception:  # the last resort: one source's surprise must not end the cycle
+        log.exception("ingest %s: stopped on something unforeseen", source.name)
+        report.error = (
+            "stopped on an answer the bot could not read (the log has the details); nothing "
+            "after it was stored, and it is tried again next cycle from the stored position."
+        )
 
 
 def build_sources(

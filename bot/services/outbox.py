@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.channel_alerts import ChannelAlert
@@ -79,6 +79,22 @@ def claiming() -> Iterator[str]:
             _live.discard(token)
 
 
+def shared_answer(
+    store: Store, press: str, *, channel: str, user: str, payload: Message, now: datetime
+) -> Outgoing:
+    """One Share press's post: at most once per press, however often Slack delivers it or
+    the bot restarts; a press Slack refused may post once it is let in."""
+    return Outgoing(
+        channel,
+        payload,
+        f"an answer shared by {user} in {channel}",
+        claim=lambda token: store.claim_share(
+            press, channel_id=channel, shared_by=user, claimer=token, now=now
+        ),
+        settle=lambda state, ts: store.settle_share(press, state, now=now, ts=ts),
+    )
+
+
 def settle_abandoned(store: Store, *, now: datetime) -> int:
     """The crash rule: sends claimed by a process that is gone become 'uncertain' (maybe sent);
     they are never sent again. Returns how many."""
@@ -94,6 +110,22 @@ def settle_abandoned(store: Store, *, now: datetime) -> int:
                 send.describe(),
             )
     return settled
+
+
+MAYBE_SENT_DAYS = 7  # how long a "maybe sent" post stays listed in doctor and the App Home
+
+
+def maybe_sent(store: Store, *, now: datetime) -> list[str]:
+    """What may be missing from a channel, or in it unconfirmed, in the last week: posts that may
+    have reached Slack and are never sent again (and sends cut off by a process that is gone,
+    before the crash rule has run), one line each for doctor and the App Home."""
+    posts = store.maybe_sent(now - timedelta(days=MAYBE_SENT_DAYS))
+    posts += [p for p in store.sends_in_flight() if not _alive(p.claimed_by)]
+    return [
+        f"{post.describe()}, {post.updated_at[:16].replace('T', ' ')} UTC: may or may not be "
+        "there; it is not sent again"
+        for post in sorted(posts, key=lambda p: p.updated_at)
+    ]
 
 
 def _alive(claimed_by: str | None) -> bool:

@@ -22,7 +22,7 @@ from bot.domain.text import topic_key
 from bot.domain.wording import WordingWarning, check_wording
 from bot.services.suggestions import Suggester
 from bot.storage import Store
-from bot.storage.messages import StaleVersion
+from bot.storage.approved_messages import StaleVersion
 
 if TYPE_CHECKING:
     from bot.sources.tag_lookups import LiveLook

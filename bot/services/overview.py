@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.approvals import ApprovedMessage
 from bot.services.census import census_state
+from bot.services.outbox import maybe_sent
 from bot.services.schedules import ChannelClock, channel_clocks
 from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
@@ -30,15 +31,18 @@ class WorkspaceOverview:
     last_digests: dict[str, date] = field(default_factory=dict)
     expiring: list[ApprovedMessage] = field(default_factory=list)  # ending within 30 days
     drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
+    maybe_sent: list[str] = field(default_factory=list)  # posts that may be missing, or not
     x_counts: str = ""  # the census's counts requests: their own line in the spend meter
     census: list[str] = field(default_factory=list)  # when it ran, what it measured, who refused
 
 
-def workspace_overview(services: Services, team_id: str) -> WorkspaceOverview:
-    """This workspace's tracked topics, how much data is behind the answers, X spend, and the
-    listened tags demoted as mostly off topic."""
+def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverview:
+    """The tracked topics of this workspace (`teams`: its team id, and its org's id on an org-wide
+    install), how much data is behind the answers, X spend, and the listened tags demoted as
+    mostly off topic."""
     store, settings, today = services.store, services.settings, services.today()
-    topics = [t for t in store.topics() if t.team_id in ("", team_id)]
+    ours = {"", *(t for t in teams if t)}
+    topics = [t for t in store.topics() if t.team_id in ours]
     spend = x_spend(store, settings, today)
     shows_spend = bool(
         settings.x_bearer_token or spend.post_reads or spend.user_reads or spend.counts_requests
@@ -53,6 +57,7 @@ def workspace_overview(services: Services, team_id: str) -> WorkspaceOverview:
         last_digests=store.last_digests(),
         expiring=services.outreach.expiring(today),
         drifted=drifted_lines(store),
+        maybe_sent=maybe_sent(store, now=services.now()),
         x_counts=spend.counts_line() if spend.counts_requests else "",
         census=census_state(store, today).lines(),
     )

@@ -1,4 +1,5 @@
-"""The answer's buttons: Share in channel, Track in this channel, and any button we don't know."""
+"""The answer's buttons: Share in channel (and Remove on what was shared), Track in this
+channel, and any button we don't know."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.services import Services
-from bot.services.outbox import Outgoing
-from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION, Message, answer
+from bot.services.outbox import shared_answer
+from bot.slack.blocks import REMOVE_ACTION, SHARE_ACTION, TRACK_ACTION, Message, answer, escape
 from bot.slack.buttons import OLD_BUTTON, pressed, stale
 from bot.slack.channel import PEOPLE_ONLY, is_private_conversation, track_in_channel
-from bot.slack.errors import acknowledge, answering_safely
+from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.notices import notice
 from bot.slack.posting import SlackPublisher
-from bot.slack.request_gate import RecentKeys
 
 log = logging.getLogger("bot.slack")
 
@@ -33,11 +34,9 @@ def press_of(body: dict[str, Any]) -> str | None:
     return ":".join((action.get("action_id", ""), action["action_ts"], user, channel, message))
 
 
-def share(
-    services: Services, body: dict[str, Any], publisher: SlackPublisher, presses: RecentKeys
-) -> Message | None:
-    """Post today's answer in the channel, attributed to the person who pressed the button:
-    once per press, however often Slack delivers it (None for a repeat: already answered)."""
+def share(services: Services, body: dict[str, Any], publisher: SlackPublisher) -> Message | None:
+    """Post the answer its sharer saw in the channel, attributed to them: once per press, however
+    often Slack delivers it or the bot restarts (None for a repeat: already answered)."""
     user, _team, channel, name, ref = pressed(body)
     if ref is None:
         return notice(OLD_BUTTON)
@@ -45,29 +44,41 @@ def share(
         return notice(PEOPLE_ONLY.format(what="Sharing"))
     if (too_old := stale(ref, services.today())) is not None:
         return too_old
-    press = press_of(body)
-
-    def claim(_token: str) -> bool:
-        return press is None or presses.first_time(press)
-
-    def settle(state: str, _ts: str | None) -> None:
-        if state == "pending" and press is not None:
-            presses.forget(press)  # nothing was posted: the same press may try again
-
-    shared = answer(services.suggester.suggest(ref.query, today=services.today()), shared_by=user)
+    press = press_of(body) or f"trigger:{body.get('trigger_id') or ''}"
+    result = services.suggester.suggest(ref.query, today=services.today())
+    shared = answer(result, shared_by=user, expanded=ref.expanded)
     outcome = publisher.post(
-        Outgoing(channel, shared, f"an answer shared by {user} in {channel}", claim, settle)
+        shared_answer(
+            services.store, press, channel=channel, user=user, payload=shared, now=services.now()
+        )
     )
     if outcome.taken:
         log.info("ignored a repeated Share press (%s)", press)
         return None
     if not outcome.posted:
         return notice(outcome.for_person)
-    return notice(f"Shared in <#{channel}>.")
+    return notice(f"Shared in <#{channel}>. Only you can remove it, with its *Remove* button.")
 
 
-def track(services: Services, body: dict[str, Any]) -> Message:
-    user, team, channel, name, ref = pressed(body)
+def remove(body: dict[str, Any], client: WebClient) -> Message:
+    """Take down a shared answer: only the person who shared it may."""
+    action = (body.get("actions") or [{}])[0]
+    sharer, user = str(action.get("value") or ""), str((body.get("user") or {}).get("id") or "")
+    channel = str((body.get("channel") or {}).get("id") or "")
+    ts = str((body.get("container") or {}).get("message_ts") or "")
+    if not sharer or user != sharer:
+        return notice(f"Only <@{escape(sharer)}>, who shared it, can remove this answer.")
+    try:
+        client.chat_delete(channel=channel, ts=ts)
+    except SlackClientError as err:
+        return notice(explain(err, doing=f"removing a shared answer in {channel}"))
+    return notice(f"Removed your shared answer from <#{channel}>.")
+
+
+def track(services: Services, body: dict[str, Any], team: str = "") -> Message:
+    """Track the answer's condition here; `team` as Bolt found it (an org's id, org-wide)."""
+    user, typed_team, channel, name, ref = pressed(body)
+    team = team or typed_team
     if ref is None:
         return notice(OLD_BUTTON)
     if is_private_conversation(channel, name):
@@ -76,21 +87,26 @@ def track(services: Services, body: dict[str, Any]) -> Message:
 
 
 def register(app: App, services: Services) -> None:
-    presses = RecentKeys()
-
     @answering_safely
     def share_answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        if (said := share(services, body, SlackPublisher(client), presses)) is not None:
+        if (said := share(services, body, SlackPublisher(client))) is not None:
             respond(**said, response_type="ephemeral", replace_original=False)
 
     @answering_safely
-    def track_answer(body: dict[str, Any], respond: Respond) -> None:
-        respond(**track(services, body), response_type="ephemeral", replace_original=False)
+    def remove_answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        respond(**remove(body, client), response_type="ephemeral", replace_original=False)
+
+    @answering_safely
+    def track_answer(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        team = context.team_id or context.enterprise_id or ""
+        reply = track(services, body, team)
+        respond(**reply, response_type="ephemeral", replace_original=False)
 
     @answering_safely
     def unknown_button(body: dict[str, Any], respond: Respond) -> None:
         respond(**notice(OLD_BUTTON), response_type="ephemeral", replace_original=False)
 
     app.action(SHARE_ACTION)(ack=acknowledge, lazy=[share_answer])
+    app.action(REMOVE_ACTION)(ack=acknowledge, lazy=[remove_answer])
     app.action(TRACK_ACTION)(ack=acknowledge, lazy=[track_answer])
     app.action(re.compile(r".*"))(ack=acknowledge, lazy=[unknown_button])

@@ -27,6 +27,7 @@ TRACK_ACTION = "hashtag_track"
 MORE_ACTION = "hashtag_more"
 EXPLAIN_ACTION = "hashtag_explain"
 COMPOSE_ACTION = "hashtag_compose"  # drafts of the approved messages for this condition
+REMOVE_ACTION = "hashtag_remove"  # on a shared answer: its sharer takes it down
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -97,11 +98,14 @@ class AnswerRef:
     query: str
     as_of: date
     tag: str = ""  # the tag an Explain button is about
+    expanded: bool = False  # the answer showed every tag (Show more): a Share shares them all
 
     def encode(self) -> str:
         query = clean_text(self.query, limit=MAX_QUERY_IN_VALUE)[0]
-        value = {"v": 1, "q": query, "d": self.as_of.isoformat()} | (
-            {"t": self.tag} if self.tag else {}
+        value = (
+            {"v": 1, "q": query, "d": self.as_of.isoformat()}
+            | ({"t": self.tag} if self.tag else {})
+            | ({"x": 1} if self.expanded else {})
         )
         return json.dumps(value, ensure_ascii=False)
 
@@ -119,7 +123,12 @@ class AnswerRef:
             tag = data.get("t", "")
             if not isinstance(tag, str):
                 return None
-            return cls(query=data["q"], as_of=date.fromisoformat(data["d"]), tag=tag)
+            return cls(
+                query=data["q"],
+                as_of=date.fromisoformat(data["d"]),
+                tag=tag,
+                expanded=data.get("x") == 1,
+            )
         except (ValueError, TypeError, KeyError):
             return None
 
@@ -196,15 +205,16 @@ def answer(
     expanded: bool = False,
 ) -> Message:
     """The `/hashtag` answer: what was understood, the best tags one line each (the rest behind
-    Show more), a copy line and buttons."""
+    Show more), a copy line and buttons. Shared, it shows what its sharer saw (the first lines,
+    or all of them after Show more) and a Remove button only its sharer may use."""
     top: list[Block] = [header(title(result)), context(understood(result))]
     if shared_by:
         top.append(context(f"Shared by <@{shared_by}>"))
-    ref = AnswerRef(result.query, result.as_of)
-    shown = result.suggestions if expanded or shared_by else result.suggestions[:SHOWN_FIRST]
+    ref = AnswerRef(result.query, result.as_of, expanded=expanded)
+    shown = result.suggestions if expanded else result.suggestions[:SHOWN_FIRST]
     hidden = len(result.suggestions) - len(shown)
     end: list[Block] = []
-    if hidden:
+    if hidden and not shared_by:
         more = button(f"Show {hidden} more", MORE_ACTION, ref.encode())
         end.append({"type": "actions", "block_id": "hashtag_more", "elements": [more]})
     if result.suggestions:
@@ -218,6 +228,8 @@ def answer(
         buttons.append(button("Track in this channel", TRACK_ACTION, ref.encode()))
     if result.understanding.matches and not shared_by:
         buttons.append(button("Compose post", COMPOSE_ACTION, ref.encode()))
+    if shared_by:
+        buttons.append(button("Remove", REMOVE_ACTION, shared_by))
     if buttons:
         end.append({"type": "actions", "block_id": "hashtag_answer", "elements": buttons})
     end.append(context(freshness(result)))

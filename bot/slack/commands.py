@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz.distance import OSA
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
@@ -65,7 +65,8 @@ class Command:
     trigger_id: str
 
     @classmethod
-    def of(cls, body: dict[str, Any]) -> Command:
+    def of(cls, body: dict[str, Any], team: str = "") -> Command:
+        """The command in `body`; `team` as Bolt found it (an org's id on org-wide installs)."""
         text = as_typed(str(body.get("text") or ""))
         words = text.split(maxsplit=1)
         return cls(
@@ -74,7 +75,7 @@ class Command:
             str(body.get("channel_id") or ""),
             str(body.get("channel_name") or ""),
             str(body.get("user_id") or ""),
-            str(body.get("team_id") or ""),
+            team or str(body.get("team_id") or ""),
             str(body.get("trigger_id") or ""),
         )
 
@@ -239,10 +240,12 @@ def digest_preview(services: Services, channel_id: str) -> list[Message]:
     return messages
 
 
-def replies_to(services: Services, body: dict[str, Any], client: WebClient) -> list[Message]:
+def replies_to(
+    services: Services, body: dict[str, Any], client: WebClient, team: str = ""
+) -> list[Message]:
     """The whole command as a recipe: route, check where it was asked, call the handler. One
     message, or a digest long enough to need several; none when a form opened instead."""
-    command = Command.of(body)
+    command = Command.of(body, team)
     word, sub = route(command.text)
     if sub is None:
         meant = near_miss(services, command)
@@ -265,8 +268,11 @@ def replies_to(services: Services, body: dict[str, Any], client: WebClient) -> l
 
 def register(app: App, services: Services) -> None:
     @answering_safely
-    def answer_command(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        for reply in replies_to(services, body, client):
+    def answer_command(
+        body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        team = context.team_id or context.enterprise_id or ""
+        for reply in replies_to(services, body, client, team):
             respond(**reply, response_type="ephemeral", replace_original=False)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
@@ -72,6 +72,19 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
     blocks.append(context(*(lines or ["No posts collected yet."])))
     if facts.census:
         blocks.append(context(*(escape(line) for line in facts.census)))
+    if facts.maybe_sent:  # bot-made lines: channel links and dates, nothing typed by anyone
+        shown = [f"• {line}" for line in facts.maybe_sent[:MAX_DRIFTED_LINES]]
+        if len(facts.maybe_sent) > MAX_DRIFTED_LINES:
+            shown.append(
+                f"…and {len(facts.maybe_sent) - MAX_DRIFTED_LINES} more (`hashtag-bot doctor`)."
+            )
+        blocks.append(
+            section(
+                "*Maybe sent: have a look in these channels*\nThe connection to Slack broke or the "
+                "bot stopped while these were sent, so they may be missing; they are never sent "
+                "twice.\n" + "\n".join(shown)
+            )
+        )
     if facts.drifted:
         shown = [f"• {escape(line)}" for line in facts.drifted[:MAX_DRIFTED_LINES]]
         if len(facts.drifted) > MAX_DRIFTED_LINES:
@@ -84,10 +97,10 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
 
 def register(app: App, services: Services) -> None:
     @answering_safely
-    def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+    def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        overview = workspace_overview(services, str(body.get("team_id") or ""))
+        overview = workspace_overview(services, context.team_id, context.enterprise_id)
         view = home_view(overview, services.now())
         try:
             client.views_publish(user_id=event["user"], view=view)

@@ -20,61 +20,49 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 from bot.slack.installation import Installation
+from bot.storage import Store
 
 log = logging.getLogger("bot.slack")
 
 # Slack retries an event three times within about five minutes; a signed request is only
 # accepted for five minutes either side of its timestamp. Remembering for longer costs little.
 REMEMBER_S = 15 * 60
-MAX_REMEMBERED = 50_000  # a few KB each at most; Slack sends a team far fewer in 15 minutes
+NO_TEAM = (
+    "I can't tell which Slack workspace this came from, so I didn't act on it. Please try "
+    "again; if it keeps happening, ask your Slack admin to reinstall the app."
+)
+UNSCOPED = frozenset({"url_verification", "ssl_check"})  # Slack's own checks name no team
 ELSEWHERE = (
     "This hashtag-bot answers only in the Slack workspace it is installed in. "
     "Ask your Slack admin to add it to yours."
 )
 
 
-class RecentKeys:
-    """A bounded, thread-safe memory of keys seen in the last `ttl_s` seconds."""
+class DeliveryMemory(Protocol):
+    def first_time(self, key: str) -> bool: ...
+
+
+class StoredDeliveries:
+    """What was delivered, remembered in the database for REMEMBER_S: a restart forgets
+    nothing, so a request replayed after one is still recognised."""
 
     def __init__(
-        self,
-        ttl_s: float = REMEMBER_S,
-        *,
-        limit: int = MAX_REMEMBERED,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self.ttl_s, self.limit, self.clock = ttl_s, limit, clock
-        self._expiry: OrderedDict[str, float] = OrderedDict()  # oldest first: one TTL for all
-        self._lock = threading.Lock()
+        self, store: Store, keep_s: float = REMEMBER_S, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store, self.keep_s, self.clock = store, keep_s, clock
 
     def first_time(self, key: str) -> bool:
-        """True the first time `key` is seen within the TTL; it is remembered from now on."""
-        now = self.clock()
-        with self._lock:
-            while self._expiry and next(iter(self._expiry.values())) <= now:
-                self._expiry.popitem(last=False)
-            if key in self._expiry:
-                return False
-            self._expiry[key] = now + self.ttl_s
-            while len(self._expiry) > self.limit:
-                self._expiry.popitem(last=False)
-            return True
-
-    def forget(self, key: str) -> None:
-        """Let `key` through again (what it stood for did not happen)."""
-        with self._lock:
-            self._expiry.pop(key, None)
+        """True the first time `key` is seen within the window; remembered from now on."""
+        return self.store.first_delivery(key, now=self.clock(), keep_s=self.keep_s)
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -88,11 +76,11 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 
 
 def deliveries_gate(
-    installation: Installation | None, seen: RecentKeys | None = None
+    installation: Installation | None, seen: DeliveryMemory
 ) -> Callable[..., BoltResponse]:
     """Bolt middleware (before authorization, for HTTP and Socket Mode alike) that acknowledges
-    and drops another workspace's or app's requests and repeats of a delivery."""
-    seen = seen or RecentKeys()
+    and drops another workspace's or app's requests, requests that name no team, and repeats of
+    a delivery."""
 
     def gate(
         req: BoltRequest, body: dict[str, Any], context: BoltContext, next: Callable[[], Any]
@@ -113,6 +101,11 @@ def deliveries_gate(
                 status=200,
                 body={"response_type": "ephemeral", "text": ELSEWHERE},
             )
+        if body.get("type") not in UNSCOPED and not (context.team_id or context.enterprise_id):
+            # Org-wide installs send an enterprise id where `team` is null; with neither, whose
+            # topics a `track` would store is unknown: acknowledged, said, not applied.
+            log.warning("ignored a Slack request that names no team or org")
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": NO_TEAM})
         key = delivery_key(body)
         if key is not None and not seen.first_time(key):
             retry = (req.headers.get("x-slack-retry-num") or [""])[0]

@@ -7,7 +7,7 @@ moves the page's cursors, so a crash between the two re-reads a page instead of 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -25,8 +25,10 @@ __all__ = [
     "SourceAuthError",
     "SourceError",
     "SourceStopped",
+    "UnexpectedShape",
     "opt_out_reason",
     "parse_time",
+    "shape_of",
 ]
 
 CursorLookup = Callable[[str], "str | None"]  # query_key -> stored position, read when needed
@@ -60,6 +62,7 @@ class Page:
     cursors: tuple[tuple[str, str], ...] = ()  # (query_key, position), set after the page is saved
     reads: Reads | None = None
     skipped_reposts: int = 0
+    notes: tuple[str, ...] = ()  # what a person should know about how this page was read
 
 
 class Source(Protocol):
@@ -82,6 +85,29 @@ class SourceAuthError(SourceError):
 
 class SourceStopped(SourceError):
     """A deliberate stop (rate limit, budget): healthy, and the next cycle resumes from the cursor."""
+
+
+class UnexpectedShape(SourceError):
+    """The platform answered, but not in the shape its API documents (an object where a list
+    belongs, a web page, an empty body): nothing from that answer is stored, so the cursor
+    stays and the next cycle asks again. The message says what was wrong, in words."""
+
+
+def shape_of(value: object) -> str:
+    """What came instead, as a person would say it: "an object", "a list", "text"…"""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str | bytes):
+        return "text" if value else "empty text"
+    if isinstance(value, int | float):
+        return "a number"
+    return "something else"
 
 
 def opt_out_reason(description: str) -> str | None:

@@ -29,7 +29,7 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.hashtags import tag_key
 from bot.domain.topic_plan import TopicPlan
-from bot.sources.base import Author, CursorLookup, Page, Post, Reads, SourceError
+from bot.sources.base import Author, CursorLookup, Page, Post, Reads, SourceError, UnexpectedShape
 from bot.sources.bluesky_profiles import ProfileReader
 from bot.sources.bluesky_records import (
     POST_COLLECTION,
@@ -38,7 +38,7 @@ from bot.sources.bluesky_records import (
     post_uri,
     to_post,
 )
-from bot.sources.bluesky_search import BlueskySearch, backfill_pages
+from bot.sources.bluesky_search import BlueskySearch, backfill_pages, describe
 from bot.sources.bluesky_tally import HashtagTally
 from bot.sources.jetstream import Jetstream
 
@@ -128,9 +128,7 @@ class BlueskySource:
             except (PermissionError, SourceError) as err:
                 problem = str(err)
             except AtProtocolError as err:
-                problem = (
-                    f"Bluesky search failed ({type(err).__name__}); backfill retries next cycle"
-                )
+                problem = f"Bluesky search failed ({describe(err)}); backfill retries next cycle"
         stored = cursor(JETSTREAM_KEY)
         if matcher or stored:
             now = self.clock()
@@ -198,10 +196,10 @@ class BlueskySource:
         """Backfill while listening: a search failure is logged and retried at the next change."""
         try:
             yield from self._backfill(queries, cursor)
-        except (PermissionError, AtProtocolError, SourceError) as err:
-            log.warning(
-                "bluesky: backfill failed (%s); listening goes on", err or type(err).__name__
-            )
+        except (PermissionError, SourceError) as err:
+            log.warning("bluesky: backfill failed (%s); listening goes on", err)
+        except AtProtocolError as err:
+            log.warning("bluesky: backfill failed (%s); listening goes on", describe(err))
 
     def _first_window(self) -> timedelta:
         return timedelta(minutes=self.settings.ingest_every_minutes)
@@ -339,18 +337,8 @@ class BlueskySource:
                 }
             except BadRequestError:
                 log.info("bluesky: %d profile(s) refused by the AppView; not stored", len(wanted))
-            except (PermissionError, AtProtocolError) as err:
-                where = (
-                    "through BLUESKY_HANDLE's session"
-                    if self.search.configured
-                    else f"from BLUESKY_APPVIEW_URL {self.settings.bluesky_appview_url}"
-                )
-                reason = str(err) if isinstance(err, PermissionError) else type(err).__name__
-                raise SourceError(
-                    f"Bluesky profiles could not be read {where} ({reason}); posts are stored "
-                    "only once their authors' consent is checked, so they wait at the stored "
-                    "cursor."
-                ) from None
+            except (PermissionError, AtProtocolError, UnexpectedShape) as err:
+                raise self._profiles_unread(err) from None
         for author_id in wanted - set(found):
             self._unreadable[author_id] = now
         opt_outs = [(a.id, author_opt_out(a)) for a in found.values() if a.opted_out]
@@ -364,6 +352,25 @@ class BlueskySource:
             opt_outs,
             sum(p.author_id in unread for p in posts),
             Reads(users=len(found), requests=calls) if calls else None,
+        )
+
+    def _profiles_unread(self, err: Exception) -> SourceError:
+        """Why no profile could be read, and that the posts wait for it; never an error's name."""
+        where = (
+            "through BLUESKY_HANDLE's session"
+            if self.search.configured
+            else f"from BLUESKY_APPVIEW_URL {self.settings.bluesky_appview_url}"
+        )
+        consent = "posts are stored only once their authors' consent is checked"
+        if isinstance(err, UnexpectedShape):
+            return UnexpectedShape(
+                f"Bluesky profiles could not be read {where}: {err}. As {consent}, they wait at "
+                "the stored cursor and are tried again next cycle."
+            )
+        reason = describe(err) if isinstance(err, AtProtocolError) else str(err)
+        return SourceError(
+            f"Bluesky profiles could not be read {where} ({reason}); {consent}, so they wait at "
+            "the stored cursor."
         )
 
 

@@ -11,6 +11,7 @@ deactivated, suspended or taken down, so an account it doesn't return is not sto
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import partial
 
 from atproto import Client
 from atproto_client.models.utils import get_model_as_dict
@@ -18,7 +19,7 @@ from atproto_client.models.utils import get_model_as_dict
 from bot.config import Settings
 from bot.sources.base import Author
 from bot.sources.bluesky_records import to_author
-from bot.sources.bluesky_search import PROFILES_PER_CALL, BlueskySearch
+from bot.sources.bluesky_search import PROFILES_PER_CALL, BlueskySearch, xrpc_answer
 
 
 class ProfileReader:
@@ -40,13 +41,16 @@ class ProfileReader:
     def read(self, dids: Collection[str]) -> list[Author]:
         """The current profiles of these accounts; accounts the AppView won't show are absent.
 
-        Raises AtProtocolError (or PermissionError for a refused login) when it can't answer.
+        Raises AtProtocolError (or PermissionError for a refused login) when it can't answer,
+        UnexpectedShape when it answers in a shape getProfiles doesn't have.
         """
         found: list[Author] = []
         wanted = sorted(set(dids))
         for start in range(0, len(wanted), PROFILES_PER_CALL):
-            answer = self.client().app.bsky.actor.get_profiles(
-                params={"actors": wanted[start : start + PROFILES_PER_CALL]}
+            actors = {"actors": wanted[start : start + PROFILES_PER_CALL]}
+            answer = xrpc_answer(
+                partial(self.client().app.bsky.actor.get_profiles, params=actors),
+                "Bluesky" if self.search.configured else "Bluesky's AppView",
             )
             self.requests += 1
             found += [to_author(get_model_as_dict(profile)) for profile in answer.profiles]

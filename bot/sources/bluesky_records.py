@@ -23,19 +23,33 @@ def post_uri(did: str, rkey: str) -> str:
     return f"at://{did}/{POST_COLLECTION}/{rkey}"
 
 
+def _at(value: object, *keys: str) -> str:
+    """The text at value[k1][k2]…, or "" as soon as a step isn't an object or the end isn't
+    text: records come from every client there is, not all of them careful."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return ""
+        value = value.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _items(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def record_tags(record: Mapping[str, Any]) -> list[str]:
     """Tags from the record's own facets and `tags`; the text only when it carries no facets."""
     tags: list[str] = []
-    for facet in record.get("facets") or ():
+    for facet in _items(record.get("facets")):
         features = facet.get("features") if isinstance(facet, Mapping) else None
-        for feature in features or ():
+        for feature in _items(features):
             if (
                 isinstance(feature, Mapping)
                 and feature.get("$type") == TAG_FEATURE
                 and feature.get("tag")
             ):
                 tags.append(str(feature["tag"]))
-    tags += [str(t) for t in record.get("tags") or () if t]
+    tags += [t for t in _items(record.get("tags")) if isinstance(t, str) and t]
     if "facets" not in record:
         tags += extract_hashtags(str(record.get("text") or ""))
     return list({tag_key(t): t for t in reversed(tags)}.values())[::-1]
@@ -53,18 +67,17 @@ def to_post(
     did, _, rkey = parts
     mentions = [
         str(feature.get("did"))
-        for facet in record.get("facets") or ()
+        for facet in _items(record.get("facets"))
         if isinstance(facet, Mapping)
-        for feature in facet.get("features") or ()
+        for feature in _items(facet.get("features"))
         if isinstance(feature, Mapping) and feature.get("$type") == MENTION_FEATURE
     ]
-    reply = record.get("reply") or {}
-    root = (reply.get("root") or {}).get("uri")
-    parent = (reply.get("parent") or {}).get("uri")
-    embed = record.get("embed") or {}
-    quoted = (embed.get("record") or {}).get("uri") or (
-        (embed.get("record") or {}).get("record") or {}
-    ).get("uri")
+    root = _at(record, "reply", "root", "uri")
+    parent = _at(record, "reply", "parent", "uri")
+    quoted = _at(record, "embed", "record", "uri") or _at(
+        record, "embed", "record", "record", "uri"
+    )
+    langs = _items(record.get("langs"))
     counts = counts or {}
     return Post(
         id=f"bluesky:{uri}",
@@ -73,7 +86,7 @@ def to_post(
         text=text,
         created_at=created,
         url=f"https://bsky.app/profile/{did}/post/{rkey}",
-        lang=str((record.get("langs") or [""])[0]),
+        lang=langs[0] if langs and isinstance(langs[0], str) else "",
         hashtags=tuple(record_tags(record)),
         mentions=tuple(mentions),
         conversation_id=f"bluesky:{root or uri}",

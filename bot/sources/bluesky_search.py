@@ -3,25 +3,69 @@
 Search needs a login and Bluesky means it for people, not bots; so it runs once per newly
 tracked tag, a few pages deep. Its posts carry only a basic profile of their authors (no
 description), so bluesky_profiles reads each author's full profile before anything is stored.
+
+Every XRPC call goes through `xrpc_answer`: an answer its lexicon doesn't allow (an object where
+the list belongs, a maintenance page, an empty body) is an UnexpectedShape, said in words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from atproto import Client
-from atproto_client.exceptions import UnauthorizedError
+from atproto_client.exceptions import (
+    AtProtocolError,
+    BadRequestError,
+    InvokeTimeoutError,
+    ModelError,
+    NetworkError,
+    RateLimitExceededError,
+    RequestErrorBase,
+    UnauthorizedError,
+)
 from atproto_client.models.utils import get_model_as_dict
 
 from bot.config import HOW_TO_GET, Settings
 from bot.domain.hashtags import tag_key
-from bot.sources.base import Post
+from bot.sources.base import Post, UnexpectedShape
 from bot.sources.bluesky_records import to_post
+
+Answer = TypeVar("Answer")
 
 SEARCH_PAGE = 100
 BACKFILL_PAGES = 3
 PROFILES_PER_CALL = 25
+
+
+def xrpc_answer(call: Callable[[], Answer], service: str) -> Answer:
+    """One XRPC call through atproto. An answer the lexicon doesn't allow raises UnexpectedShape
+    ("Bluesky search answered in an unexpected shape (not JSON)"), not the client's own error."""
+    try:
+        return call()
+    except ModelError as err:  # atproto's check of the answer against the lexicon
+        detail = "not JSON" if "JSON is expected" in str(err) else "not what the lexicon says"
+        raise UnexpectedShape(f"{service} answered in an unexpected shape ({detail})") from None
+    except ValueError:  # atproto parsing a body labelled JSON that isn't
+        raise UnexpectedShape(f"{service} answered in an unexpected shape (not JSON)") from None
+
+
+def describe(err: AtProtocolError) -> str:
+    """Why an XRPC call failed, in words a person can act on (never the exception's name)."""
+    if isinstance(err, InvokeTimeoutError):
+        return "timed out"
+    response = err.response if isinstance(err, RequestErrorBase) else None
+    if isinstance(err, NetworkError) and response is None:
+        return "can't connect"
+    if isinstance(err, RateLimitExceededError):
+        return "rate limited"
+    if isinstance(err, UnauthorizedError):
+        return "refused without a login"
+    if isinstance(err, BadRequestError):
+        return "refused the request"
+    if response is not None:
+        return f"HTTP {response.status_code}"
+    return "no reason given"
 
 
 class BlueskySearch:
@@ -39,11 +83,15 @@ class BlueskySearch:
     def client(self) -> Client:
         if not self._logged_in:
             self._client = self._client or Client(base_url=self.settings.bluesky_api_url)
+            api = self._client
             try:
-                self._client.login(
-                    self.settings.bluesky_handle,
-                    self.settings.bluesky_app_password,
-                    fetch_bsky_profile=False,
+                xrpc_answer(
+                    lambda: api.login(
+                        self.settings.bluesky_handle,
+                        self.settings.bluesky_app_password,
+                        fetch_bsky_profile=False,
+                    ),
+                    "Bluesky's login",
                 )
             except UnauthorizedError:
                 raise PermissionError(
@@ -63,7 +111,15 @@ class BlueskySearch:
         params: dict[str, Any] = {"q": f"#{tag}", "sort": "latest", "limit": SEARCH_PAGE}
         if cursor:
             params["cursor"] = cursor
-        answer = self.client().app.bsky.feed.search_posts(params=params)
+        api = self.client()
+        try:
+            answer = xrpc_answer(
+                lambda: api.app.bsky.feed.search_posts(params=params), "Bluesky search"
+            )
+        except UnexpectedShape as err:
+            raise UnexpectedShape(
+                f"{err}; the backfill of #{tag} is tried again next cycle from where it stopped"
+            ) from None
         posts: list[Post] = []
         for view in answer.posts:
             raw = get_model_as_dict(view)

@@ -116,7 +116,7 @@ class Jetstream:
                         else "is unreachable"
                     )
                     raise SourceError(
-                        f"Jetstream at {self.url} {kind} ({type(err).__name__}) {failures} times in a row; "
+                        f"Jetstream at {self.url} {kind} {failures} times in a row; "
                         "check BLUESKY_JETSTREAM_URL. The next cycle resumes from the stored cursor."
                     ) from None
                 delay = min(2.0 ** (failures - 1), MAX_BACKOFF_S)

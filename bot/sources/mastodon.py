@@ -8,13 +8,18 @@ Posts are kept as people read them on Mastodon: a reply joins its thread (the po
 and the thread's first post, looked up through the instance when the page doesn't hold them),
 a content warning is kept to be shown first, the "RE: …" line Mastodon adds to quote posts for
 older apps is left out, and display names lose their custom-emoji codes and invisible spaces.
+
+An instance that answers in a shape Mastodon's API doesn't (an object where the list of posts
+belongs, a maintenance page, an empty body) is reported by name and read again next cycle from
+the same position; the other instances are read as usual.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlparse
@@ -41,8 +46,10 @@ from bot.sources.base import (
     Reads,
     SourceAuthError,
     SourceError,
+    UnexpectedShape,
     opt_out_reason,
     parse_time,
+    shape_of,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +64,7 @@ MAX_THREAD_LOOKUPS = 40  # replies whose thread is looked up, per instance per c
 # them (zero-width space, word joiner, BOM); the zero-width joiner inside emoji sequences stays.
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 _FALLBACK_CLASS = "quote-inline"  # Mastodon's "RE: <link>" paragraph for apps without quotes
+_NOT_JSON = "Could not parse response as JSON"  # how Mastodon.py says a body wasn't JSON
 
 
 class _Text(HTMLParser):
@@ -103,8 +111,8 @@ def readable_name(display_name: str, emojis: object) -> str:
     """A display name as text: Mastodon draws its custom emoji (`:blobcat:`) as pictures, so the
     codes go, with the invisible spaces typed around them."""
     name = _INVISIBLE.sub("", display_name or "")
-    for emoji in emojis if isinstance(emojis, list) else ():
-        code = emoji.get("shortcode") if isinstance(emoji, Mapping) else None
+    for emoji in _objects(emojis):
+        code = emoji.get("shortcode")
         if code:
             name = name.replace(f":{code}:", " ")
     return " ".join(name.split())
@@ -112,6 +120,52 @@ def readable_name(display_name: str, emojis: object) -> str:
 
 def _order(status_id: str) -> tuple[int, str]:
     return (len(status_id), status_id)  # numeric ids compare by length first, then digits
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
+
+
+def _objects(value: object) -> list[Mapping[str, Any]]:
+    """The objects in a list a status holds (tags, mentions); anything else is left out."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def answer_of(call: Callable[[], Any], what: str) -> Any:
+    """One Mastodon.py call. A body that isn't JSON (a maintenance page, nothing at all) raises
+    UnexpectedShape rather than the client's own error, which quotes the page at length."""
+    try:
+        return call()
+    except MastodonAPIError as err:
+        if str(err.args[0] if err.args else "").startswith(_NOT_JSON):
+            raise UnexpectedShape(f"{what} was not JSON") from None
+        raise
+
+
+def statuses_in(answer: object, what: str) -> list[Mapping[str, Any]]:
+    """The statuses of a timeline page, each an object with an id (the cursor is made of ids);
+    UnexpectedShape for anything else, so the page is neither stored nor skipped."""
+    if not isinstance(answer, list):
+        raise UnexpectedShape(f"{what} was {shape_of(answer)}, not a list of posts")
+    for item in answer:
+        if not isinstance(item, Mapping):
+            raise UnexpectedShape(f"{what} held {shape_of(item)} where a post belongs")
+        if not _is_id(item.get("id")):
+            raise UnexpectedShape(f"{what} held a post without an id")
+    return answer
+
+
+def ancestors_in(context: object) -> list[Mapping[str, Any]]:
+    """The posts above a reply, from GET /api/v1/statuses/:id/context; UnexpectedShape when
+    the answer isn't a context."""
+    ancestors = context.get("ancestors") if isinstance(context, Mapping) else None
+    if not isinstance(ancestors, list) or not all(isinstance(a, Mapping) for a in ancestors):
+        raise UnexpectedShape("a thread look-up was not a list of the posts above the reply")
+    return [a for a in ancestors if a.get("uri") and _is_id(a.get("id"))]
 
 
 def account_opt_out(account: Mapping[str, Any], note: str) -> str | None:
@@ -134,9 +188,9 @@ def to_author(account: Mapping[str, Any], host: str) -> Author:
         name=readable_name(str(account.get("display_name") or ""), account.get("emojis")),
         description=note,
         url=str(account.get("url") or ""),
-        followers=int(account.get("followers_count") or 0),
-        following=int(account.get("following_count") or 0),
-        posts_count=int(account.get("statuses_count") or 0),
+        followers=_count(account.get("followers_count")),
+        following=_count(account.get("following_count")),
+        posts_count=_count(account.get("statuses_count")),
         created_at=parse_time(account.get("created_at")),
         opted_out=account_opt_out(account, note) is not None,
     )
@@ -154,7 +208,8 @@ def to_post(
     written = {tag_key(t): t for t in extract_hashtags(text)}  # the spelling people typed
     tags = [
         written.get(tag_key(str(t.get("name"))), str(t.get("name")))
-        for t in status.get("tags") or ()
+        for t in _objects(status.get("tags"))
+        if t.get("name")
     ]
     return Post(
         id=f"mastodon:{uri}",
@@ -165,14 +220,16 @@ def to_post(
         url=str(status.get("url") or uri),
         lang=str(status.get("language") or ""),
         hashtags=tuple(t for t in tags if t) or tuple(written.values()),
-        mentions=tuple(str(m.get("acct")) for m in status.get("mentions") or () if m.get("acct")),
+        mentions=tuple(
+            str(m.get("acct")) for m in _objects(status.get("mentions")) if m.get("acct")
+        ),
         conversation_id=conversation or f"mastodon:{uri}",
         reply_to=reply_to,
         quote_of=quoted(status),
-        likes=int(status.get("favourites_count") or 0),
-        reposts=int(status.get("reblogs_count") or 0),
-        replies=int(status.get("replies_count") or 0),
-        quotes=int(status.get("quotes_count") or 0),
+        likes=_count(status.get("favourites_count")),
+        reposts=_count(status.get("reblogs_count")),
+        replies=_count(status.get("replies_count")),
+        quotes=_count(status.get("quotes_count")),
         content_warning=_INVISIBLE.sub("", str(status.get("spoiler_text") or "")).strip(),
     )
 
@@ -193,7 +250,8 @@ class Threads:
     A status names the post it answers by the instance's own id (`in_reply_to_id`); posts are
     stored by their URI. Ids seen on a page are remembered, and a reply whose parent wasn't seen
     asks the instance for its ancestors (GET /api/v1/statuses/:id/context), up to `budget`
-    times a cycle; past that, or when the instance won't say, the reply stands alone.
+    times a cycle; past that, or when the instance won't say, the reply stands alone. An answer
+    in an unexpected shape ends the look-ups for the cycle, with a note for the report.
     """
 
     def __init__(self, api: Mastodon | None, host: str, budget: int = MAX_THREAD_LOOKUPS) -> None:
@@ -201,6 +259,7 @@ class Threads:
         self.host = host
         self.budget = budget
         self.known: dict[str, tuple[str, str]] = {}  # local id -> (uri, first post's uri)
+        self.notes: list[str] = []  # for the cycle's report, with the next page
 
     def learn(self, statuses: Sequence[Mapping[str, Any]]) -> None:
         """Remember a page's posts, parents before replies, so a reply to a post on the same page
@@ -231,19 +290,33 @@ class Threads:
         # The instance couldn't say which post it answers: a reply, in a thread of its own.
         return f"mastodon:{uri}", f"mastodon:{self.host}#{parent}"
 
+    def take_notes(self) -> tuple[str, ...]:
+        notes, self.notes = tuple(self.notes), []
+        return notes
+
     def _look_up(self, status_id: str) -> None:
-        if self.api is None or self.budget <= 0:
+        api = self.api
+        if api is None or self.budget <= 0:
             return
         self.budget -= 1
         try:
-            context = self.api.status_context(status_id)
+            ancestors = ancestors_in(
+                answer_of(lambda: api.status_context(status_id), "a thread look-up")
+            )
         except MastodonNotFoundError:
+            return
+        except UnexpectedShape as err:
+            self.budget = 0  # asking again this cycle would get the same
+            log.warning("mastodon: %s: %s; replies stand alone this cycle", self.host, err)
+            self.notes.append(
+                f"{self.host} answered a thread look-up in an unexpected shape, so replies "
+                "stand alone this cycle; it is asked again next cycle"
+            )
             return
         except MastodonError as err:
             self.budget = 0  # rate limited or refused: the rest of this cycle's replies stand alone
-            log.info("mastodon: %s won't show threads (%s)", self.host, _short(err))
+            log.info("mastodon: %s won't show threads (%s)", self.host, describe(err))
             return
-        ancestors = [a for a in context.get("ancestors") or () if a.get("uri")]
         if ancestors:
             root = str(ancestors[0]["uri"])
             for ancestor in ancestors:
@@ -265,8 +338,8 @@ def read_statuses(
         if status.get("reblog"):
             boosts += 1
             continue
-        account = status.get("account") or {}
-        if not account or account.get("suspended") is True:
+        account = status.get("account")
+        if not isinstance(account, Mapping) or not account or account.get("suspended") is True:
             continue
         author = to_author(account, host)
         authors[author.id] = author
@@ -278,6 +351,13 @@ def read_statuses(
         if post is not None:
             posts.append(post)
     return posts, list(authors.values()), list(opt_outs.items()), boosts
+
+
+def timeline(api: Mastodon, tag: str, **position: str | None) -> list[Mapping[str, Any]]:
+    """One page of a hashtag timeline (newest first), checked to be a list of posts."""
+    what = f"the #{tag} timeline"
+    call = partial(api.timeline_hashtag, tag, limit=PAGE_SIZE, **position)
+    return statuses_in(answer_of(call, what), what)
 
 
 class MastodonSource:
@@ -311,6 +391,11 @@ class MastodonSource:
             try:
                 for tag in tags:
                     yield from self._tag(api, threads, tag, cursor)
+            except UnexpectedShape as err:
+                problems.append(
+                    f"{host} answered in an unexpected shape ({err}); it is tried again next "
+                    "cycle from the same position"
+                )
             except MastodonUnauthorizedError:
                 refused += 1
                 problems.append(
@@ -321,10 +406,10 @@ class MastodonSource:
                     f"{host} rate limit reached; the next cycle resumes from the stored position"
                 )
             except (MastodonNetworkError, MastodonServerError) as err:
-                problems.append(f"{host} unavailable ({_short(err)}); the next cycle resumes")
+                problems.append(f"{host} unavailable ({describe(err)}); the next cycle resumes")
             except (MastodonAPIError, MastodonError) as err:
                 problems.append(
-                    f"{host} answered unexpectedly ({_short(err)}); check MASTODON_INSTANCES"
+                    f"{host} answered unexpectedly ({describe(err)}); check MASTODON_INSTANCES"
                 )
         if problems:
             error = (
@@ -341,7 +426,7 @@ class MastodonSource:
             yield from self._first(api, threads, tag, key)
             return
         for _ in range(MAX_PAGES):
-            statuses = api.timeline_hashtag(tag, min_id=position, limit=PAGE_SIZE)
+            statuses = timeline(api, tag, min_id=position)
             if not statuses:
                 return
             position = max((str(s["id"]) for s in statuses), key=_order)
@@ -354,7 +439,7 @@ class MastodonSource:
         newest: str | None = None
         max_id: str | None = None
         for page in range(1, FIRST_RUN_PAGES + 1):
-            statuses = api.timeline_hashtag(tag, max_id=max_id, limit=PAGE_SIZE)
+            statuses = timeline(api, tag, max_id=max_id)
             ids = [str(s["id"]) for s in statuses]
             newest = newest or (max(ids, key=_order) if ids else None)
             last = page == FIRST_RUN_PAGES or len(statuses) < PAGE_SIZE
@@ -377,12 +462,20 @@ class MastodonSource:
             cursors=cursors,
             reads=Reads(posts=len(statuses), requests=1),
             skipped_reposts=boosts,
+            notes=threads.take_notes(),
         )
 
 
-def _short(err: Exception) -> str:
-    """The gist of a client error: the requests library's long retry text says little more."""
-    text = " ".join(str(a) for a in err.args[:3])
-    if "Max retries exceeded" in text or "NameResolutionError" in text or "ConnectionError" in text:
-        return "can't connect"
-    return text[:160] or type(err).__name__
+def describe(err: MastodonError) -> str:
+    """Why a Mastodon call failed, in words: the status and the instance's own reason, or "can't
+    connect", never the client's exception names or the requests library's retry text."""
+    if isinstance(err, MastodonNetworkError):
+        text = " ".join(str(a) for a in err.args).lower()
+        return "timed out" if "timed out" in text else "can't connect"
+    if isinstance(err, MastodonRatelimitError):
+        return "rate limited"
+    args = err.args
+    if isinstance(err, MastodonAPIError) and len(args) >= 3 and isinstance(args[1], int):
+        said = args[3] if len(args) > 3 and isinstance(args[3], str) else ""
+        return f"HTTP {args[1]} {args[2] or ''}".rstrip() + (f": {said[:120]}" if said else "")
+    return "no reason given"

@@ -3,13 +3,17 @@ timeline page per instance, both free. Nothing read here is stored.
 
 Accounts that ask bots to leave them alone (#nobot, #noindex, not indexable, hidden from
 logged-out viewers) are left out of what is shown, though their posts still count.
+
+A network (or a Mastodon instance) that can't be read, or answers in an unexpected shape, is
+named in `error`: what it would have shown is unknown, and nobody should read that as unused.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,9 +24,18 @@ from mastodon import MastodonError
 
 from bot.config import Settings
 from bot.domain.hashtags import extract_hashtags, tag_key
+from bot.sources.base import UnexpectedShape
 from bot.sources.bluesky_records import profile_opt_out
-from bot.sources.bluesky_search import BlueskySearch
-from bot.sources.mastodon import MastodonSource, account_opt_out, html_text
+from bot.sources.bluesky_search import BlueskySearch, xrpc_answer
+from bot.sources.bluesky_search import describe as bluesky_problem
+from bot.sources.mastodon import (
+    MastodonSource,
+    account_opt_out,
+    answer_of,
+    html_text,
+    statuses_in,
+)
+from bot.sources.mastodon import describe as mastodon_problem
 
 LOOK_LIMIT = 40  # posts read per network: enough to see whether and how a tag is used
 SHOWN_ACCOUNTS = 5
@@ -36,7 +49,7 @@ class LiveLook:
     posts: int = 0
     accounts: tuple[str, ...] = ()  # handles, most posts first
     with_tags: tuple[str, ...] = ()  # other tags in those posts, most used first
-    error: str = ""
+    error: str = ""  # what could not be checked, and why: the look is incomplete
 
 
 def _summarise(network: str, tag: str, items: list[tuple[str, bool, str]]) -> LiveLook:
@@ -68,16 +81,19 @@ def look_on_bluesky(settings: Settings, tag: str, client: Client | None = None) 
             api = search.client()
         else:
             api = public = client or Client(base_url=settings.bluesky_appview_url)
-        answer = api.app.bsky.feed.search_posts(
-            params={"q": f"#{tag}", "sort": "latest", "limit": LOOK_LIMIT}
+        params = {"q": f"#{tag}", "sort": "latest", "limit": LOOK_LIMIT}
+        answer = xrpc_answer(
+            partial(api.app.bsky.feed.search_posts, params=params), "Bluesky search"
         )
     except (UnauthorizedError, PermissionError):
         return LiveLook(
             "bluesky",
             error="Bluesky search wants a login: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
         )
+    except UnexpectedShape:
+        return LiveLook("bluesky", error="Bluesky search answered in an unexpected shape")
     except AtProtocolError as err:
-        return LiveLook("bluesky", error=f"Bluesky search did not answer ({type(err).__name__})")
+        return LiveLook("bluesky", error=f"Bluesky search did not answer ({bluesky_problem(err)})")
     finally:
         search.close()
         if public is not None and client is None:
@@ -85,7 +101,8 @@ def look_on_bluesky(settings: Settings, tag: str, client: Client | None = None) 
     items: list[tuple[str, bool, str]] = []
     for view in answer.posts:
         raw: Mapping[str, Any] = get_model_as_dict(view)
-        text = str((raw.get("record") or {}).get("text") or "")
+        record = raw.get("record")
+        text = str(record.get("text") or "") if isinstance(record, Mapping) else ""
         if tag_key(tag) not in {tag_key(t) for t in extract_hashtags(text)}:
             continue  # search matches words too
         author = raw.get("author") or {}
@@ -97,22 +114,33 @@ def look_on_mastodon(settings: Settings, tag: str) -> LiveLook:
     """The tag's timeline on each configured instance (no token needed), one page each."""
     source = MastodonSource(settings, timeout_s=10.0)
     items: dict[str, tuple[str, bool, str]] = {}
-    problems: list[str] = []
+    unchecked: dict[str, str] = {}  # host -> why it could not be checked
+    what = f"the #{tag_key(tag)} timeline"
     for instance in settings.mastodon_instances:
         host = urlparse(instance).netloc or instance
         try:
-            statuses = source.client(instance).timeline_hashtag(tag_key(tag), limit=LOOK_LIMIT)
+            api = source.client(instance)
+            read = partial(api.timeline_hashtag, tag_key(tag), limit=LOOK_LIMIT)
+            statuses = statuses_in(answer_of(read, what), what)
+        except UnexpectedShape:
+            unchecked[host] = "answered in an unexpected shape"
+            continue
         except MastodonError as err:
-            problems.append(f"{host} did not answer ({type(err).__name__})")
+            unchecked[host] = f"did not answer ({mastodon_problem(err)})"
             continue
         for status in statuses:
-            account = status.get("account") or {}
+            account = status.get("account")
+            account = account if isinstance(account, Mapping) else {}
             acct = str(account.get("acct") or "")
             handle = acct if "@" in acct else f"{acct}@{host}"
             note = html_text(str(account.get("note") or ""))
             opted_out = account_opt_out(account, note) is not None
             uri = str(status.get("uri") or status.get("id"))
             items.setdefault(uri, (handle, opted_out, html_text(str(status.get("content") or ""))))
-    if problems and not items:
-        return LiveLook("mastodon", error="; ".join(problems))
-    return _summarise("mastodon", tag, list(items.values()))
+    look = _summarise("mastodon", tag, list(items.values()))
+    if not unchecked:
+        return look
+    said = "; ".join(f"{host} {why}" for host, why in unchecked.items())
+    if len(unchecked) < len(settings.mastodon_instances):  # what the others show stands
+        said += "; the other instances were read"
+    return replace(look, error=said)

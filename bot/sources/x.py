@@ -9,6 +9,10 @@ live within that time and doesn't opt out.
 
 tweepy hard-codes https://api.twitter.com; `XApiAdapter` re-addresses each request to
 `X_API_URL` so a proxy or a local stand-in really receives the traffic.
+
+An answer in a shape the X API doesn't give (a list where the answer's object belongs, a
+maintenance page, an empty body) is not stored in part: X is reported as failing, the cursor
+stays, and the next cycle asks again.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ from bot.sources.base import (
     SourceAuthError,
     SourceError,
     SourceStopped,
+    UnexpectedShape,
 )
+from bot.sources.x_checks import search_problem, shown, users_problem
 from bot.sources.x_payload import TWEET_FIELDS, USER_FIELDS, PageContent, read_page
 from bot.sources.x_plan import Batch, TermState, plan, terms_for
 
@@ -183,7 +189,9 @@ class XSource:
         for start in range(0, len(wanted), USERS_PER_LOOKUP):  # within the page's budget check
             chunk = wanted[start : start + USERS_PER_LOOKUP]
             lookup = partial(self.client.get_users, ids=chunk, user_fields=USER_FIELDS)
-            answer = self._request(lookup, "the users lookup")
+            answer = self._request(
+                lookup, "the users lookup", answered="the users lookup", problem=users_problem
+            )
             lookups += 1
             users += answer.get("data") or []
         profiles = read_page({"includes": {"users": users}})
@@ -226,19 +234,33 @@ class XSource:
             if value:
                 params[name] = value
         return self._request(
-            lambda: self.client.search_recent_tweets(query, **params), f"the query {query!r}"
+            lambda: self.client.search_recent_tweets(query, **params),
+            f"the query {query!r}",
+            answered="recent search",
+            problem=search_problem,
         )
 
-    def _request(self, call: Callable[[], Any], what: str) -> dict[str, Any]:
-        """One X API call: a short rate limit waited out, a server fault retried, the rest
-        said in words (SourceStopped to resume next cycle, SourceError to fix)."""
+    def _request(
+        self,
+        call: Callable[[], Any],
+        what: str,
+        *,
+        answered: str,
+        problem: Callable[[dict[str, Any]], str | None],
+    ) -> dict[str, Any]:
+        """One X API call: a short rate limit waited out, a server fault or a body that isn't
+        JSON retried, the rest said in words (SourceStopped to resume next cycle, SourceError
+        to fix, UnexpectedShape for an answer the X API doesn't give)."""
         failures = waits = 0
         while True:
             try:
                 response = call()
-                if isinstance(response, dict):
-                    return response
-                raise ValueError("the answer is not a JSON object")
+            except requests.JSONDecodeError:  # a cut-off body, a proxy's page: maybe passing
+                failures += 1
+                if failures > RETRIES:
+                    raise unexpected_shape(answered, f"not JSON, {failures} times") from None
+                self.sleep(2.0**failures)
+                continue
             except tweepy.TooManyRequests as err:
                 wait = (err.reset_time or 0) - self.clock().timestamp() + 1
                 if err.reset_time and wait <= self.max_wait_s and waits < 2:
@@ -264,7 +286,7 @@ class XSource:
                 ) from None
             except tweepy.BadRequest as err:
                 raise SourceError(f"X rejected {what} (400{error_detail(err)}).") from None
-            except (tweepy.TwitterServerError, requests.RequestException, ValueError) as err:
+            except (tweepy.TwitterServerError, requests.RequestException) as err:
                 failures += 1
                 if failures > RETRIES:
                     raise SourceError(
@@ -278,6 +300,22 @@ class XSource:
                     " X says the account has no credits left; add credits." if status == 402 else ""
                 )
                 raise SourceError(f"X API answered {status}{error_detail(err)}.{hint}") from None
+            else:
+                wrong = (
+                    problem(response)
+                    if isinstance(response, dict)
+                    else f"{shown(response)}, not a JSON object"
+                )
+                if wrong:
+                    raise unexpected_shape(answered, wrong)
+                return response
+
+
+def unexpected_shape(answered: str, problem: str) -> UnexpectedShape:
+    return UnexpectedShape(
+        f"X answered {answered} in an unexpected shape ({problem}); nothing from it was stored, "
+        "and it is tried again next cycle from the stored position."
+    )
 
 
 def _post_url(post_id: str, handle: str) -> str:
@@ -302,4 +340,4 @@ def describe_error(err: Exception) -> str:
         return "timed out"
     if isinstance(err, requests.ConnectionError):
         return "can't connect"
-    return f"unreadable answer: {str(err)[:60]}"
+    return "no reason given"

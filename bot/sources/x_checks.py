@@ -175,3 +175,37 @@ def _references(refs: object) -> str | None:
         if not is_id(ref.get("id")):
             return f"referenced tweet id is {shown(ref.get('id'))}, not a digit string"
     return None
+
+
+def search_problem(answer: Mapping[str, Any]) -> str | None:
+    """What makes a recent-search answer unreadable as a whole, or None. Its posts are checked
+    one by one later; this is the frame the cursor is made from (`meta`), and the list itself."""
+    data = answer.get("data")
+    if data is not None and not isinstance(data, list):
+        return f"data is {shown(data)}, not a list of posts"
+    meta = answer.get("meta")
+    if not isinstance(meta, dict):
+        return "no meta" if meta is None else f"meta is {shown(meta)}, not an object"
+    for name in ("newest_id", "oldest_id"):
+        value = meta.get(name)
+        if value is not None and not is_id(value):
+            return f"meta.{name} is {shown(value)}, not a digit string"
+    token = meta.get("next_token")
+    if token is not None and (type(token) is not str or not token):
+        return f"meta.next_token is {shown(token)}, not a token"
+    return _users_frame(answer)
+
+
+def users_problem(answer: Mapping[str, Any]) -> str | None:
+    """What makes a users-lookup answer unreadable as a whole, or None."""
+    data = answer.get("data")
+    if data is not None and not isinstance(data, list):
+        return f"data is {shown(data)}, not a list of users"
+    return None
+
+
+def _users_frame(answer: Mapping[str, Any]) -> str | None:
+    includes = answer.get("includes")
+    if includes is not None and not isinstance(includes, dict):
+        return f"includes is {shown(includes)}, not an object"
+    return None

@@ -2,7 +2,7 @@
 
 An account deactivated, suspended or taken down at its source may come back: it stays stored but
 digests neither show nor introduce it while it is inactive. A deleted account is not kept here;
-it is forgotten with everything it posted (PostWriter.opt_out).
+it is forgotten with everything it posted (PostWriter.forget_authors).
 """
 
 from __future__ import annotations
@@ -34,14 +34,6 @@ class AccountStates:
                 else:
                     db.conn.execute("DELETE FROM account_status WHERE author_id=?", (author_id,))
 
-    def inactive_accounts(self, author_ids: Collection[str] | None = None) -> dict[str, str]:
-        """Accounts inactive at their source, with the status it gave (all of them when None)."""
-        conn = self.conns.db().conn
-        if author_ids is None:
-            return dict(conn.execute("SELECT author_id, status FROM account_status").fetchall())
-        sql = "SELECT author_id, status FROM account_status WHERE author_id IN ({in_list})"
-        return dict(rows_in(conn, sql, author_ids))
-
     def profiles_checked_since(self, author_ids: Collection[str], since: datetime) -> set[str]:
         """The accounts among these whose stored profile was read from the source at `since` or
         later: their consent was checked recently enough to store what they post now."""
@@ -50,7 +42,7 @@ class AccountStates:
             "SELECT id, updated_at FROM authors WHERE id IN ({in_list})",
             author_ids,
         )
-        return {author_id for author_id, at in rows if _moment(at) >= since}
+        return {row["id"] for row in rows if _moment(row["updated_at"]) >= since}
 
     def handles_checked_since(self, author_ids: Collection[str], since: datetime) -> dict[str, str]:
         """`profiles_checked_since` with each account's handle (X builds post links from it)."""
@@ -59,7 +51,7 @@ class AccountStates:
             "SELECT id, handle, updated_at FROM authors WHERE id IN ({in_list})",
             author_ids,
         )
-        return {author_id: handle for author_id, handle, at in rows if _moment(at) >= since}
+        return {row["id"]: row["handle"] for row in rows if _moment(row["updated_at"]) >= since}
 
 
 def _moment(value: str) -> datetime:

@@ -3,14 +3,14 @@ and the log that sends each alert to a channel once, at most a few a day."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection
 from datetime import UTC, date, datetime
-from typing import Any
 
 from bot.domain.bursts import TaggedPost
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
-from bot.storage.sql import marks, rows_in
+from bot.storage.sql import marks, named, rows_in
 from bot.storage.tag_ids import TagIds
 
 SENT = ("sending", "posted", "uncertain")  # what counts as sent: never again, and toward the cap
@@ -28,47 +28,49 @@ class AlertReads:
     def tagged_posts_between(self, since: datetime, until: datetime) -> list[TaggedPost]:
         """Every stored post with a hashtag created after `since` up to `until`, with all its tags.
 
-        Read through the index by creation time (migration 0010): a few hours cost their own
+        Read through the index by creation time (migration 0011): a few hours cost their own
         posts, not their days'. The posts of opted-out accounts are gone, accounts inactive at
         their source are left out, and hours older than RETENTION_DAYS hold nothing (deleted).
         """
         first, last = since.astimezone(UTC), until.astimezone(UTC)
-        rows: dict[str, tuple[Any, ...]] = {}
+        rows: dict[str, sqlite3.Row] = {}
         tag_ids: dict[str, list[int]] = {}
         forms: dict[str, list[str]] = {}
         conn = self.conns.db().conn
-        for row in conn.execute(
-            "SELECT p.id, p.author_id, p.created_at, p.conversation_id, p.reply_to != '',"
-            " p.replies + p.quotes, p.likes + p.reposts + p.replies + p.quotes, ph.tag_id,"
-            " ph.form FROM posts p JOIN post_hashtags ph ON ph.post_id = p.id"
+        for row in named(conn).execute(
+            "SELECT p.id, p.author_id, p.created_at, p.conversation_id, p.reply_to != '' AS is_reply,"
+            " p.replies + p.quotes AS answers,"
+            " p.likes + p.reposts + p.replies + p.quotes AS engagement, ph.tag_id, ph.form"
+            " FROM posts p JOIN post_hashtags ph ON ph.post_id = p.id"
             " WHERE p.created_at > ? AND p.created_at <= ?"
             f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
             [_stored(first), _stored(last)],
         ):
-            post_id = row[0]
+            post_id = row["id"]
             if post_id not in rows:
                 rows[post_id], tag_ids[post_id], forms[post_id] = row, [], []
-            tag_ids[post_id].append(row[7])
-            forms[post_id].append(row[8])
+            tag_ids[post_id].append(row["tag_id"])
+            forms[post_id].append(row["form"])
         # Keys for the few thousand tag ids at once: cheaper than joining tags for every use.
-        key_of = dict(
-            rows_in(
+        key_of = {
+            row["id"]: row["key"]
+            for row in rows_in(
                 conn,
                 "SELECT id, key FROM tags WHERE id IN ({in_list})",
                 {tag_id for ids in tag_ids.values() for tag_id in ids},
             )
-        )
+        }
         return [
             TaggedPost(
-                post_id,
-                row[1],
-                _moment(row[2]),
-                row[3] or "",
-                bool(row[4]),
-                int(row[5] or 0),
-                int(row[6] or 0),
-                tuple(key_of[tag_id] for tag_id in tag_ids[post_id]),
-                tuple(
+                id=post_id,
+                author_id=row["author_id"],
+                created_at=_moment(row["created_at"]),
+                conversation_id=row["conversation_id"] or "",
+                is_reply=bool(row["is_reply"]),
+                answers=int(row["answers"] or 0),
+                engagement=int(row["engagement"] or 0),
+                tags=tuple(key_of[tag_id] for tag_id in tag_ids[post_id]),
+                forms=tuple(
                     form or key_of[tag_id]
                     for form, tag_id in zip(forms[post_id], tag_ids[post_id], strict=True)
                 ),

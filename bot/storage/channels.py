@@ -11,6 +11,7 @@ from typing import Any
 from bot.domain.schedules import Schedule
 from bot.domain.text import topic_key
 from bot.storage.connection import Connections
+from bot.storage.sql import named
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,19 @@ class ChannelState:
         if channel_id is not None:
             sql += " WHERE channel_id=?"
             args.append(channel_id)
-        rows = self.conns.db().conn.execute(sql + " ORDER BY channel_id, id", args).fetchall()
-        return [Topic(*row) for row in rows]
+        rows = named(self.conns.db().conn).execute(sql + " ORDER BY channel_id, id", args)
+        return [
+            Topic(
+                id=row["id"],
+                channel_id=row["channel_id"],
+                topic=row["topic"],
+                condition_id=row["condition_id"],
+                created_by=row["created_by"],
+                created_at=row["created_at"],
+                team_id=row["team_id"],
+            )
+            for row in rows
+        ]
 
     # A channel's mute list ------------------------------------------------------------------
     def mute(self, channel_id: str, handle: str, *, created_by: str, now: datetime) -> bool:
@@ -131,10 +143,10 @@ class ChannelState:
 
     def last_digests(self) -> dict[str, date]:
         """The day each channel last had its digest."""
-        rows = self.conns.db().conn.execute(
-            "SELECT channel_id, MAX(day) FROM digest_deliveries GROUP BY channel_id"
+        rows = named(self.conns.db().conn).execute(
+            "SELECT channel_id, MAX(day) AS last_day FROM digest_deliveries GROUP BY channel_id"
         )
-        return {channel: date.fromisoformat(day) for channel, day in rows}
+        return {row["channel_id"]: date.fromisoformat(row["last_day"]) for row in rows}
 
     def digest_delivered(self, channel_id: str, day: date) -> bool:
         row = (
@@ -176,17 +188,36 @@ class ChannelState:
 
     # Each part of a digest, exactly once ---------------------------------------------------
     def digest_parts(self, channel_id: str, day: date) -> list[DigestPart]:
-        rows = self.conns.db().conn.execute(
+        rows = named(self.conns.db().conn).execute(
             "SELECT part, payload, introduced, state, ts, claimed_by FROM digest_parts"
             " WHERE channel_id=? AND day=? ORDER BY part",
             (channel_id, day.isoformat()),
         )
         return [
             DigestPart(
-                channel_id, day, part, json.loads(payload), json.loads(named), state, ts, claimer
+                channel_id,
+                day,
+                row["part"],
+                json.loads(row["payload"]),
+                json.loads(row["introduced"]),
+                row["state"],
+                row["ts"],
+                row["claimed_by"],
             )
-            for part, payload, named, state, ts, claimer in rows
+            for row in rows
         ]
+
+    def digest_last_try(self, channel_id: str, day: date) -> datetime | None:
+        """When the day's digest was last planned, sent or refused (None: never tried)."""
+        row = (
+            self.conns.db()
+            .conn.execute(
+                "SELECT MAX(updated_at) FROM digest_parts WHERE channel_id=? AND day=?",
+                (channel_id, day.isoformat()),
+            )
+            .fetchone()
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def plan_digest_parts(
         self,
@@ -216,10 +247,10 @@ class ChannelState:
                             day.isoformat(),
                             n,
                             json.dumps(payload, ensure_ascii=False),
-                            json.dumps(dict(named)),
+                            json.dumps(dict(introduced)),
                             now.isoformat(),
                         )
-                        for n, (payload, named) in enumerate(parts)
+                        for n, (payload, introduced) in enumerate(parts)
                     ],
                 )
         return self.digest_parts(channel_id, day)
@@ -288,14 +319,16 @@ class ChannelState:
 
     def channel_settings(self) -> dict[str, tuple[Schedule | None, bool]]:
         """Each channel that set something: its schedule (None: the default) and alerts on/off."""
-        rows = self.conns.db().conn.execute(
+        rows = named(self.conns.db().conn).execute(
             "SELECT channel_id, cadence, at, weekday, timezone, alerts FROM channel_settings"
         )
         settings: dict[str, tuple[Schedule | None, bool]] = {}
-        for channel, cadence, at, weekday, zone, alerts in rows:
+        for row in rows:
             schedule = None
-            if cadence:
-                hour, minute = (int(part) for part in at.split(":"))
-                schedule = Schedule(cadence, time(hour, minute), zone, weekday)
-            settings[channel] = (schedule, bool(alerts))
+            if row["cadence"]:
+                hour, minute = (int(part) for part in row["at"].split(":"))
+                schedule = Schedule(
+                    row["cadence"], time(hour, minute), row["timezone"], row["weekday"]
+                )
+            settings[row["channel_id"]] = (schedule, bool(row["alerts"]))
         return settings

@@ -4,45 +4,51 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, date, datetime
-from typing import Any
 
 from bot.domain.digest import VOLUME_DAYS, PostView, TaggedPost, TopicPost, Volume
 from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice, VoicePost
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
-from bot.storage.sql import chunks, marks, rows_in
+from bot.storage.sql import chunks, marks, named, rows_in
 from bot.storage.stats import rows_saying
 from bot.storage.tag_ids import TagIds
 
 _POST_FIELDS = (
     "p.id, p.author_id, p.day, p.created_at, p.conversation_id,"
-    " p.likes + p.reposts + p.replies + p.quotes, p.reply_to != ''"
+    " p.likes + p.reposts + p.replies + p.quotes AS engagement, p.reply_to != '' AS is_reply"
 )
 
 # "@jamie_speaks", "@jamie.bsky.social", "@ana@mastodon.social": a handle as posts write it.
 _MENTION = re.compile(r"(?<![\w@])@([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
-def _topic_post(row: tuple[Any, ...]) -> TopicPost:
-    created = datetime.fromisoformat(row[3])
+def _topic_post(row: sqlite3.Row) -> TopicPost:
+    """A post from a row of `_POST_FIELDS`."""
+    created = datetime.fromisoformat(row["created_at"])
     return TopicPost(
-        row[0],
-        row[1],
-        date.fromisoformat(row[2]),
-        created if created.tzinfo else created.replace(tzinfo=UTC),
-        row[4] or "",
-        int(row[5] or 0),
-        bool(row[6]),
+        id=row["id"],
+        author_id=row["author_id"],
+        day=date.fromisoformat(row["day"]),
+        created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+        conversation_id=row["conversation_id"] or "",
+        engagement=int(row["engagement"] or 0),
+        is_reply=bool(row["is_reply"]),
     )
 
 
-def _profile(row: tuple[Any, ...]) -> Profile:
-    author_id, source, handle, name, description, url, followers = row
+def _profile(row: sqlite3.Row) -> Profile:
     return Profile(
-        author_id, source, handle or "", name or "", description or "", url or "", followers or 0
+        id=row["id"],
+        source=row["source"],
+        handle=row["handle"] or "",
+        name=row["name"] or "",
+        description=row["description"] or "",
+        url=row["url"] or "",
+        followers=row["followers"] or 0,
     )
 
 
@@ -67,21 +73,21 @@ class DigestReads:
         posts: dict[str, TopicPost] = {}
         tags_of: dict[str, list[str]] = {}
         first, last = since.astimezone(UTC), until.astimezone(UTC)
-        for row in conn.execute(
+        for row in named(conn).execute(
             f"SELECT {_POST_FIELDS}, ph.tag_id FROM posts p"
             " JOIN post_hashtags ph ON ph.post_id = p.id"
             f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(key_of)})"
             f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
             [first.date().isoformat(), last.date().isoformat(), *key_of],
         ):
-            post_id = row[0]
+            post_id = row["id"]
             if post_id not in posts:
                 post = _topic_post(row)
                 if not first <= post.created_at <= last:
                     continue
                 posts[post_id] = post
                 tags_of[post_id] = []
-            tags_of[post_id].append(key_of[row[7]])
+            tags_of[post_id].append(key_of[row["tag_id"]])
         return list(posts.values()), tags_of
 
     def posts_tagged(
@@ -96,7 +102,7 @@ class DigestReads:
             return []
         first, last = since.astimezone(UTC), until.astimezone(UTC)
         found: dict[str, tuple[TopicPost, str]] = {}
-        for row in conn.execute(
+        for row in named(conn).execute(
             f"SELECT {_POST_FIELDS}, p.text FROM posts p"
             " JOIN post_hashtags ph ON ph.post_id = p.id"
             f" WHERE p.day >= ? AND p.day <= ? AND ph.tag_id IN ({marks(ids)})"
@@ -105,15 +111,15 @@ class DigestReads:
         ):
             post = _topic_post(row)
             if first <= post.created_at <= last:
-                found[post.id] = (post, row[7] or "")
+                found[post.id] = (post, row["text"] or "")
         tags: dict[str, set[str]] = {post_id: set() for post_id in found}
-        for post_id, key in rows_in(
+        for row in rows_in(
             conn,
             "SELECT ph.post_id, t.key FROM post_hashtags ph JOIN tags t ON t.id = ph.tag_id"
             " WHERE ph.post_id IN ({in_list})",
             found,
         ):
-            tags[post_id].add(key)
+            tags[row["post_id"]].add(row["key"])
         return [TaggedPost(post, text, frozenset(tags[i])) for i, (post, text) in found.items()]
 
     def topic_volume(self, keys: Collection[str], today: date) -> Volume:
@@ -127,26 +133,29 @@ class DigestReads:
         d7, d14 = end - (VOLUME_DAYS - 1), end - (2 * VOLUME_DAYS - 1)
         in_ids = marks(ids)
         per_day = Counter(
-            dict(
-                conn.execute(
-                    f"SELECT day, SUM(posts) FROM hashtag_daily WHERE tag_id IN ({in_ids})"
-                    " AND day >= ? AND day <= ? GROUP BY day",
+            {
+                row["day"]: row["posts"]
+                for row in named(conn).execute(
+                    "SELECT day, SUM(posts) AS posts FROM hashtag_daily"
+                    f" WHERE tag_id IN ({in_ids}) AND day >= ? AND day <= ? GROUP BY day",
                     [*ids, d14, end],
-                ).fetchall()
-            )
+                )
+            }
         )
         if len(ids) > 1:  # each pair is stored once a day: take the posts counted twice off
             per_day.subtract(
-                dict(
-                    conn.execute(
-                        "SELECT day, SUM(posts) FROM cooccur_days WHERE day >= ? AND day <= ?"
+                {
+                    row["day"]: row["posts"]
+                    for row in named(conn).execute(
+                        "SELECT day, SUM(posts) AS posts FROM cooccur_days"
+                        " WHERE day >= ? AND day <= ?"
                         f" AND tag_id IN ({in_ids}) AND other_id IN ({in_ids}) GROUP BY day",
                         [d14, end, *ids, *ids],
-                    ).fetchall()
-                )
+                    )
+                }
             )
         authors = conn.execute(
-            "SELECT COUNT(DISTINCT author_id) FROM hashtag_authors"
+            "SELECT COUNT(DISTINCT author_id) AS authors FROM hashtag_authors"
             f" WHERE tag_id IN ({in_ids}) AND last_day >= ?",
             [*ids, d7],
         ).fetchone()[0]
@@ -174,24 +183,33 @@ class DigestReads:
         key_of = {tag_id: key for key, tag_id in ids.items()}
         in_ids = marks(key_of)
         since = today.toordinal() - (ADVOCATE_DAYS - 1)
-        busiest = conn.execute(
-            "SELECT author_id, SUM(posts) AS n, MAX(last_day) FROM hashtag_authors"
-            f" WHERE tag_id IN ({in_ids}) AND last_day >= ? GROUP BY author_id"
-            " HAVING n >= ? ORDER BY n DESC, author_id LIMIT ?",
-            [*key_of, since, min_posts, limit],
-        ).fetchall()
-        tags: dict[str, dict[str, int]] = {author: {} for author, _, _ in busiest}
+        busiest = (
+            named(conn)
+            .execute(
+                "SELECT author_id, SUM(posts) AS n, MAX(last_day) AS last_day FROM hashtag_authors"
+                f" WHERE tag_id IN ({in_ids}) AND last_day >= ? GROUP BY author_id"
+                " HAVING n >= ? ORDER BY n DESC, author_id LIMIT ?",
+                [*key_of, since, min_posts, limit],
+            )
+            .fetchall()
+        )
+        tags: dict[str, dict[str, int]] = {row["author_id"]: {} for row in busiest}
         authors = list(tags)
         for chunk in chunks(authors, 400):
-            for tag_id, author_id, posts in conn.execute(
+            for row in named(conn).execute(
                 "SELECT tag_id, author_id, posts FROM hashtag_authors"
                 f" WHERE tag_id IN ({in_ids}) AND author_id IN ({marks(chunk)})",
                 [*key_of, *chunk],
             ):
-                tags[author_id][key_of[tag_id]] = int(posts)
+                tags[row["author_id"]][key_of[row["tag_id"]]] = int(row["posts"])
         return [
-            Voice(author, int(n), tags[author], date.fromordinal(last))
-            for author, n, last in busiest
+            Voice(
+                author_id=row["author_id"],
+                posts=int(row["n"]),
+                tags=tags[row["author_id"]],
+                last_day=date.fromordinal(row["last_day"]),
+            )
+            for row in busiest
         ]
 
     def voice_posts(
@@ -207,15 +225,20 @@ class DigestReads:
             return {}
         key_of = {tag_id: key for key, tag_id in ids.items()}
         found: dict[str, list[VoicePost]] = {}
-        for post_id, author_id, day, echoes, tag_id in conn.execute(
-            "SELECT p.id, p.author_id, p.day, p.reposts + p.quotes, ph.tag_id FROM posts p"
-            " JOIN post_hashtags ph ON ph.post_id = p.id"
+        for row in named(conn).execute(
+            "SELECT p.id, p.author_id, p.day, p.reposts + p.quotes AS echoes, ph.tag_id"
+            " FROM posts p JOIN post_hashtags ph ON ph.post_id = p.id"
             " WHERE p.day >= ? AND p.day <= ? AND p.author_id IN (SELECT value FROM json_each(?))"
             f" AND ph.tag_id IN ({marks(key_of)})",
             [first.isoformat(), last.isoformat(), json.dumps(sorted(wanted)), *key_of],
         ):
-            post = VoicePost(post_id, date.fromisoformat(day), int(echoes or 0), key_of[tag_id])
-            found.setdefault(author_id, []).append(post)
+            post = VoicePost(
+                id=row["id"],
+                day=date.fromisoformat(row["day"]),
+                echoes=int(row["echoes"] or 0),
+                tag=key_of[row["tag_id"]],
+            )
+            found.setdefault(row["author_id"], []).append(post)
         return found
 
     def engaged_by_others(
@@ -229,31 +252,33 @@ class DigestReads:
         if not wanted:
             return {}
         handle_of: dict[tuple[str, str], str] = {}  # (source, handle) -> author id
-        for author_id, source, handle in rows_in(
+        for row in rows_in(
             conn, "SELECT id, source, handle FROM authors WHERE id IN ({in_list})", wanted
         ):
-            handle_of[(source, (handle or "").lstrip("@").casefold())] = author_id
+            handle_of[(row["source"], (row["handle"] or "").lstrip("@").casefold())] = row["id"]
         others: dict[str, set[str]] = {}
         answering: dict[str, set[str]] = {}  # post id -> accounts that replied to or quoted it
-        for author_id, source, reply_to, quote_of, text in conn.execute(
+        for row in named(conn).execute(
             "SELECT author_id, source, reply_to, quote_of, text FROM posts"
             " WHERE day >= ? AND day <= ?"
             " AND (reply_to != '' OR quote_of != '' OR instr(text, '@') > 0)"
             f" AND author_id NOT IN {INACTIVE_AUTHORS}",
             [first.isoformat(), last.isoformat()],
         ):
-            for parent in (reply_to, quote_of):
+            author_id = row["author_id"]
+            for parent in (row["reply_to"], row["quote_of"]):
                 if parent:
                     answering.setdefault(parent, set()).add(author_id)
-            for handle in _MENTION.findall(text or ""):
-                named = handle_of.get((source, handle.rstrip(".").casefold()))
-                if named and named != author_id:
-                    others.setdefault(named, set()).add(author_id)
-        for post_id, parent_author in rows_in(
+            for handle in _MENTION.findall(row["text"] or ""):
+                mentioned = handle_of.get((row["source"], handle.rstrip(".").casefold()))
+                if mentioned and mentioned != author_id:
+                    others.setdefault(mentioned, set()).add(author_id)
+        for row in rows_in(
             conn, "SELECT id, author_id FROM posts WHERE id IN ({in_list})", answering
         ):
+            parent_author = row["author_id"]
             if parent_author in wanted:
-                replied = answering[post_id] - {parent_author}
+                replied = answering[row["id"]] - {parent_author}
                 others.setdefault(parent_author, set()).update(replied)
         return {author_id: len(accounts) for author_id, accounts in others.items() if accounts}
 
@@ -265,22 +290,22 @@ class DigestReads:
         conn = self.conns.db().conn
         rows = rows_saying(conn, text, first, last, columns=_POST_FIELDS, max_posts=max_posts)
         inactive = {
-            row[0]
+            row["author_id"]
             for row in rows_in(
                 conn,
                 "SELECT author_id FROM account_status WHERE author_id IN ({in_list})",
-                {row[1] for row in rows},
+                {row["author_id"] for row in rows},
             )
         }
-        posts = [_topic_post(row) for row in rows if row[1] not in inactive]
+        posts = [_topic_post(row) for row in rows if row["author_id"] not in inactive]
         tags_of: dict[str, list[str]] = {post.id: [] for post in posts}
-        for post_id, key in rows_in(
+        for row in rows_in(
             conn,
             "SELECT ph.post_id, t.key FROM post_hashtags ph JOIN tags t ON t.id = ph.tag_id"
             " WHERE ph.post_id IN ({in_list})",
             tags_of,
         ):
-            tags_of[post_id].append(key)
+            tags_of[row["post_id"]].append(row["key"])
         return posts, tags_of
 
     def post_views(self, ids: Collection[str]) -> dict[str, PostView]:
@@ -293,7 +318,18 @@ class DigestReads:
             f" AND p.author_id NOT IN {INACTIVE_AUTHORS}",
             ids,
         )
-        return {row[0]: PostView(*(value or "" for value in row)) for row in rows}
+        return {
+            row["id"]: PostView(
+                id=row["id"],
+                url=row["url"] or "",
+                text=row["text"] or "",
+                created_at=row["created_at"] or "",
+                author_handle=row["handle"] or "",
+                author_name=row["name"] or "",
+                content_warning=row["content_warning"] or "",
+            )
+            for row in rows
+        }
 
     def profiles(self, author_ids: Collection[str]) -> dict[str, Profile]:
         """Stored public profiles; accounts that opted out are gone from the authors table, and
@@ -304,4 +340,4 @@ class DigestReads:
             f" WHERE id IN ({{in_list}}) AND id NOT IN {INACTIVE_AUTHORS}",
             author_ids,
         )
-        return {row[0]: _profile(row) for row in rows}
+        return {row["id"]: _profile(row) for row in rows}

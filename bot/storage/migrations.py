@@ -1,4 +1,10 @@
-"""Schema, as sqlite-utils Migrations applied at start-up, each in its own transaction."""
+"""Schema, as sqlite-utils Migrations applied at start-up: each all or nothing (a savepoint), all
+of them in the one write transaction connection.py opens for them.
+
+Migrations are frozen history: each carries its own SQL and imports nothing of the bot, whose
+code changes under them. `migrations.pending(db)`, `applied(db)` and `apply(db, stop_before=...)`
+(sqlite-utils' public API) say and do what a database still needs.
+"""
 
 from __future__ import annotations
 
@@ -211,9 +217,10 @@ def counts_a_recount_can_check(db: Database) -> None:
     A database written before has neither. What its aggregates hold beyond a recount of its
     posts (expired posts, older spellings) becomes the expired share; a shortfall (counts the
     old code lost) is left for `hashtag-bot check --repair` to find and mend.
-    """
-    from bot.storage.recount import seed_expired_shares
 
+    The recount below is recount.py's as it stood when this migration was written, frozen
+    here: today's recount may change, and this must keep doing to old data what it did.
+    """
     db.execute("ALTER TABLE post_hashtags ADD COLUMN form TEXT NOT NULL DEFAULT ''")
     for table, columns in (
         ("hashtag_daily", ("expired_posts", "expired_engagement")),
@@ -223,7 +230,81 @@ def counts_a_recount_can_check(db: Database) -> None:
     ):
         for column in columns:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
-    seed_expired_shares(db.conn)
+    if db.execute("SELECT 1 FROM hashtag_daily LIMIT 1").fetchone() is None:
+        return  # a new database: nothing has expired
+    # Each tag of each stored post; its day as a date ordinal (Python's date.toordinal).
+    uses = (
+        "SELECT p.id AS post_id, p.author_id, CAST(julianday(p.day) - 1721424.5 AS INTEGER) AS day,"
+        " p.likes + p.reposts + p.replies + p.quotes AS engagement, h.tag_id, h.form"
+        " FROM main.posts p JOIN main.post_hashtags h ON h.post_id = p.id"
+    )
+    recounts = {
+        "daily": (
+            "SELECT tag_id, day, COUNT(*) AS posts, SUM(engagement) AS engagement"
+            f" FROM ({uses}) GROUP BY tag_id, day",
+            "tag_id, day",
+        ),
+        # Every form is '' here (the column was just added): all spellings become history.
+        "forms": (
+            f"SELECT tag_id, form, COUNT(*) AS posts FROM ({uses}) WHERE form != ''"
+            " GROUP BY tag_id, form",
+            "tag_id, form",
+        ),
+        "authors": (
+            "SELECT tag_id, author_id, MAX(day) AS last_day, COUNT(*) AS posts"
+            f" FROM ({uses}) GROUP BY tag_id, author_id",
+            "tag_id, author_id",
+        ),
+        # A post's first 10 tags in key order (10 was MAX_TAGS_PAIRED), each pair once, the
+        # lower tag id first.
+        "pairs": (
+            "WITH ranked AS MATERIALIZED (SELECT u.post_id, u.day, u.tag_id,"
+            " ROW_NUMBER() OVER (PARTITION BY u.post_id ORDER BY t.key) AS n"
+            f" FROM ({uses}) u JOIN main.tags t ON t.id = u.tag_id)"
+            " SELECT a.day, a.tag_id, b.tag_id AS other_id, COUNT(*) AS posts FROM ranked a"
+            " JOIN ranked b ON b.post_id = a.post_id AND b.tag_id > a.tag_id"
+            " WHERE a.n <= 10 AND b.n <= 10 GROUP BY a.day, a.tag_id, b.tag_id",
+            "day, tag_id, other_id",
+        ),
+    }
+    try:
+        for name, (recount, keys) in recounts.items():
+            db.execute(f"DROP TABLE IF EXISTS temp.seed_{name}")
+            db.execute(f"CREATE TEMP TABLE seed_{name} AS {recount}")
+            db.execute(f"CREATE UNIQUE INDEX temp.seed_{name}_key ON seed_{name} ({keys})")
+        # What a row holds beyond the recount is the expired share, none below zero; a last
+        # day no stored post reaches came from expired posts.
+        db.execute(
+            "UPDATE hashtag_daily SET"
+            " expired_posts = max(0, posts - coalesce((SELECT r.posts FROM temp.seed_daily r"
+            " WHERE r.tag_id = hashtag_daily.tag_id AND r.day = hashtag_daily.day), 0)),"
+            " expired_engagement = max(0, engagement - coalesce((SELECT r.engagement"
+            " FROM temp.seed_daily r"
+            " WHERE r.tag_id = hashtag_daily.tag_id AND r.day = hashtag_daily.day), 0))"
+        )
+        db.execute(
+            "UPDATE hashtag_forms SET"
+            " expired_posts = max(0, posts - coalesce((SELECT r.posts FROM temp.seed_forms r"
+            " WHERE r.tag_id = hashtag_forms.tag_id AND r.form = hashtag_forms.form), 0))"
+        )
+        db.execute(
+            "UPDATE hashtag_authors SET"
+            " expired_last_day = CASE WHEN last_day > coalesce((SELECT r.last_day"
+            " FROM temp.seed_authors r WHERE r.tag_id = hashtag_authors.tag_id"
+            " AND r.author_id = hashtag_authors.author_id), 0) THEN last_day ELSE 0 END,"
+            " expired_posts = max(0, posts - coalesce((SELECT r.posts FROM temp.seed_authors r"
+            " WHERE r.tag_id = hashtag_authors.tag_id"
+            " AND r.author_id = hashtag_authors.author_id), 0))"
+        )
+        db.execute(
+            "UPDATE cooccur_days SET"
+            " expired_posts = max(0, posts - coalesce((SELECT r.posts FROM temp.seed_pairs r"
+            " WHERE r.day = cooccur_days.day AND r.tag_id = cooccur_days.tag_id"
+            " AND r.other_id = cooccur_days.other_id), 0))"
+        )
+    finally:
+        for name in recounts:
+            db.execute(f"DROP TABLE IF EXISTS temp.seed_{name}")
 
 
 @migrations(name="0008_approved_messages")
@@ -292,6 +373,30 @@ def alerts(db: Database) -> None:
     db.execute("CREATE INDEX posts_created ON posts(created_at)")
 
 
+@migrations(name="0012_delivery_memory_and_shares")
+def delivery_memory_and_shares(db: Database) -> None:
+    """What Slack delivered, kept across restarts, and each shared answer's post.
+
+    `seen_deliveries`: the ids of deliveries already taken (an event's id, a command's or
+    press's trigger_id), each until it can no longer come back (Slack's retries, a signed
+    request's five minutes); a replay after a restart is acknowledged and not applied.
+    `shares`: one row per Share press, claimed before its post and settled after, like a
+    digest message; it also says who shared a post, for its Remove button.
+    """
+    db.execute(
+        """CREATE TABLE seen_deliveries (
+        key TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX seen_deliveries_expiry ON seen_deliveries(expires_at)")
+    db.execute(
+        """CREATE TABLE shares (
+        press TEXT PRIMARY KEY, channel_id TEXT NOT NULL, shared_by TEXT NOT NULL,
+        state TEXT NOT NULL, ts TEXT, claimed_by TEXT, created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX shares_posted ON shares(channel_id, ts)")
+
+
 @migrations(name="0013_census")
 def census(db: Database) -> None:
     """Measured reach (services/census.py): each census run, its refusals, and every figure by
@@ -327,8 +432,3 @@ def census(db: Database) -> None:
         """CREATE TABLE bluesky_tally_spans (
         start_us INTEGER PRIMARY KEY, end_us INTEGER NOT NULL)"""
     )
-
-
-def migration_names() -> list[str]:
-    """Every migration this version knows, oldest first (doctor and tests compare against it)."""
-    return [migration.name for migration in migrations._migrations]

@@ -13,7 +13,7 @@ from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
 from bot.storage.recount import expire_shares, ordinal
 from bot.storage.removal import delete_posts
-from bot.storage.sql import chunks, marks
+from bot.storage.sql import chunks, marks, named
 from bot.storage.staging import AUTHOR_COLUMNS, POST_COLUMNS, SCHEMA, stage, summarize
 
 BULK_CHECKPOINT_PAGES = 10_000  # ~40 MB of write-ahead log between copy-backs during an import
@@ -73,9 +73,10 @@ class PostWriter(CooccurWindow):
     def _merge(self, conn: sqlite3.Connection) -> SaveResult:
         s = SCHEMA
         skipped = 0
-        for author_id, posts, at in conn.execute(f"SELECT * FROM {s}.opted_out").fetchall():
-            self._forget_authors(conn, [(author_id, "profile opts out")], at)
-            skipped += posts
+        opted_out = named(conn).execute(f"SELECT author_id, posts, at FROM {s}.opted_out")
+        for row in opted_out.fetchall():
+            self._forget_authors(conn, [(row["author_id"], "profile opts out")], row["at"])
+            skipped += row["posts"]
         blocked = "(SELECT author_id FROM main.opt_outs)"
         skipped += conn.execute(f"DELETE FROM {s}.posts WHERE author_id IN {blocked}").rowcount
         conn.execute(f"DELETE FROM {s}.authors WHERE id IN {blocked}")
@@ -197,12 +198,9 @@ class PostWriter(CooccurWindow):
                 conn.execute(f"DELETE FROM {table} WHERE {column} IN ({who})", group)
         return len(forgotten)
 
-    def opt_out(self, author_id: str, reason: str, *, now: datetime) -> None:
-        """Forget an account and everything it posted, and never store it again."""
-        self.forget_authors([(author_id, reason)], now=now)
-
     def forget_authors(self, reasons: Sequence[tuple[str, str]], *, now: datetime) -> int:
-        """`opt_out` for many accounts in one transaction; how many had not been forgotten yet."""
+        """Forget each (account, reason) and everything it posted, and never store it again; one
+        transaction for all of them. How many had not been forgotten yet."""
         with self.conns.write() as db:
             return self._forget_authors(db.conn, reasons, now.isoformat())
 

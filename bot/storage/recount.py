@@ -4,7 +4,7 @@ What must hold: every aggregate row equals what the stored posts give plus what 
 gave. Retention (`PostWriter.expire_posts`) drops posts but keeps the counts behind trends, so
 a recount of stored posts alone can't match once retention has run. Each aggregate row therefore
 carries the share that came from posts that have since expired (the `expired_*` columns of
-migration 0005): retention adds the expired posts' share there before it deletes them, removal
+migration 0007): retention adds the expired posts' share there before it deletes them, removal
 of a stored post subtracts only the post's own share, and forgetting an account deletes its
 per-person rows, expired share included. The invariant is then exact for every table and every
 day, old or new, and checking it needs no knowledge of retention settings past or present.
@@ -12,12 +12,13 @@ day, old or new, and checking it needs no knowledge of retention settings past o
 or people, which span all days, and misreads old posts an archive import brings back.)
 
 Spellings: each post's tag row keeps the spelling counted (`post_hashtags.form`). Rows stored
-before that column existed have none; their spellings count as history, like expired posts (the
-migration put them in the expired share).
+before that column existed have none; their spellings count as history, like expired posts
+(migration 0007 put them in the expired share).
 
 The shares are SQL over `posts` and `post_hashtags`, one SELECT per aggregate for any set of
 posts; removal, retention and the recount all use them, so the three can't disagree on what a
 post contributes, and staging (which sums a batch in Python) is checked against them.
+(Migration 0007 carries a frozen copy of this SQL as it stood then, for databases from before.)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from datetime import date
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.storage.connection import Connections
+from bot.storage.sql import named
 from bot.storage.staging import MAX_TAGS_PAIRED
 
 EXAMPLES_KEPT = 3  # a drift report names a few rows; the count says how many
@@ -210,17 +212,18 @@ def _window_sql(pairs: str) -> str:
 
 
 def _differences(agg: Aggregate, since: int | None) -> str:
-    """Rows of key, stored values, expected values where the two differ."""
+    """Rows where the two differ: the key columns by their names, then `stored_{value}` and
+    `recounted_{value}` for each value (NULL where that side has no row)."""
     table = f"main.{agg.table}"
     on = " AND ".join(f"e.{k} = s.{k}" for k in agg.keys)
     same = " AND ".join(f"s.{v} IS e.{v}" for v in agg.values)
     zero = lambda alias: " AND ".join(  # noqa: E731
         f"{alias}.{v} = 0" for v in agg.values if v not in agg.maxed
     )
-    keys = ", ".join(f"s.{k}" for k in agg.keys)
+    keys = ", ".join(f"s.{k} AS {k}" for k in agg.keys)
     e_keys = ", ".join(f"e.{k}" for k in agg.keys)
-    s_values = ", ".join(f"s.{v}" for v in agg.values)
-    e_values = ", ".join(f"e.{v}" for v in agg.values)
+    s_values = ", ".join(f"s.{v} AS stored_{v}" for v in agg.values)
+    e_values = ", ".join(f"e.{v} AS recounted_{v}" for v in agg.values)
     nulls = ", ".join("NULL" for _ in agg.values)
     stored_where = "s.day >= :since" if since is not None and "day" in agg.keys else "1"
     extra = f" AND NOT ({zero('s')})" if agg.zero_is_absent else ""
@@ -298,9 +301,11 @@ class Recounts:
                     if agg is WINDOW and end is None:
                         continue
                     sql = _differences(agg, since)
-                    rows = conn.execute(
-                        f"SELECT * FROM ({sql})", {"since": since, "end": end}
-                    ).fetchmany(EXAMPLES_KEPT)
+                    rows = (
+                        named(conn)
+                        .execute(f"SELECT * FROM ({sql})", {"since": since, "end": end})
+                        .fetchmany(EXAMPLES_KEPT)
+                    )
                     if not rows:
                         continue
                     (count,) = conn.execute(
@@ -337,12 +342,12 @@ class Recounts:
 
 
 def _example(
-    conn: sqlite3.Connection, agg: Aggregate, row: tuple[object, ...]
+    conn: sqlite3.Connection, agg: Aggregate, row: sqlite3.Row
 ) -> tuple[dict[str, object], tuple[object, ...], tuple[object, ...]]:
-    """A differing row as a person reads it: tags by name, days as dates."""
-    n, m = len(agg.keys), len(agg.values)
+    """A differing row (see `_differences`) as a person reads it: tags by name, days as dates."""
     key: dict[str, object] = {}
-    for column, value in zip(agg.keys, row[:n], strict=True):
+    for column in agg.keys:
+        value = row[column]
         if column in ("tag_id", "other_id"):
             found = conn.execute("SELECT key FROM tags WHERE id = ?", (value,)).fetchone()
             key["tag" if column == "tag_id" else "other tag"] = found[0] if found else value
@@ -350,40 +355,13 @@ def _example(
             key[column.replace("_", " ")] = date.fromordinal(value).isoformat()
         else:
             key[column.replace("_id", "")] = value
-    stored, expected = row[n : n + m], row[n + m :]
+    stored = tuple(row[f"stored_{v}"] for v in agg.values)
+    expected = tuple(row[f"recounted_{v}"] for v in agg.values)
     return (
         key,
         () if all(v is None for v in stored) else tuple(stored),
         () if all(v is None for v in expected) else tuple(expected),
     )
-
-
-def seed_expired_shares(conn: sqlite3.Connection) -> None:
-    """For a database from before expired shares were kept (migration 0005): what each row
-    holds beyond the recount of stored posts is taken as the expired share; none below zero."""
-    if conn.execute("SELECT 1 FROM hashtag_daily LIMIT 1").fetchone() is None:
-        return  # a new database: nothing has expired
-    collect_shares(conn, "1", [], "seed")
-    try:
-        for agg in (DAILY, FORMS, AUTHORS, PAIRS):
-            keys = ", ".join(agg.keys)
-            conn.execute(
-                f"CREATE UNIQUE INDEX temp.seed_{agg.name}_key ON seed_{agg.name} ({keys})"
-            )
-            match = " AND ".join(f"r.{k} = {agg.table}.{k}" for k in agg.keys)
-            sets = []
-            for value, expired in zip(agg.values, agg.expired, strict=True):
-                recounted = f"(SELECT r.{value} FROM temp.seed_{agg.name} r WHERE {match})"
-                if value in agg.maxed:  # a last day no stored post reaches came from expired ones
-                    sets.append(
-                        f"{expired} = CASE WHEN {value} > coalesce({recounted}, 0)"
-                        f" THEN {value} ELSE 0 END"
-                    )
-                else:
-                    sets.append(f"{expired} = max(0, {value} - coalesce({recounted}, 0))")
-            conn.execute(f"UPDATE {agg.table} SET {', '.join(sets)}")
-    finally:
-        drop_shares(conn, "seed")
 
 
 def expire_shares(conn: sqlite3.Connection, cutoff: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.storage.recount import collect_shares, drop_shares, ordinal
-from bot.storage.sql import chunks, marks
+from bot.storage.sql import chunks, marks, named
 
 GONE = "gone"  # the temp tables holding the removed posts' share
 
@@ -72,39 +72,48 @@ def _subtract(conn: sqlite3.Connection, window_day: int | None) -> None:
 def _people(conn: sqlite3.Connection) -> None:
     """A person with no post left on a tag is no longer one of its people (the triggers keep the
     per-day histogram in step); one with others has the last day of those, or of expired ones."""
-    gone = conn.execute(
-        "SELECT g.tag_id, g.author_id, g.last_day, g.posts FROM temp.gone_authors g"
-    ).fetchall()
+    gone = (
+        named(conn)
+        .execute("SELECT tag_id, author_id, last_day, posts FROM temp.gone_authors")
+        .fetchall()
+    )
     conn.executemany(
         "UPDATE hashtag_authors SET posts = posts - ? WHERE tag_id = ? AND author_id = ?",
-        [(posts, tag_id, author) for tag_id, author, _, posts in gone],
+        [(row["posts"], row["tag_id"], row["author_id"]) for row in gone],
     )
     conn.executemany(
         "DELETE FROM hashtag_authors WHERE tag_id = ? AND author_id = ? AND posts <= 0",
-        [(tag_id, author) for tag_id, author, _, _ in gone],
+        [(row["tag_id"], row["author_id"]) for row in gone],
     )
-    stale = []  # (tag, person) whose last day may have been the removed post's
-    for tag_id, author, removed_day, _ in gone:
-        row = conn.execute(
-            "SELECT last_day, expired_last_day FROM hashtag_authors"
-            " WHERE tag_id = ? AND author_id = ?",
-            (tag_id, author),
-        ).fetchone()
-        if row is not None and row[0] == removed_day:
-            stale.append((tag_id, author, row[1]))
+    stale = []  # (tag, person, expired last day) whose last day may have been the removed post's
+    for removed in gone:
+        row = (
+            named(conn)
+            .execute(
+                "SELECT last_day, expired_last_day FROM hashtag_authors"
+                " WHERE tag_id = ? AND author_id = ?",
+                (removed["tag_id"], removed["author_id"]),
+            )
+            .fetchone()
+        )
+        if row is not None and row["last_day"] == removed["last_day"]:
+            stale.append((removed["tag_id"], removed["author_id"], row["expired_last_day"]))
     if not stale:
         return
     conn.execute("DROP TABLE IF EXISTS temp.stale_people")
     conn.execute(
         "CREATE TEMP TABLE stale_people (tag_id, author_id, PRIMARY KEY (tag_id, author_id))"
     )
-    conn.executemany("INSERT INTO temp.stale_people VALUES (?, ?)", [s[:2] for s in stale])
+    conn.executemany(
+        "INSERT INTO temp.stale_people VALUES (?, ?)",
+        [(tag_id, author) for tag_id, author, _ in stale],
+    )
     # One pass over the posts (there is no index by author: imports would pay for it on every
     # post), not one search per person.
     latest = {
-        (tag_id, author): day
-        for tag_id, author, day in conn.execute(
-            f"SELECT h.tag_id, p.author_id, {ordinal('MAX(p.day)')} FROM posts p"
+        (row["tag_id"], row["author_id"]): row["last_day"]
+        for row in named(conn).execute(
+            f"SELECT h.tag_id, p.author_id, {ordinal('MAX(p.day)')} AS last_day FROM posts p"
             " CROSS JOIN post_hashtags h ON h.post_id = p.id"
             " WHERE p.author_id IN (SELECT author_id FROM temp.stale_people)"
             " AND (h.tag_id, p.author_id) IN (SELECT tag_id, author_id FROM temp.stale_people)"

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator
 from datetime import date, datetime
 
 from bot.storage.connection import Connections
-from bot.storage.sql import present
+from bot.storage.sql import named, present
 
 
 class SourceState:
@@ -45,15 +45,16 @@ class SourceState:
 
     def reads_between(self, source: str, first: date, last: date) -> tuple[int, int, int]:
         row = (
-            self.conns.db()
-            .conn.execute(
-                "SELECT COALESCE(SUM(posts),0), COALESCE(SUM(users),0), COALESCE(SUM(requests),0)"
+            named(self.conns.db().conn)
+            .execute(
+                "SELECT COALESCE(SUM(posts), 0) AS posts, COALESCE(SUM(users), 0) AS users,"
+                " COALESCE(SUM(requests), 0) AS requests"
                 " FROM reads WHERE source=? AND day >= ? AND day <= ?",
                 (source, first.isoformat(), last.isoformat()),
             )
             .fetchone()
         )
-        return int(row[0]), int(row[1]), int(row[2])
+        return int(row["posts"]), int(row["users"]), int(row["requests"])
 
     # Source health --------------------------------------------------------------------------
     def set_health(self, source: str, healthy: bool, message: str, *, now: datetime) -> None:
@@ -66,17 +67,16 @@ class SourceState:
             )
 
     def health(self) -> dict[str, tuple[bool, str, str]]:
-        rows = self.conns.db().conn.execute("SELECT * FROM source_health").fetchall()
-        return {source: (bool(ok), message, when) for source, ok, message, when in rows}
+        rows = named(self.conns.db().conn).execute(
+            "SELECT source, healthy, message, updated_at FROM source_health"
+        )
+        return {
+            row["source"]: (bool(row["healthy"]), row["message"], row["updated_at"]) for row in rows
+        }
 
     def known_authors(self, author_ids: Collection[str]) -> set[str]:
         """The ids among these that have a stored profile, so a bare id never overwrites a full one."""
         return present(self.conns.db().conn, "authors", "id", author_ids)
-
-    def posts_by_source(self) -> dict[str, int]:
-        """How many posts each source has stored: `ingest` and `doctor` report it."""
-        rows = self.conns.db().conn.execute("SELECT source, COUNT(*) FROM posts GROUP BY source")
-        return {source: int(count) for source, count in rows}
 
     def platform_ids(self, source: str, kind: str) -> Iterator[str]:
         """The platform's own ids (no "x:" prefix) of stored posts or accounts from `source`, as

@@ -1,13 +1,23 @@
-"""Small SQL building blocks the storage modules share: IN-lists in chunks SQLite accepts."""
+"""Small SQL building blocks the storage modules share: rows read by column name, and IN-lists in
+chunks SQLite accepts."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 CHUNK = 500  # well under SQLite's limit on bound parameters
+
+
+def named(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """A cursor whose rows read by column name (`sqlite3.Row`): `row["handle"]` says what it
+    reads where `row[3]` doesn't. Set on this cursor alone, so the connection, which sqlite-utils
+    and every other caller share, keeps handing out plain tuples."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor
 
 
 def marks(items: Collection[object]) -> str:
@@ -22,10 +32,11 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 def rows_in(
     conn: sqlite3.Connection, sql: str, values: Collection[object]
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of `sql` for every value, its `{in}` an IN list filled a chunk at a time."""
+) -> Iterator[sqlite3.Row]:
+    """Rows of `sql` by column name for every value, its `{in_list}` an IN list filled a chunk at
+    a time."""
     for chunk in chunks(sorted(set(values))):  # type: ignore[type-var]
-        yield from conn.execute(sql.format(in_list=marks(chunk)), chunk)
+        yield from named(conn).execute(sql.format(in_list=marks(chunk)), chunk)
 
 
 def present(conn: sqlite3.Connection, table: str, column: str, values: Collection[str]) -> set[str]:

@@ -14,7 +14,7 @@ from itertools import chain, combinations
 
 from bot.domain.hashtags import tag_key
 from bot.domain.posts import Author, Post
-from bot.storage.sql import marks
+from bot.storage.sql import marks, named
 
 MAX_TAGS_PAIRED = 10  # a post stuffed with 30 tags says little about how any two relate
 SCHEMA = "stage"  # the name a staged image is attached under
@@ -95,13 +95,19 @@ def summarize(conn: sqlite3.Connection, schema: str) -> None:
     keys = [key for (key,) in conn.execute(f"SELECT key FROM {schema}.keys ORDER BY kid")]
     totals = Totals(keys)
     tags: dict[str, list[tuple[int, str]]] = {}
-    for post_id, kid, form in conn.execute(f"SELECT post_id, kid, form FROM {schema}.uses"):
-        tags.setdefault(post_id, []).append((kid, form))
-    for post_id, author, day, engagement in conn.execute(
-        f"SELECT id, author_id, day, likes + reposts + replies + quotes FROM {schema}.posts"
+    for row in named(conn).execute(f"SELECT post_id, kid, form FROM {schema}.uses"):
+        tags.setdefault(row["post_id"], []).append((row["kid"], row["form"]))
+    for row in named(conn).execute(
+        "SELECT id, author_id, day, likes + reposts + replies + quotes AS engagement"
+        f" FROM {schema}.posts"
     ):
-        if post_id in tags:
-            totals.add(author, date.fromisoformat(day).toordinal(), engagement, tags[post_id])
+        if row["id"] in tags:
+            totals.add(
+                row["author_id"],
+                date.fromisoformat(row["day"]).toordinal(),
+                row["engagement"],
+                tags[row["id"]],
+            )
     totals.write(conn, schema)
 
 

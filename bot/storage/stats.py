@@ -6,12 +6,11 @@ import re
 import sqlite3
 from collections.abc import Collection
 from datetime import date, timedelta
-from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS, TagActivity
 from bot.storage.connection import Connections
 from bot.storage.cooccur import CooccurWindow
-from bot.storage.sql import chunks, marks
+from bot.storage.sql import chunks, marks, named
 from bot.storage.tag_ids import TagIds
 
 _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -27,18 +26,22 @@ def fts_phrase_query(text: str, *, max_terms: int = 12) -> str | None:
 
 def rows_saying(
     conn: sqlite3.Connection, text: str, first: date, last: date, *, columns: str, max_posts: int
-) -> list[tuple[Any, ...]]:
-    """`columns` of posts `p` from `first` to `last` whose text says these words, among the
-    newest `max_posts` that do; none when the text has no words."""
+) -> list[sqlite3.Row]:
+    """`columns` of posts `p` (by name) from `first` to `last` whose text says these words, among
+    the newest `max_posts` that do; none when the text has no words."""
     query = fts_phrase_query(text)
     if query is None:
         return []
-    return conn.execute(
-        f"SELECT {columns} FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
-        " ORDER BY rowid DESC LIMIT ?) m JOIN posts p ON p.rowid = m.rowid"
-        " WHERE p.day >= ? AND p.day <= ?",
-        [query, max_posts, first.isoformat(), last.isoformat()],
-    ).fetchall()
+    return (
+        named(conn)
+        .execute(
+            f"SELECT {columns} FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?) m JOIN posts p ON p.rowid = m.rowid"
+            " WHERE p.day >= ? AND p.day <= ?",
+            [query, max_posts, first.isoformat(), last.isoformat()],
+        )
+        .fetchall()
+    )
 
 
 class StatsReader(CooccurWindow):
@@ -59,11 +62,11 @@ class StatsReader(CooccurWindow):
         id_list = sorted(ids.values())
         in_ids = marks(id_list)
         counts = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                "SELECT tag_id, SUM(posts), SUM(engagement),"
-                " SUM(CASE WHEN day >= ? THEN posts ELSE 0 END),"
-                " SUM(CASE WHEN day >= ? AND day < ? THEN posts ELSE 0 END)"
+            row["tag_id"]: row
+            for row in named(conn).execute(
+                "SELECT tag_id, SUM(posts) AS posts, SUM(engagement) AS engagement,"
+                " SUM(CASE WHEN day >= ? THEN posts ELSE 0 END) AS posts_7d,"
+                " SUM(CASE WHEN day >= ? AND day < ? THEN posts ELSE 0 END) AS posts_prev_7d"
                 f" FROM hashtag_daily WHERE tag_id IN ({in_ids}) AND day >= ? AND day <= ?"
                 " GROUP BY tag_id",
                 [d7, d14, d7, *id_list, d30, end],
@@ -73,30 +76,31 @@ class StatsReader(CooccurWindow):
             return {}
         present = sorted(counts)
         in_present = marks(present)
-        authors = dict(
-            conn.execute(
-                "SELECT tag_id, SUM(authors) FROM hashtag_author_days"
+        authors = {
+            row["tag_id"]: row["authors"]
+            for row in named(conn).execute(
+                "SELECT tag_id, SUM(authors) AS authors FROM hashtag_author_days"
                 f" WHERE tag_id IN ({in_present}) AND last_day >= ? GROUP BY tag_id",
                 [*present, d30],
-            ).fetchall()
-        )
+            )
+        }
         forms: dict[int, dict[str, int]] = {}
-        for tag_id, form, posts in conn.execute(
+        for row in named(conn).execute(
             f"SELECT tag_id, form, posts FROM hashtag_forms WHERE tag_id IN ({in_present})", present
         ):
-            forms.setdefault(tag_id, {})[form] = posts
+            forms.setdefault(row["tag_id"], {})[row["form"]] = row["posts"]
         keys_by_id = {v: k for k, v in ids.items()}
         return {
             keys_by_id[tag_id]: TagActivity(
                 tag_key=keys_by_id[tag_id],
-                posts=int(posts),
+                posts=int(row["posts"]),
                 authors=int(authors.get(tag_id, 0)),
-                engagement=int(engagement),
-                posts_7d=int(p7),
-                posts_prev_7d=int(prev),
+                engagement=int(row["engagement"]),
+                posts_7d=int(row["posts_7d"]),
+                posts_prev_7d=int(row["posts_prev_7d"]),
                 forms=forms.get(tag_id, {}),
             )
-            for tag_id, (posts, engagement, p7, prev) in counts.items()
+            for tag_id, row in counts.items()
         }
 
     def cooccurring(self, seed_keys: Collection[str], today: date) -> dict[str, int]:
@@ -105,9 +109,12 @@ class StatsReader(CooccurWindow):
         seeds = sorted(self.tag_ids.existing(conn, set(seed_keys)).values())
         if not seeds:
             return {}
+        # Plain tuples, unpacked into the columns' names, not sqlite3.Row: every suggestion reads
+        # this, a row per tag ever seen beside the seeds (4,000 at 100k posts), and Row made the
+        # read 20% slower and suggest's median 15% slower (bench/suggest.py, 100k posts).
         if self.window_day(conn) == today.toordinal():
             rows = conn.execute(
-                "SELECT other_id, SUM(posts) FROM cooccur_window"
+                "SELECT other_id, SUM(posts) AS posts FROM cooccur_window"
                 f" WHERE tag_id IN ({marks(seeds)}) GROUP BY other_id",
                 seeds,
             ).fetchall()
@@ -115,15 +122,15 @@ class StatsReader(CooccurWindow):
             d30, _, _, end = self._window(today)
             in_seeds = marks(seeds)
             rows = conn.execute(  # each pair is stored once, the lower tag id first
-                "SELECT other, SUM(posts) FROM ("
+                "SELECT other AS other_id, SUM(posts) AS posts FROM ("
                 " SELECT other_id AS other, posts FROM cooccur_days"
                 f" WHERE day >= ? AND day <= ? AND tag_id IN ({in_seeds}) UNION ALL"
                 " SELECT tag_id, posts FROM cooccur_days"
                 f" WHERE day >= ? AND day <= ? AND other_id IN ({in_seeds})) GROUP BY other",
                 [d30, end, *seeds, d30, end, *seeds],
             ).fetchall()
-        keys = self.tag_ids.keys(conn, [r[0] for r in rows])
-        return {keys[tag_id]: int(posts) for tag_id, posts in rows if posts > 0}
+        keys = self.tag_ids.keys(conn, [other_id for other_id, _ in rows])
+        return {keys[other_id]: int(posts) for other_id, posts in rows if posts > 0}
 
     def seed_pair_posts(self, seed_keys: Collection[str], today: date) -> int:
         """Posts counted twice when summing seed tags (pairs of seeds on one post)."""
@@ -156,15 +163,15 @@ class StatsReader(CooccurWindow):
         matched = rows_saying(conn, text, since, today, columns="p.id", max_posts=max_posts)
         if not matched:
             return 0, {}
-        ids = [row[0] for row in matched]
+        ids = [row["id"] for row in matched]
         counts: dict[int, int] = {}
         for chunk in chunks(ids):
-            for tag_id, count in conn.execute(
-                "SELECT tag_id, COUNT(*) FROM post_hashtags"
+            for row in named(conn).execute(
+                "SELECT tag_id, COUNT(*) AS posts FROM post_hashtags"
                 f" WHERE post_id IN ({marks(chunk)}) GROUP BY tag_id",
                 chunk,
             ):
-                counts[tag_id] = counts.get(tag_id, 0) + int(count)
+                counts[row["tag_id"]] = counts.get(row["tag_id"], 0) + int(row["posts"])
         keys = self.tag_ids.keys(conn, counts)
         return len(ids), {keys[i]: n for i, n in counts.items()}
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from bot.storage.accounts import AccountStates
 from bot.storage.alert_reads import AlertReads
+from bot.storage.approved_messages import ApprovedMessages
 from bot.storage.census import CensusRecords
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
+from bot.storage.deliveries import DeliveryRecords
 from bot.storage.digest_reads import DigestReads
-from bot.storage.messages import ApprovedMessages
 from bot.storage.outbox import OutboxRecords
 from bot.storage.posts import PostWriter, SaveResult
 from bot.storage.recount import Recounts
@@ -38,6 +39,7 @@ class Store(
     TagHealthRecords,
     AlertReads,
     OutboxRecords,
+    DeliveryRecords,
     CensusRecords,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
@@ -55,11 +57,14 @@ class Store(
     - channels.py `ChannelState`: tracked topics, mutes, digests delivered and accounts introduced;
     - source_state.py `SourceState`: cursors, read counts, source health, known authors;
     - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is;
-    - messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
+    - approved_messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
     - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag);
     - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
       mostly off topic.
     - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
+    - outbox.py `OutboxRecords`: channel posts claimed for sending and not settled, and those
+      that may have been sent (the crash rule, and what doctor and the App Home show);
+    - deliveries.py `DeliveryRecords`: Slack deliveries already taken, and each shared answer.
     - outbox.py `OutboxRecords`: digest messages and alerts claimed for sending, not settled.
     - census.py `CensusRecords`: census runs and figures, and the Jetstream hashtag tally.
     """

@@ -9,7 +9,7 @@ from datetime import date
 from bot.domain.hashtags import tag_key
 from bot.domain.tag_health import TagHealth
 from bot.storage.connection import Connections
-from bot.storage.sql import marks
+from bot.storage.sql import marks, named
 from bot.storage.tag_ids import TagIds
 
 
@@ -27,15 +27,19 @@ class TagHealthRecords:
         if not ids:
             return {}
         wanted = sorted(ids.values())
-        rows = conn.execute(
-            "SELECT p.text, group_concat(all_tags.tag_id) FROM posts p"
-            " JOIN post_hashtags listened ON listened.post_id = p.id"
-            f" AND listened.tag_id IN ({marks(wanted)})"
-            " JOIN post_hashtags all_tags ON all_tags.post_id = p.id"
-            " WHERE p.day >= ? AND p.day <= ? GROUP BY p.id",
-            [*wanted, first.isoformat(), last.isoformat()],
-        ).fetchall()
-        carried = [(text, [int(i) for i in str(tag_ids).split(",")]) for text, tag_ids in rows]
+        rows = (
+            named(conn)
+            .execute(
+                "SELECT p.text, group_concat(all_tags.tag_id) AS tag_ids FROM posts p"
+                " JOIN post_hashtags listened ON listened.post_id = p.id"
+                f" AND listened.tag_id IN ({marks(wanted)})"
+                " JOIN post_hashtags all_tags ON all_tags.post_id = p.id"
+                " WHERE p.day >= ? AND p.day <= ? GROUP BY p.id",
+                [*wanted, first.isoformat(), last.isoformat()],
+            )
+            .fetchall()
+        )
+        carried = [(row["text"], [int(i) for i in str(row["tag_ids"]).split(",")]) for row in rows]
         key_of = self.tag_ids.keys(conn, {i for _, tag_ids in carried for i in tag_ids})
         posts: dict[str, list[tuple[str, frozenset[str]]]] = {}
         for text, tag_ids in carried:
@@ -64,12 +68,19 @@ class TagHealthRecords:
 
     def drifted_tags(self) -> list[TagHealth]:
         """Every tag demoted so far, the lowest share first."""
-        rows = self.conns.db().conn.execute(
+        rows = named(self.conns.db().conn).execute(
             "SELECT tag, topic, posts, on_topic, measured_on FROM drifted_tags"
             " ORDER BY 1.0 * on_topic / posts, tag"
         )
         return [
-            TagHealth(t, topic, n, about, date.fromisoformat(on)) for t, topic, n, about, on in rows
+            TagHealth(
+                tag=row["tag"],
+                topic=row["topic"],
+                posts=row["posts"],
+                on_topic=row["on_topic"],
+                measured_on=date.fromisoformat(row["measured_on"]),
+            )
+            for row in rows
         ]
 
     def drifted_keys(self) -> set[str]:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
-from bot.storage.sql import chunks, marks
+from bot.storage.sql import chunks, marks, named
 
 
 class TagIds:
@@ -19,11 +19,11 @@ class TagIds:
         self._key: dict[int, str] = {}
         self._lock = threading.Lock()
 
-    def _remember(self, rows: list[tuple[int, str]]) -> None:
+    def _remember(self, rows: list[sqlite3.Row]) -> None:
         with self._lock:
-            for tag_id, key in rows:
-                self._id[key] = tag_id
-                self._key[tag_id] = key
+            for row in rows:
+                self._id[row["key"]] = row["id"]
+                self._key[row["id"]] = row["key"]
 
     def existing(self, conn: sqlite3.Connection, keys: Collection[str]) -> dict[str, int]:
         """Ids of the keys already stored (unknown keys are left out)."""
@@ -37,4 +37,4 @@ class TagIds:
     def _look_up(self, conn: sqlite3.Connection, column: str, missing: list[Any]) -> None:
         for chunk in chunks(missing):
             sql = f"SELECT id, key FROM tags WHERE {column} IN ({marks(chunk)})"
-            self._remember(conn.execute(sql, chunk).fetchall())
+            self._remember(named(conn).execute(sql, chunk).fetchall())

@@ -139,6 +139,10 @@ class SlackStandIn:
         if method == "chat.postMessage":
             ts = f"1795000000.{len(self.api_calls(method)) + 1:06d}"  # each message its own ts
             return Canned(200, {"ok": True, "channel": params.get("channel"), "ts": ts})
+        if method == "chat.delete":
+            return Canned(
+                200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+            )
         if method == "views.publish":
             return Canned(200, {"ok": True, "view": {"id": "V0HOME"}})
         if method == "views.open":  # the trigger_id of a slash command or a button

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from bot.domain.posts import Author, Post
 from bot.domain.schedules import parse_schedule
 from bot.scheduling import alert_job, create_scheduler
 from bot.services import build_services
+from bot.services.alerts import alerter_for
 from bot.services.tag_health import review_listened_tags
 from bot.storage import Store
 from tests.factories import author
@@ -306,3 +310,48 @@ def test_alerts_follow_each_collection_cycle_when_the_bot_can_post(
     assert with_slack is not None and with_slack.kwargs["slack"] is client
     without = create_scheduler(services).get_job("ingest")
     assert without is not None and without.kwargs["slack"] is None
+
+
+def test_an_alert_killed_mid_send_is_logged_as_maybe_missing_and_never_sent_again(
+    store: Store,
+    kb: KnowledgeBase,
+    settings: Settings,
+    slack_api: SlackStandIn,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    community = Community(store)
+    community.burst(TUESDAY)
+    found = alerter_for(build_services(settings, store, kb=kb, clock=lambda: TUESDAY)).check(
+        TUESDAY
+    )
+    [alert] = found.alerts
+    gone = subprocess.run([sys.executable, "-c", "pass"], check=True)
+    dead = f"{gone.args and os.getpid() + 999_999}:killed"  # no such process
+    assert store.claim_alert(
+        CHANNEL,
+        alert.alert.key,
+        topic_key=alert.alert.topic_key,
+        kind=alert.alert.kind,
+        summary=alert.alert.summary,
+        local_day=alert.day,
+        cap=3,
+        claimer=dead,
+        now=TUESDAY,
+    )  # the bot was killed while Slack took it
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=30)) == 0
+    assert posted(slack_api) == []  # it may be in the channel: never sent again
+    assert "may be missing from the channel" in caplog.text
+    assert "an alert in <#" in caplog.text
+
+
+@pytest.mark.parametrize("fault", ["drop", "500"])
+def test_an_alert_that_may_have_reached_slack_is_sent_once_and_never_again(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn, fault: str
+) -> None:
+    community = Community(store)
+    community.burst(TUESDAY)
+    slack_api.at_call("chat.postMessage", 1, fault)  # Slack read it, then the line broke
+    slack_api.at_call("chat.postMessage", 2, fault)
+    assert check(store, kb, settings, TUESDAY) == 0
+    assert check(store, kb, settings, TUESDAY + timedelta(minutes=30)) == 0
+    assert len(posted(slack_api)) == 1  # asked of Slack once: it may be there, so not again

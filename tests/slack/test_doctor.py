@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
 import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
+from bot.storage import Store
 from tests.slack.slack_standins import APP_TOKEN, BOT_TOKEN, SlackStandIn
 
 
@@ -109,3 +115,44 @@ def test_what_the_last_cycles_recorded_shows_up(
     assert result.exit_code == 1
     assert line(result, "x health").startswith("FAIL") and "401" in result.output
     assert "$0.60 of $50.00 this month (100 post reads, 10 user reads)" in line(result, "X spend")
+
+
+def test_posts_that_may_be_missing_are_listed_with_the_channel_to_look_in(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    slack_api.ws_url = "ws://127.0.0.1:9/unused"
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = f"{gone.stdout.strip()}:killed"  # a process that claimed a send and is gone
+    store = Store(os.environ["HASHTAG_BOT_DB"])
+    now = datetime.now(UTC)
+    try:
+        store.track("C0ALERTS", "Crohn's disease", condition_id=None, created_by="U1", now=now)
+        store.claim_alert(
+            "C0ALERTS",
+            "volume:crohn's disease:burst",
+            topic_key="crohn's disease",
+            kind="volume",
+            summary="busier",
+            local_day=now.date(),
+            cap=3,
+            claimer=dead,
+            now=now,
+        )  # killed while Slack took the alert
+        store.plan_digest_parts("C0DIGEST", now.date(), [({"text": "t"}, {})], now=now)
+        [part] = store.digest_parts("C0DIGEST", now.date())
+        store.claim_digest_part(part, "1:sender", now=now)
+        store.settle_digest_part(part, "uncertain", now=now)  # the line broke after sending
+    finally:
+        store.close()
+    result = doctor()
+    said = [text for text in result.output.splitlines() if text.startswith("note  maybe sent")]
+    assert len(said) == 2, result.output
+    assert any("an alert in <#C0ALERTS> (volume)" in text for text in said)
+    assert any("message 1 of <#C0DIGEST>'s digest" in text for text in said)
+    assert "look in the channel" in result.output
+    assert result.exit_code == 0  # nothing to fix: something to look at

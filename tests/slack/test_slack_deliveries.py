@@ -9,9 +9,16 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.slack.blocks import SHARE_ACTION
-from bot.slack.request_gate import ELSEWHERE
+from bot.app import close_app, create_app
+from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase
+from bot.server import HttpServer, health_of, wsgi_app
+from bot.services import build_services
+from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION
+from bot.slack.installation import Installation
+from bot.slack.request_gate import ELSEWHERE, NO_TEAM
 from bot.storage import Store
+from tests.factories import NOW
 from tests.slack.slack_messages import buttons
 from tests.slack.slack_payloads import (
     Bot,
@@ -21,7 +28,7 @@ from tests.slack.slack_payloads import (
     slash_body,
     slash_payload,
 )
-from tests.slack.slack_standins import CHANNEL
+from tests.slack.slack_standins import APP_ID, CHANNEL, SIGNING_SECRET, SlackStandIn
 
 JSON = "application/json"
 
@@ -74,7 +81,7 @@ def test_one_share_press_posts_once_however_often_slack_delivers_it(
     press = action_payload(SHARE_ACTION, value, bot.slack.response_url("share"))
     body = urlencode({"payload": json.dumps(press)})
     assert bot.send(body, signed(body))[0] == 200
-    assert bot.slack.reply("share")["text"] == f"Shared in <#{CHANNEL}>."
+    assert bot.slack.reply("share")["text"].startswith(f"Shared in <#{CHANNEL}>.")
     assert bot.send(body, signed(body, retry=1))[0] == 200  # Slack's retry
     assert bot.send(body, signed(body))[0] == 200  # the same payload again, freshly signed
     # The same press reaching the bot by another route, under another trigger_id.
@@ -105,7 +112,7 @@ def test_a_share_slack_refused_can_be_delivered_again(bot: Bot) -> None:
     again = urlencode({"payload": json.dumps(press | {"trigger_id": "9.9.after-invite"})})
     bot.send(again, signed(again))
     bot.slack.wait_for(lambda: len(bot.slack.replies("share")) == 2)
-    assert bot.slack.replies("share")[1]["text"] == f"Shared in <#{CHANNEL}>."
+    assert bot.slack.replies("share")[1]["text"].startswith(f"Shared in <#{CHANNEL}>.")
 
 
 @pytest.mark.parametrize(
@@ -141,3 +148,50 @@ def test_a_share_press_from_another_workspace_posts_nothing(
     drain()
     assert bot.slack.api_calls("chat.postMessage") == []
     assert bot.slack.replies("share") == []
+
+
+def test_a_command_that_names_no_team_is_acknowledged_told_why_and_not_applied(
+    bot: Bot, store: Store, drain: Callable[[], None]
+) -> None:
+    payload = slash_payload("track lung cancer", bot.slack.response_url())
+    del payload["team_id"]
+    body = urlencode(payload)
+    status, answer, _ = bot.send(body, signed(body))
+    assert status == 200
+    assert json.loads(answer) == {"response_type": "ephemeral", "text": NO_TEAM}
+    drain()
+    assert store.topics() == []  # nothing stored under an empty team
+
+
+def test_a_track_press_whose_team_is_null_is_not_applied(
+    bot: Bot, store: Store, drain: Callable[[], None]
+) -> None:
+    value = buttons(bot.ask("lung cancer", "ask"))[TRACK_ACTION]["value"]
+    press = action_payload(TRACK_ACTION, value, bot.slack.response_url("track"))
+    press["team"] = None  # as some interaction payloads of org-wide installs have it
+    del press["user"]["team_id"]
+    body = urlencode({"payload": json.dumps(press)})
+    status, answer, _ = bot.send(body, signed(body))
+    assert status == 200 and json.loads(answer)["text"] == NO_TEAM
+    drain()
+    assert store.topics() == []
+
+
+def test_an_org_wide_install_takes_the_org_from_a_press_whose_team_is_null(
+    settings: Settings, store: Store, kb: KnowledgeBase, slack_api: SlackStandIn
+) -> None:
+    org = Installation(team_id="", enterprise_id="E0ORG", org_wide=True, app_id=APP_ID)
+    services = build_services(settings, store, kb=kb, clock=lambda: NOW)
+    app = create_app(services, installation=org)
+    server = HttpServer(wsgi_app(app, health_of(store), SIGNING_SECRET), host="127.0.0.1", port=0)
+    with server.running():
+        bot = Bot(server.url, slack_api)
+        value = buttons(bot.ask("lung cancer", "ask"))[TRACK_ACTION]["value"]
+        press = action_payload(TRACK_ACTION, value, slack_api.response_url("track"))
+        press |= {"team": None, "enterprise": {"id": "E0ORG"}, "is_enterprise_install": True}
+        del press["user"]["team_id"]
+        body = urlencode({"payload": json.dumps(press)})
+        assert bot.send(body, signed(body))[0] == 200
+        assert "now tracks *Lung cancer*" in slack_api.reply("track")["text"]
+    close_app(app)
+    assert [(t.topic, t.team_id) for t in store.topics()] == [("Lung cancer", "E0ORG")]

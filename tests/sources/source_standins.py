@@ -2,15 +2,19 @@
 
 Each is a real server on 127.0.0.1 that records what it was asked, so tests can check what a
 user would pay for or see: which posts were read, from which position, with which query.
+Any path can be bent (`bend`) to answer as servers sometimes do: an object where a list
+belongs, a list where an object belongs, a maintenance page with status 200, an empty body.
 This module holds the shared HTTP server and clock; each platform has its own module.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlparse
@@ -37,11 +41,30 @@ class Asked:
     )  # repeated parameters (actors=…&actors=…)
 
 
+JSON = "application/json; charset=utf-8"
+# What a reverse proxy or a host's maintenance mode puts where the API answer belongs.
+MAINTENANCE_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>We'll be back soon</title></head>"
+    b"<body><h1>Down for maintenance</h1><p>Please try again in a few minutes.</p></body></html>\n"
+)
+
+
 @dataclass
 class Answer:
     status: int
     body: Any = None  # dict/list as JSON, bytes as they are
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON
+
+
+def web_page(*, labelled: str = "text/html; charset=utf-8") -> Answer:
+    """A maintenance page with status 200; some servers even label it as JSON (`labelled=JSON`)."""
+    return Answer(200, MAINTENANCE_PAGE, content_type=labelled)
+
+
+def empty_body() -> Answer:
+    """Status 200 with nothing in it, labelled as JSON."""
+    return Answer(200, b"")
 
 
 class _Server(ThreadingHTTPServer):
@@ -57,6 +80,7 @@ class HttpStandIn:
     def __init__(self) -> None:
         self.asked: list[Asked] = []
         self.faults: list[Answer] = []
+        self.bent: dict[str, Answer] = {}  # path pattern -> what every matching request gets
         self.lock = threading.Lock()
         standin = self
 
@@ -93,6 +117,14 @@ class HttpStandIn:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def bend(self, path: str, answer: Answer) -> None:
+        """Answer every request whose path matches `path` (shell-style: `/api/v1/statuses/*`)
+        with `answer`, until `unbend`; scripted `faults` still come first."""
+        self.bent[path] = answer
+
+    def unbend(self) -> None:
+        self.bent.clear()
+
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parsed = urlparse(handler.path)
         multi = parse_qs(parsed.query)
@@ -104,8 +136,34 @@ class HttpStandIn:
         with self.lock:
             self.asked.append(asked)
             answer = self.faults.pop(0) if self.faults else None
-        answer = answer or self.answer(asked)
-        send_json(handler, answer.status, answer.body, answer.headers)
+            bent = [a for path, a in self.bent.items() if fnmatchcase(asked.path, path)]
+        answer = answer or (bent[0] if bent else self.answer(asked))
+        if answer.content_type == JSON:
+            send_json(handler, answer.status, answer.body, answer.headers)
+        else:
+            _send(handler, answer)
 
     def answer(self, asked: Asked) -> Answer:
         return Answer(404, {"error": "NotFound"})
+
+
+def _send(handler: BaseHTTPRequestHandler, answer: Answer) -> None:
+    """An answer labelled as something other than JSON, its bytes as they are."""
+    raw = answer.body if isinstance(answer.body, bytes) else str(answer.body).encode()
+    handler.send_response(answer.status)
+    handler.send_header("Content-Type", answer.content_type)
+    handler.send_header("Content-Length", str(len(raw)))
+    for name, value in answer.headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
+# A person reads what went wrong in words; these are the names only a traceback should show.
+RAW_ERROR_NAMES = re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b|\bException was\b|Traceback")
+
+
+def assert_plain(text: str) -> None:
+    """No exception class names, tracebacks or parser messages in what a person reads."""
+    found = RAW_ERROR_NAMES.search(text) or re.search(r"Expecting value|line 1 column", text)
+    assert found is None, f"{found.group(0)!r} shown to a person in: {text}"

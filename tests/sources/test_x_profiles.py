@@ -55,7 +55,7 @@ def test_a_profile_older_than_a_day_is_read_again_and_an_opt_out_honoured_first(
     x_api.tweets.append(tweet(2, "#LCSM again", user=1))
     report = cycle(store, x_settings, LIVE_NOW + timedelta(days=1, minutes=1))
     assert report.user_reads == 1
-    assert store.posts_by_source() == {} and store.known_authors({"x:101"}) == set()
+    assert store.counts()["posts"] == 0 and store.known_authors({"x:101"}) == set()
 
 
 def test_nothing_is_stored_when_the_users_lookup_fails(
@@ -71,7 +71,7 @@ def test_nothing_is_stored_when_the_users_lookup_fails(
     x_api.answer = no_lookups  # type: ignore[method-assign]
     x_api.tweets = [tweet(1, "#LCSM hello", user=1)]
     report = cycle(store, x_settings, LIVE_NOW)
-    assert "X API unavailable" in report.error and store.posts_by_source() == {}
+    assert "X API unavailable" in report.error and store.counts()["posts"] == 0
     assert store.cursor("x", "#lcsm") is None  # read again next cycle
 
 

@@ -19,7 +19,7 @@ def test_the_hours_read_hold_their_posts_with_every_tag_and_nothing_else(store: 
     assert sorted(found.tags) == ["lcsm", "wclc26"]
     assert "WCLC26" in found.forms
     assert found.created_at == inside.created_at
-    store.opt_out("x:u1", "asked", now=NOW)
+    store.forget_authors([("x:u1", "asked")], now=NOW)
     assert store.tagged_posts_between(NOW - timedelta(hours=1), NOW) == []
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.storage import Store
-from bot.storage.migrations import migration_names, migrations
+from bot.storage.migrations import migrations
 from tests.factories import NOW, author, post
 
 WRITERS = 5
@@ -51,8 +51,9 @@ def test_processes_starting_together_on_a_new_database_all_finish(tmp_path: Path
         assert counts["posts"] == counts["topics"] == WRITERS * ROUNDS
         assert store.reads_between("x", NOW.date(), NOW.date()) == (WRITERS * ROUNDS,) * 3
         assert store.tag_activity(["lcsm"], NOW.date())["lcsm"].posts == WRITERS * ROUNDS
-        applied = [m.name for m in migrations.applied(Database(store.conns.db().conn))]
-        assert sorted(applied) == migration_names()  # each applied once
+        db = Database(store.conns.db().conn)
+        applied = [m.name for m in migrations.applied(db)]
+        assert len(applied) == len(set(applied)) and migrations.pending(db) == []  # each once
     finally:
         store.close()
 
@@ -61,8 +62,8 @@ def test_a_database_from_the_previous_schema_is_upgraded_and_keeps_its_data(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "older.db"
-    latest = migration_names()[-1]
     conn = sqlite3.connect(path, isolation_level=None)
+    latest = migrations.pending(Database(conn))[-1].name  # a new file: every migration pending
     migrations.apply(Database(conn), stop_before=latest)
     conn.execute(
         "INSERT INTO topics (team_id, channel_id, topic, topic_key, condition_id, created_by,"

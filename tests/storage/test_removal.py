@@ -59,7 +59,7 @@ def test_deleting_a_post_twice_or_one_never_stored_changes_nothing(
 def test_a_forgotten_account_leaves_the_counts_with_its_posts(
     store: Store, lcsm: list[str]
 ) -> None:
-    store.opt_out("x:u2", "profile opts out", now=NOW)
+    store.forget_authors([("x:u2", "profile opts out")], now=NOW)
     activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
     assert (activity.posts, activity.authors, activity.engagement) == (1, 1, 4)
 
@@ -124,7 +124,7 @@ def test_counts_of_expired_posts_stay_when_their_account_is_forgotten_later(
     store: Store, lcsm: list[str]
 ) -> None:
     store.expire_posts(before=NOW - timedelta(days=5))  # the 8-day-old post by x:u2 expires
-    store.opt_out("x:u2", "asked to be forgotten", now=NOW)
+    store.forget_authors([("x:u2", "asked to be forgotten")], now=NOW)
     activity = store.tag_activity(["lcsm"], TODAY)["lcsm"]
     assert (activity.posts, activity.authors, activity.engagement) == (2, 1, 5)
     assert store.recount() == []

@@ -131,7 +131,7 @@ def test_unique_authors_count_people_once_across_days_and_forget_opt_outs(store:
     store.save_posts(posts, [], now=NOW)
     store.save_posts([post("#LCSM", at=NOW, by=3, days_ago=1)], [], now=NOW)
     assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 2
-    store.opt_out("x:u3", "asked to be forgotten", now=NOW)
+    store.forget_authors([("x:u3", "asked to be forgotten")], now=NOW)
     assert store.tag_activity(["lcsm"], TODAY)["lcsm"].authors == 1
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, datetime
-from typing import Any
 
 from bot.domain.approvals import Approval, ApprovedMessage
 from bot.storage.connection import Connections
+from bot.storage.sql import named
 
 _COLUMNS = (
     "message_id, version, study, irb_ref, approved_on, expires_on, conditions, text, url,"
@@ -15,18 +16,24 @@ _COLUMNS = (
 )
 
 
-def _message(row: tuple[Any, ...]) -> ApprovedMessage:
+def _message(row: sqlite3.Row) -> ApprovedMessage:
     approval = Approval(
-        study=row[2],
-        irb_ref=row[3],
-        approved_on=date.fromisoformat(row[4]),
-        expires_on=date.fromisoformat(row[5]),
-        conditions=tuple(json.loads(row[6])),
-        text=row[7],
-        url=row[8],
-        hashtags_allowed=bool(row[9]),
+        study=row["study"],
+        irb_ref=row["irb_ref"],
+        approved_on=date.fromisoformat(row["approved_on"]),
+        expires_on=date.fromisoformat(row["expires_on"]),
+        conditions=tuple(json.loads(row["conditions"])),
+        text=row["text"],
+        url=row["url"],
+        hashtags_allowed=bool(row["hashtags_allowed"]),
     )
-    return ApprovedMessage(row[0], row[1], approval, row[10], row[11])
+    return ApprovedMessage(
+        id=row["message_id"],
+        version=row["version"],
+        approval=approval,
+        changed_by=row["changed_by"],
+        changed_at=row["changed_at"],
+    )
 
 
 class ApprovedMessages:
@@ -50,7 +57,7 @@ class ApprovedMessages:
             conn = db.conn
             if message_id is None:
                 row = conn.execute(
-                    "SELECT COALESCE(MAX(message_id), 0) + 1 FROM approved_message_versions"
+                    "SELECT COALESCE(MAX(message_id), 0) + 1 AS next_id FROM approved_message_versions"
                 ).fetchone()
                 message_id, version = int(row[0]), 1
             else:
@@ -86,8 +93,8 @@ class ApprovedMessages:
     def message(self, message_id: int) -> ApprovedMessage | None:
         """The newest version of a message, or None for an id the library doesn't have."""
         row = (
-            self.conns.db()
-            .conn.execute(
+            named(self.conns.db().conn)
+            .execute(
                 f"SELECT {_COLUMNS} FROM approved_message_versions WHERE message_id=?"
                 " ORDER BY version DESC LIMIT 1",
                 (message_id,),
@@ -98,7 +105,7 @@ class ApprovedMessages:
 
     def messages(self) -> list[ApprovedMessage]:
         """The newest version of every message, oldest message first."""
-        rows = self.conns.db().conn.execute(
+        rows = named(self.conns.db().conn).execute(
             f"SELECT {_COLUMNS} FROM approved_message_versions AS v WHERE version ="
             " (SELECT MAX(version) FROM approved_message_versions WHERE message_id = v.message_id)"
             " ORDER BY message_id"
@@ -107,7 +114,7 @@ class ApprovedMessages:
 
     def message_versions(self, message_id: int) -> list[ApprovedMessage]:
         """Every version of a message, first first: what changed, who changed it and when."""
-        rows = self.conns.db().conn.execute(
+        rows = named(self.conns.db().conn).execute(
             f"SELECT {_COLUMNS} FROM approved_message_versions WHERE message_id=? ORDER BY version",
             (message_id,),
         )
