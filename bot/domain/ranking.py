@@ -90,7 +90,9 @@ class Suggestion:
     def what(self) -> str:
         if not self.curated:
             return "seen in posts"
-        return self.summary if self.verified else f"{self.summary}, no source names it"
+        if self.verified or self.unmeasured:  # an unmeasured one says so on a line of its own
+            return self.summary
+        return f"{self.summary}, no source names it"
 
     @property
     def copyable(self) -> bool:
