@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -100,6 +101,24 @@ def _token(env: Mapping[str, str], name: str, prefix: str) -> str:
     return value
 
 
+_SLACK_ID = re.compile(r"[UWS][A-Z0-9]{2,}")
+
+
+def _approvers(env: Mapping[str, str]) -> tuple[str, ...]:
+    """HASHTAG_BOT_APPROVERS: Slack user ids (U…, W…) and user-group ids (S…), by comma or space."""
+    found = []
+    for item in re.split(r"[,\s]+", env.get("HASHTAG_BOT_APPROVERS", "").strip()):
+        if not item:
+            continue
+        if not _SLACK_ID.fullmatch(item):
+            raise ConfigError(
+                f"HASHTAG_BOT_APPROVERS: {item!r} is not a Slack user id (U…, W…) or user-group "
+                "id (S…); copy it from the person's or group's profile (⋮ → Copy member ID)"
+            )
+        found.append(item)
+    return tuple(dict.fromkeys(found))
+
+
 def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     raw = env.get(name, "").strip()
     if not raw:
@@ -137,6 +156,7 @@ class Settings:
     retention_days: int = 90
     digest_hour: int = 13  # UTC: morning in the Americas, afternoon in Europe
     log_level: str = "INFO"
+    approvers: tuple[str, ...] = ()  # who may add or edit approved messages; () = owners, admins
 
     def __repr__(self) -> str:  # tokens never reach logs
         shown = []
@@ -200,6 +220,7 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 90, minimum=1),
             digest_hour=_int(env, "DIGEST_HOUR", 13, minimum=0, maximum=23),
             log_level=level,
+            approvers=_approvers(env),
         )
 
     def require(self, *names: str) -> None:

@@ -14,7 +14,7 @@ from bot.domain.text import clean_text
 from bot.services.digests import Digester
 from bot.services.schedules import ChannelClock, channel_clocks
 from bot.services.topics import MAX_TOPIC_CHARS, tracked_topics
-from bot.storage import Store, Topic
+from bot.storage import Change, Store, Topic
 
 
 @dataclass(frozen=True)
@@ -59,40 +59,70 @@ class ChannelSettings:
             if primary
             else clean_text(understanding.text, limit=MAX_TOPIC_CHARS)[0]
         )
-        added = self.store.track(
-            channel_id,
-            topic,
-            condition_id=primary.condition.id if primary else None,
-            created_by=user,
-            now=now,
-            team_id=team,
-        )
+        with self.store.transaction():
+            added = self.store.track(
+                channel_id,
+                topic,
+                condition_id=primary.condition.id if primary else None,
+                created_by=user,
+                now=now,
+                team_id=team,
+            )
+            if added:
+                self._record(channel_id, "track", user, "", topic, now)
         others = tuple(m.condition.name for m in understanding.matches[1:])
         return Tracked(topic, added, primary.condition.id if primary else None, others)
 
-    def untrack(self, channel_id: str, text: str) -> str | None:
+    def untrack(self, channel_id: str, text: str, *, user: str, now: datetime) -> str | None:
         """Stop tracking what the text names here; the topic's name, or None if not tracked."""
         understanding = self.matcher.understand(text)
         for name in [m.condition.name for m in understanding.matches] + [understanding.text]:
-            if self.store.untrack(channel_id, name):
-                return name
+            with self.store.transaction():
+                if self.store.untrack(channel_id, name):
+                    self._record(channel_id, "untrack", user, name, "", now)
+                    return name
         return None
 
     def mute(self, channel_id: str, handle: str, *, user: str, now: datetime) -> bool:
         """Digests and alerts here stop naming the account; False if it was muted already."""
-        return self.store.mute(channel_id, handle, created_by=user, now=now)
+        with self.store.transaction():
+            muted = self.store.mute(channel_id, handle, created_by=user, now=now)
+            if muted:
+                self._record(channel_id, "mute", user, "", f"@{handle}", now)
+        return muted
 
-    def unmute(self, channel_id: str, handle: str) -> bool:
-        return self.store.unmute(channel_id, handle)
+    def unmute(self, channel_id: str, handle: str, *, user: str, now: datetime) -> bool:
+        with self.store.transaction():
+            unmuted = self.store.unmute(channel_id, handle)
+            if unmuted:
+                self._record(channel_id, "unmute", user, f"@{handle}", "", now)
+        return unmuted
 
     def set_schedule(
         self, channel_id: str, schedule: Schedule, *, user: str, now: datetime
     ) -> Schedule:
-        self.store.set_schedule(channel_id, schedule, by=user, now=now)
+        before = self.clock(channel_id)
+        with self.store.transaction():
+            self.store.set_schedule(channel_id, schedule, by=user, now=now)
+            was = before.schedule.describe() if before else ""
+            self._record(channel_id, "digest schedule", user, was, schedule.describe(), now)
         return schedule
 
     def set_alerts(self, channel_id: str, on: bool, *, user: str, now: datetime) -> None:
-        self.store.set_alerts(channel_id, on, by=user, now=now)
+        before = self.clock(channel_id)
+        with self.store.transaction():
+            self.store.set_alerts(channel_id, on, by=user, now=now)
+            was = ("on" if before.alerts else "off") if before else ""
+            self._record(channel_id, "alerts", user, was, "on" if on else "off", now)
+
+    def last_change(self, channel_id: str) -> Change | None:
+        changes = self.store.changes(channel_id, limit=1)
+        return changes[0] if changes else None
+
+    def _record(
+        self, channel_id: str, what: str, user: str, before: str, after: str, now: datetime
+    ) -> None:
+        self.store.record_change(channel_id, what, actor=user, before=before, after=after, now=now)
 
     def clock(self, channel_id: str) -> ChannelClock | None:
         """The channel's digest schedule and alert setting, when it tracks something."""

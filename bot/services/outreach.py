@@ -21,7 +21,7 @@ from bot.domain.knowledge import KnowledgeBase
 from bot.domain.text import topic_key
 from bot.domain.wording import WordingWarning, check_wording
 from bot.services.suggestions import Suggester
-from bot.storage import Store
+from bot.storage import LIBRARY, Store
 from bot.storage.approved_messages import StaleVersion
 
 if TYPE_CHECKING:
@@ -82,10 +82,21 @@ class Outreach:
         message_id: int | None = None,
         expected_version: int | None = None,
     ) -> SavedMessage:
-        """Add a message or a new version of one (StaleVersion if someone saved one meanwhile)."""
-        message, saved = self.store.save_message(
-            approval, by=by, now=now, message_id=message_id, expected_version=expected_version
-        )
+        """Add a message or a new version of one (StaleVersion if someone saved one meanwhile);
+        the audit trail keeps who saved what, before and after."""
+        before = self.store.message(message_id) if message_id is not None else None
+        with self.store.transaction():
+            message, saved = self.store.save_message(
+                approval, by=by, now=now, message_id=message_id, expected_version=expected_version
+            )
+            self.store.record_change(
+                LIBRARY,
+                "approved message",
+                actor=by,
+                before=summary_of(before) if before else "",
+                after=summary_of(message),
+                now=now,
+            )
         return SavedMessage(message, saved, check_wording(message.approval.text))
 
     def messages(self) -> list[ApprovedMessage]:
@@ -197,6 +208,17 @@ class Outreach:
             collisions=collisions(body, known, self.kb.also_means),
             readability=readability(body),
         )
+
+
+def summary_of(message: ApprovedMessage) -> str:
+    """An approved message's version as the audit trail keeps it."""
+    approval = message.approval
+    return (
+        f"message {message.id} v{message.version}: {approval.study}, IRB {approval.irb_ref}, "
+        f"approved {approval.approved_on}, expires {approval.expires_on}, "
+        f"conditions {', '.join(approval.conditions)}, {approval.url}, "
+        f"hashtags {'allowed' if approval.hashtags_allowed else 'none'}: {approval.text}"
+    )
 
 
 def tag_of(text: str) -> str:

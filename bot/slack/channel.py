@@ -57,11 +57,11 @@ def track_in_channel(
     return notice(reply)
 
 
-def untrack_in_channel(services: Services, channel_id: str, text: str) -> Message:
+def untrack_in_channel(services: Services, channel_id: str, text: str, *, user: str) -> Message:
     typed = services.understand(text).text
     if not typed:
         return notice("Say what to stop tracking, e.g. `/hashtag untrack lung cancer`.")
-    name = services.channels.untrack(channel_id, text)
+    name = services.channels.untrack(channel_id, text, user=user, now=services.now())
     if name is not None:
         return notice(f"<#{channel_id}> no longer tracks *{escape(name)}*.")
     return notice(
@@ -91,7 +91,7 @@ def mute_in_channel(
         )
     shown = f"*@{escape(handle)}*"
     if not mute:
-        if services.channels.unmute(channel_id, handle):
+        if services.channels.unmute(channel_id, handle, user=user, now=services.now()):
             return notice(f"Digests in <#{channel_id}> may show {shown} again.")
         return notice(f"{shown} isn't muted in <#{channel_id}>.")
     if services.channels.mute(channel_id, handle, user=user, now=services.now()):

@@ -141,7 +141,7 @@ def _track(services: Services, command: Command, client: WebClient) -> list[Mess
 
 
 def _untrack(services: Services, command: Command, client: WebClient) -> list[Message]:
-    return [untrack_in_channel(services, command.channel, command.rest)]
+    return [untrack_in_channel(services, command.channel, command.rest, user=command.user)]
 
 
 def _mute(services: Services, command: Command, client: WebClient) -> list[Message]:

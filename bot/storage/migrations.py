@@ -432,3 +432,15 @@ def census(db: Database) -> None:
         """CREATE TABLE bluesky_tally_spans (
         start_us INTEGER PRIMARY KEY, end_us INTEGER NOT NULL)"""
     )
+
+
+@migrations(name="0016_audit_log")
+def audit_log(db: Database) -> None:
+    """Every change to a channel's settings and every approval saved: who, when, what, before and
+    after. Kept for good; nothing here is a person's post or profile."""
+    db.execute(
+        """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, channel_id TEXT NOT NULL,
+        what TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX audit_log_channel ON audit_log(channel_id, id)")

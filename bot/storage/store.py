@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.storage.accounts import AccountStates
 from bot.storage.alert_reads import AlertReads
 from bot.storage.approved_messages import ApprovedMessages
+from bot.storage.audit import AuditTrail
 from bot.storage.census import CensusRecords
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
@@ -41,6 +42,7 @@ class Store(
     OutboxRecords,
     DeliveryRecords,
     CensusRecords,
+    AuditTrail,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -65,6 +67,8 @@ class Store(
     - outbox.py `OutboxRecords`: channel posts claimed for sending and not settled, and those
       that may have been sent (the crash rule, and what doctor and the App Home show);
     - deliveries.py `DeliveryRecords`: Slack deliveries already taken, and each shared answer.
+    - audit.py `AuditTrail`: who changed a channel's settings or the approved messages, when,
+      before and after.
     - outbox.py `OutboxRecords`: digest messages and alerts claimed for sending, not settled.
     - census.py `CensusRecords`: census runs and figures, and the Jetstream hashtag tally.
     """
