@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.slack import Services, register_all
 from bot.slack.installation import Installation
+from bot.slack.people import People
 from bot.slack.request_gate import StoredDeliveries, deliveries_gate
 from bot.slack.retries import SlackRetryPolicy
 
@@ -52,6 +53,7 @@ def create_app(
     """
     client = client or create_web_client(services.settings)
     token = client.token or ""
+    people = People(client, installation, services.settings.approvers)  # who is asking
     if installation is not None:  # the token comes from `authorize`; Bolt warns if both are given
         client = WebClient(
             base_url=client.base_url,
@@ -75,7 +77,7 @@ def create_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"
         ),
     )
-    register_all(app, services)
+    register_all(app, services, people)
     return app
 
 

@@ -20,9 +20,11 @@ from bot.services.integrity import REPAIR_HINT, quick_check
 from bot.services.outbox import maybe_sent
 from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
+from bot.slack.people import is_group, needed_scopes
 from bot.storage import Store, StoreError
 
 NEEDED_SCOPES = ("commands", "chat:write")  # /hashtag; answers and Share. Home needs no scope.
+# and slack/people.py's: users:read (who is a guest, an owner or admin), usergroups:read (groups)
 REINSTALL = "add it under OAuth & Permissions (or in manifest.yml) and reinstall the app"
 
 
@@ -73,13 +75,19 @@ def slack_checks(settings: Settings, client: WebClient) -> list[Check]:
         ]
     checks = [Check("slack token", "ok", f"bot @{auth.get('user')} in {auth.get('team')}")]
     granted = {s.strip() for s in header(auth.headers, "x-oauth-scopes").split(",") if s.strip()}
-    missing = [s for s in NEEDED_SCOPES if s not in granted]
-    extra = sorted(granted - set(NEEDED_SCOPES))
+    roles = needed_scopes(settings.approvers)
+    needed = (*NEEDED_SCOPES, *roles)
+    missing = [s for s in needed if s not in granted]
+    extra = sorted(granted - set(needed))
     if missing:
-        checks.append(Check("slack scopes", "FAIL", f"missing {', '.join(missing)}", REINSTALL))
+        why = f"missing {', '.join(missing)}"
+        if set(missing) & set(roles):
+            why += ": until then nobody can change a channel's settings or approve messages"
+        checks.append(Check("slack scopes", "FAIL", why, f"{REINSTALL} to grant them"))
     else:
         note = f" (also granted, not needed: {', '.join(extra)})" if extra else ""
-        checks.append(Check("slack scopes", "ok", ", ".join(NEEDED_SCOPES) + note))
+        checks.append(Check("slack scopes", "ok", ", ".join(needed) + note))
+    checks.append(approvers_check(settings, client))
     if settings.slack_app_token:
         try:
             client.apps_connections_open(app_token=settings.slack_app_token)
@@ -100,6 +108,34 @@ def slack_checks(settings: Settings, client: WebClient) -> list[Check]:
                 Check("socket mode", "FAIL", f"can't reach Slack: {err}", "check the network")
             )
     return checks
+
+
+def approvers_check(settings: Settings, client: WebClient) -> Check:
+    """Who may add or edit approved messages, and whether Slack can tell who is in each group."""
+    if not settings.approvers:
+        return Check(
+            "approvers",
+            "off",
+            "HASHTAG_BOT_APPROVERS is not set: the workspace's owners and admins approve messages",
+            "set HASHTAG_BOT_APPROVERS to the Slack user ids (U…) or user-group ids (S…) of the "
+            "people who may declare a message IRB-approved",
+        )
+    for group in (a for a in settings.approvers if is_group(a)):
+        try:
+            client.usergroups_users_list(usergroup=group)
+        except SlackApiError as err:
+            code = err.response.get("error", "unknown_error")
+            if code == "plan_upgrade_required":
+                fix = "Slack's free plan has no user groups: list the approvers' user ids instead"
+            elif code == "missing_scope":
+                fix = "reinstall the app to grant usergroups:read"
+            else:
+                fix = "check the group's id (S…) in Slack"
+            return Check("approvers", "FAIL", f"user group {group}: Slack said {code}", fix)
+        except (SlackClientError, OSError) as err:
+            return Check("approvers", "FAIL", f"user group {group}: {err}", "check the network")
+    people = ", ".join(settings.approvers)
+    return Check("approvers", "ok", f"{people} add and edit approved messages")
 
 
 def mode_check(settings: Settings) -> Check:

@@ -11,14 +11,16 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.slack import actions, answers, commands, home, outreach
+from bot.slack.people import People
 
 __all__ = ["register_all"]
 
 
-def register_all(app: App, services: Services) -> None:
-    """Every listener the bot has, in match order (Bolt runs the first that matches)."""
-    commands.register(app, services)  # `/hashtag`: the one listener, a table of sub-commands
-    outreach.register(app, services)
+def register_all(app: App, services: Services, people: People) -> None:
+    """Every listener the bot has, in match order (Bolt runs the first that matches). `people`
+    says who is asking, for what only members or approvers may do."""
+    commands.register(app, services, people)  # `/hashtag`: one listener, a table of sub-commands
+    outreach.register(app, services, people)
     answers.register(app, services)
-    actions.register(app, services)  # last of the buttons: it answers any it doesn't know
-    home.register(app, services)
+    actions.register(app, services, people)  # last of the buttons: it answers any it doesn't know
+    home.register(app, services, people)

@@ -11,6 +11,7 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.domain.permissions import Action, refusal
 from bot.services import Services
 from bot.services.outbox import shared_answer
 from bot.slack.blocks import REMOVE_ACTION, SHARE_ACTION, TRACK_ACTION, Message, answer, escape
@@ -18,6 +19,7 @@ from bot.slack.buttons import OLD_BUTTON, pressed, stale
 from bot.slack.channel import PEOPLE_ONLY, is_private_conversation, track_in_channel
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.notices import notice
+from bot.slack.people import People
 from bot.slack.posting import SlackPublisher
 
 log = logging.getLogger("bot.slack")
@@ -86,10 +88,20 @@ def track(services: Services, body: dict[str, Any], team: str = "") -> Message:
     return track_in_channel(services, channel, ref.query, user=user, team=team)
 
 
-def register(app: App, services: Services) -> None:
+def allowed(people: People, body: dict[str, Any], action: Action) -> Message | None:
+    """None when the person who pressed may do this; else the refusal, in one line."""
+    who = body.get("user") or {}
+    standing = people.standing(str(who.get("id") or ""), str(who.get("team_id") or ""))
+    if standing.may(action):
+        return None
+    return notice(refusal(standing, action, people.approvers_named))
+
+
+def register(app: App, services: Services, people: People) -> None:
     @answering_safely
     def share_answer(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        if (said := share(services, body, SlackPublisher(client))) is not None:
+        said = allowed(people, body, Action.SHARE) or share(services, body, SlackPublisher(client))
+        if said is not None:
             respond(**said, response_type="ephemeral", replace_original=False)
 
     @answering_safely
@@ -99,7 +111,7 @@ def register(app: App, services: Services) -> None:
     @answering_safely
     def track_answer(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         team = context.team_id or context.enterprise_id or ""
-        reply = track(services, body, team)
+        reply = allowed(people, body, Action.CHANGE) or track(services, body, team)
         respond(**reply, response_type="ephemeral", replace_original=False)
 
     @answering_safely

@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.domain.permissions import Action, refusal
 from bot.services import Services
 from bot.slack import outreach
 from bot.slack.blocks import Message, answer, context, escape
@@ -33,6 +34,7 @@ from bot.slack.channel import (
 from bot.slack.digest import digest_messages
 from bot.slack.errors import acknowledge, answering_safely
 from bot.slack.notices import channel_topics, notice, usage
+from bot.slack.people import People
 
 COMMAND = "/hashtag"
 
@@ -94,6 +96,20 @@ class SubCommand:
     fits: Callable[[str], bool]  # whether the words after it are what it takes (a handler that
     # takes anything says itself what is missing: "Say what to track, e.g. …")
     in_channels: str = ""  # what only a channel can ask for, in the refusal's words
+    action: Callable[[str], Action] = lambda rest: Action.ASK  # what it does, by its words
+
+
+def changes(rest: str) -> Action:
+    return Action.CHANGE
+
+
+def approves(rest: str) -> Action:
+    return Action.APPROVE
+
+
+def _digest_action(rest: str) -> Action:
+    """`/hashtag digest` previews; `/hashtag digest daily 09:00 …` changes the schedule."""
+    return Action.CHANGE if rest.strip() else Action.ASK
 
 
 def _nothing(rest: str) -> bool:
@@ -118,6 +134,7 @@ def _list(services: Services, command: Command, client: WebClient) -> list[Messa
             overview.muted,
             schedule=when_line(clock.schedule, services.now()) if clock else "",
             alerts=clock.alerts if clock else False,
+            last_change=services.channels.last_change(command.channel),
         )
     ]
 
@@ -183,16 +200,22 @@ SUB_COMMANDS: dict[str, SubCommand] = {
         "`/hashtag digest` (a preview here), or `/hashtag digest daily 09:00 America/New_York`",
         _anything,
         "The digest",
+        _digest_action,
     ),
     "alerts": SubCommand(
-        _alerts, "`/hashtag alerts on` or `/hashtag alerts off`", _on_or_off, "Alerts"
+        _alerts, "`/hashtag alerts on` or `/hashtag alerts off`", _on_or_off, "Alerts", changes
     ),
-    "track": SubCommand(_track, "`/hashtag track lung cancer`", _anything, "Tracking"),
-    "untrack": SubCommand(_untrack, "`/hashtag untrack lung cancer`", _anything, "Tracking"),
-    "mute": SubCommand(_mute, "`/hashtag mute @handle`", _anything, "Muting"),
-    "unmute": SubCommand(_unmute, "`/hashtag unmute @handle`", _anything, "Muting"),
+    "track": SubCommand(_track, "`/hashtag track lung cancer`", _anything, "Tracking", changes),
+    "untrack": SubCommand(
+        _untrack, "`/hashtag untrack lung cancer`", _anything, "Tracking", changes
+    ),
+    "mute": SubCommand(_mute, "`/hashtag mute @handle`", _anything, "Muting", changes),
+    "unmute": SubCommand(_unmute, "`/hashtag unmute @handle`", _anything, "Muting", changes),
     "messages": SubCommand(
-        _messages, "`/hashtag messages` (add one) or `/hashtag messages 3` (edit 3)", _message_id
+        _messages,
+        "`/hashtag messages` (add one) or `/hashtag messages 3` (edit 3)",
+        _message_id,
+        action=approves,
     ),
     "compose": SubCommand(_compose, "`/hashtag compose lung cancer`", _anything),
     "available": SubCommand(_available, "`/hashtag available #LungStudy26`", _anything),
@@ -241,10 +264,14 @@ def digest_preview(services: Services, channel_id: str) -> list[Message]:
 
 
 def replies_to(
-    services: Services, body: dict[str, Any], client: WebClient, team: str = ""
+    services: Services,
+    body: dict[str, Any],
+    client: WebClient,
+    people: People,
+    team: str = "",
 ) -> list[Message]:
-    """The whole command as a recipe: route, check where it was asked, call the handler. One
-    message, or a digest long enough to need several; none when a form opened instead."""
+    """The whole command as a recipe: route, check where it was asked and who asks, call the
+    handler. One message, or a digest long enough to need several; none when a form opened."""
     command = Command.of(body, team)
     word, sub = route(command.text)
     if sub is None:
@@ -263,16 +290,21 @@ def replies_to(
         return [notice(f"`/hashtag {escape(word)}` needs other words: try {sub.usage}.")]
     if sub.in_channels and command.private:
         return [notice(PEOPLE_ONLY.format(what=sub.in_channels))]
+    action = sub.action(command.rest)
+    if action is not Action.ASK:  # answers never wait on Slack to say who is asking
+        standing = people.standing(command.user, str(body.get("team_id") or ""))
+        if not standing.may(action):
+            return [notice(refusal(standing, action, people.approvers_named))]
     return sub.handler(services, command, client)
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, people: People) -> None:
     @answering_safely
     def answer_command(
         body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
         team = context.team_id or context.enterprise_id or ""
-        for reply in replies_to(services, body, client, team):
+        for reply in replies_to(services, body, client, people, team):
             respond(**reply, response_type="ephemeral", replace_original=False)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[answer_command])

@@ -19,6 +19,7 @@ from bot.slack.channel import when_line
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.notices import USAGE
 from bot.slack.outreach_blocks import expiring_lines
+from bot.slack.people import People
 from bot.storage import Topic
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
@@ -26,9 +27,13 @@ MAX_HOME_CHANNELS = 40
 MAX_DRIFTED_LINES = 10  # a section's text stays well under Slack's 3,000 characters
 
 
-def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
+def home_view(
+    facts: WorkspaceOverview, now: datetime, roles: Block | None = None
+) -> dict[str, object]:
     """The App Home tab: how to use the bot, each channel's tracked topics, data freshness."""
-    blocks: list[Block] = [header("hashtag-bot"), section(USAGE), {"type": "divider"}]
+    blocks: list[Block] = [header("hashtag-bot"), section(USAGE)]
+    blocks += [roles] if roles else []
+    blocks.append({"type": "divider"})
     blocks.append(header("Tracked topics"))
     by_channel: dict[str, list[Topic]] = defaultdict(list)
     for topic in facts.topics:
@@ -95,13 +100,28 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
-def register(app: App, services: Services) -> None:
+def who_may(people: People) -> Block:
+    """Who approves messages, and what an install from before roles needs to tell people apart."""
+    lines = [f"*Who approves messages:* {people.approvers_named}."]
+    if not people.approvers:
+        lines.append("Name the approvers with HASHTAG_BOT_APPROVERS.")
+    lines.append("Guests can ask for hashtags and drafts; members change a channel's settings.")
+    missing = people.missing_scopes()
+    if missing:
+        lines.append(
+            f":warning: Reinstall the app to grant {', '.join(missing)}: until then nobody can "
+            "change a channel's settings or approve messages, since I can't tell who is asking."
+        )
+    return section("\n".join(lines))
+
+
+def register(app: App, services: Services, people: People) -> None:
     @answering_safely
     def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
         overview = workspace_overview(services, context.team_id, context.enterprise_id)
-        view = home_view(overview, services.now())
+        view = home_view(overview, services.now(), who_may(people))
         try:
             client.views_publish(user_id=event["user"], view=view)
         except SlackClientError as err:

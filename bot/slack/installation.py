@@ -34,7 +34,14 @@ class Installation:
             app_id=text("app_id"),
             bot_id=text("bot_id"),
             bot_user_id=text("user_id"),
-            scopes=response.headers.get("x-oauth-scopes") if response.headers else None,
+            scopes=next(
+                (
+                    str(v)
+                    for k, v in (response.headers or {}).items()
+                    if k.lower() == "x-oauth-scopes"
+                ),
+                None,
+            ),
         )
 
     def __str__(self) -> str:

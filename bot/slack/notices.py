@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.slack.blocks import Message, context, escape, message, section
-from bot.storage import Topic
+from bot.storage import Change, Topic
 
 USAGE = (
     "*How to use `/hashtag`*\n"
@@ -43,6 +43,20 @@ def since(topic: Topic) -> str:
     return topic.created_at[:10]
 
 
+def who(actor: str) -> str:
+    """A Slack user as a mention; a name the CLI was given as it is."""
+    return f"<@{actor}>" if actor[:1] in ("U", "W") and actor.isalnum() else escape(actor)
+
+
+def change_line(change: Change) -> str:
+    """The last change to a channel's settings: who, what, from what to what, and when."""
+    when = change.at[:16].replace("T", " ")
+    before, after = escape(change.before or "none"), escape(change.after or "none")
+    return (
+        f"Last change: {who(change.actor)} changed {change.what} ({before} → {after}), {when} UTC"
+    )
+
+
 def channel_topics(
     channel_id: str,
     topics: list[Topic],
@@ -50,10 +64,14 @@ def channel_topics(
     *,
     schedule: str = "",
     alerts: bool = False,
+    last_change: Change | None = None,
 ) -> Message:
     muted_line = (
         "Muted in digests here: " + ", ".join(f"@{escape(h)}" for h in muted) if muted else ""
     )
+    if last_change is not None:
+        said = change_line(last_change)
+        muted_line = f"{muted_line}\n{said}" if muted_line else said
     if topics and schedule:
         clock = f"Digest: {escape(schedule)} · alerts {'on' if alerts else 'off'}"
         muted_line = f"{clock}\n{muted_line}" if muted_line else clock

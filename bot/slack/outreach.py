@@ -12,9 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.domain.approvals import read_approval
+from bot.domain.permissions import Action, refusal
 from bot.services import Services
 from bot.services.outreach import StaleVersion, tag_of
-from bot.slack.blocks import Message, escape
+from bot.slack.blocks import Message, context, escape
 from bot.slack.buttons import OLD_BUTTON, pressed
 from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.notices import notice
@@ -27,6 +28,7 @@ from bot.slack.outreach_blocks import (
     submitted,
     tag_report_message,
 )
+from bot.slack.people import People
 
 
 def compose(services: Services, topic: str) -> Message:
@@ -42,18 +44,25 @@ def available(services: Services, text: str) -> Message:
     return tag_report_message(services.outreach.available(tag, services.today()))
 
 
+NO_APPROVERS = (
+    "HASHTAG_BOT_APPROVERS is not set, so the workspace's owners and admins are the ones who "
+    "may add or edit approved messages. An admin can name the approvers there."
+)
+
+
 def modal_for(services: Services, rest: str, channel: str) -> dict[str, Any] | Message:
     """The modal to open, or a notice when the message asked for isn't in the library."""
     library = services.outreach.messages()
     wanted = rest.strip().lstrip("#")
-    if not wanted:
-        return message_modal(None, library, services.today(), channel)
     editing = services.outreach.message(int(wanted)) if wanted.isdigit() else None
-    if editing is None:
+    if wanted and editing is None:
         return notice(
             f"There is no message {escape(wanted)} in the library. `/hashtag messages` lists them."
         )
-    return message_modal(editing, library, services.today(), channel)
+    modal = message_modal(editing, library, services.today(), channel)
+    if not services.settings.approvers:  # said where approvals are made
+        modal["blocks"].insert(0, context(f"_{NO_APPROVERS}_"))
+    return modal
 
 
 def open_message_form(
@@ -70,10 +79,16 @@ def open_message_form(
     return None
 
 
-def submission(services: Services, body: dict[str, Any]) -> dict[str, Any]:
-    """The ack for a Save: errors shown inline under their fields, or the saved version's view."""
+def submission(services: Services, body: dict[str, Any], people: People) -> dict[str, Any]:
+    """The ack for a Save: refused (nothing stored) unless an approver saves it, errors shown
+    inline under their fields, or the saved version's view."""
     view = body.get("view") or {}
-    user = str((body.get("user") or {}).get("id") or "")
+    who = body.get("user") or {}
+    user = str(who.get("id") or "")
+    standing = people.standing(user, str(who.get("team_id") or ""))
+    if not standing.may(Action.APPROVE):
+        refused = refusal(standing, Action.APPROVE, people.approvers_named)
+        return {"response_action": "errors", "errors": {"study": refused}}
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
@@ -118,7 +133,7 @@ def submission(services: Services, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, people: People) -> None:
     @answering_safely
     def compose_pressed(body: dict[str, Any], respond: Respond) -> None:
         ref = pressed(body)[4]
@@ -126,7 +141,7 @@ def register(app: App, services: Services) -> None:
         respond(**reply, response_type="ephemeral", replace_original=False)
 
     def save(ack: Ack, body: dict[str, Any]) -> None:
-        ack(**submission(services, body))
+        ack(**submission(services, body, people))
 
     app.action(COMPOSE_ACTION)(ack=acknowledge, lazy=[compose_pressed])
     app.view(MESSAGE_MODAL)(save)

@@ -30,6 +30,14 @@ def is_group(approver: str) -> bool:
     return approver.startswith("S")
 
 
+PEOPLE_SCOPES = ("users:read",)  # users.info: guests, owners and admins, other organisations
+GROUP_SCOPES = ("usergroups:read",)  # usergroups.users.list, only when approvers name a group
+
+
+def needed_scopes(approvers: Sequence[str]) -> tuple[str, ...]:
+    return PEOPLE_SCOPES + (GROUP_SCOPES if any(is_group(a) for a in approvers) else ())
+
+
 def named(approvers: Sequence[str]) -> str:
     """Who may approve, as Slack shows people and groups."""
     if not approvers:
@@ -62,8 +70,18 @@ class People:
     def approvers_named(self) -> str:
         return named(self.approvers)
 
+    def missing_scopes(self) -> list[str]:
+        """The scopes telling people apart needs that the install lacks (an install from before
+        they were asked for): reinstalling the app grants them."""
+        granted = (self.installation.scopes or "") if self.installation else ""
+        if not granted:
+            return []  # not known: users.info itself will say
+        have = {scope.strip() for scope in granted.split(",")}
+        return [scope for scope in needed_scopes(self.approvers) if scope not in have]
+
     def standing(self, user_id: str, user_team: str = "") -> Standing:
-        """The person's standing; `user_team` is the team the request says they belong to."""
+        """The person's standing; `user_team` is the team the request says they belong to,
+        for when Slack's own profile of them doesn't say."""
         now = self.clock()
         key = f"{user_id}@{user_team}"
         with self._lock:
@@ -92,7 +110,7 @@ class People:
             return Standing(Role.GUEST, "a single-channel guest")
         if user.get("is_restricted"):
             return Standing(Role.GUEST, "a multi-channel guest")
-        if self._elsewhere(user_team or str(user.get("team_id") or ""), user):
+        if self._elsewhere(str(user.get("team_id") or "") or user_team, user):
             return Standing(Role.GUEST, "someone from another organisation in a shared channel")
         if self._approves(user_id, user):
             return Standing(Role.APPROVER)

@@ -53,7 +53,10 @@ class SlackStandIn:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.scopes = "commands,chat:write"
+        self.scopes = "commands,chat:write,users:read"
+        # users.info answers by user id (anyone else: a full member of TEAM); user groups' members
+        self.users: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, list[str]] = {}
         self.ws_url = ""
         self.canned: dict[str, Canned] = {}
         # (method, nth call) -> "hold" (take the call, answer only after release()), "drop" (read
@@ -139,6 +142,15 @@ class SlackStandIn:
         if method == "chat.postMessage":
             ts = f"1795000000.{len(self.api_calls(method)) + 1:06d}"  # each message its own ts
             return Canned(200, {"ok": True, "channel": params.get("channel"), "ts": ts})
+        if method == "users.info":
+            user_id = str(params.get("user") or "")
+            user = {"id": user_id, "team_id": TEAM, "is_restricted": False}
+            return Canned(200, {"ok": True, "user": user | self.users.get(user_id, {})})
+        if method == "usergroups.users.list":
+            group = str(params.get("usergroup") or "")
+            if group not in self.groups:
+                return Canned(200, {"ok": False, "error": "no_such_subteam"})
+            return Canned(200, {"ok": True, "users": self.groups[group]})
         if method == "chat.delete":
             return Canned(
                 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}

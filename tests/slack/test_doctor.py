@@ -61,9 +61,40 @@ def test_a_missing_scope_fails_and_says_to_reinstall(
 def test_more_scopes_than_needed_are_pointed_out_but_pass(
     env: pytest.MonkeyPatch, slack_api: SlackStandIn
 ) -> None:
-    slack_api.scopes = "commands,chat:write,channels:history"
+    slack_api.scopes = "commands,chat:write,users:read,channels:history"
     result = doctor()
     assert "not needed: channels:history" in line(result, "slack scopes")
+
+
+def test_an_install_from_before_roles_is_told_to_reinstall_for_users_read(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    slack_api.scopes = "commands,chat:write"  # installed before the bot told people apart
+    result = doctor()
+    assert result.exit_code == 1
+    scopes = line(result, "slack scopes")
+    assert scopes.startswith("FAIL") and "missing users:read" in scopes
+    assert "nobody can change a channel's settings or approve messages" in scopes
+    assert "reinstall the app" in result.output and "to grant them" in result.output
+
+
+def test_approvers_not_set_are_said_and_a_group_on_a_free_plan_fails(
+    env: pytest.MonkeyPatch, slack_api: SlackStandIn
+) -> None:
+    slack_api.ws_url = "ws://127.0.0.1:9/unused"
+    unset = doctor()
+    assert line(unset, "approvers").startswith("off")
+    assert "owners and admins approve messages" in line(unset, "approvers")
+    env.setenv("HASHTAG_BOT_APPROVERS", "U0CAROL, S0IRBTEAM")
+    slack_api.scopes = "commands,chat:write,users:read,usergroups:read"
+    slack_api.fail("usergroups.users.list", "plan_upgrade_required")
+    free = doctor()
+    assert line(free, "approvers").startswith("FAIL") and "plan_upgrade_required" in free.output
+    assert "free plan has no user groups: list the approvers' user ids" in free.output
+    del slack_api.canned["usergroups.users.list"]
+    slack_api.groups["S0IRBTEAM"] = ["U0DAN"]
+    paid = doctor()
+    assert line(paid, "approvers").startswith("ok") and "U0CAROL, S0IRBTEAM" in paid.output
 
 
 def test_a_rejected_token_fails_with_where_to_get_a_good_one(

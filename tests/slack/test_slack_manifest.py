@@ -9,6 +9,7 @@ import yaml
 from bot.doctor import NEEDED_SCOPES
 from bot.server import EVENTS_PATH
 from bot.slack.commands import COMMAND
+from bot.slack.people import needed_scopes
 
 ROOT = Path(__file__).parent.parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
@@ -16,7 +17,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_manifest_creates_the_app_with_only_the_scopes_it_needs() -> None:
-    assert MANIFEST["oauth_config"]["scopes"]["bot"] == list(NEEDED_SCOPES)
+    # usergroups:read only when HASHTAG_BOT_APPROVERS names a group: a comment in the manifest
+    assert MANIFEST["oauth_config"]["scopes"]["bot"] == [*NEEDED_SCOPES, *needed_scopes(())]
+    assert "usergroups:read" in (ROOT / "manifest.yml").read_text(encoding="utf-8")
     [command] = MANIFEST["features"]["slash_commands"]
     assert command["command"] == COMMAND and command["usage_hint"]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

@@ -41,6 +41,7 @@ def settings(slack_api: SlackStandIn, networks: tuple[XrpcStandIn, MastodonStand
         slack_api_url=slack_api.api_url,
         bluesky_appview_url=xrpc.url,
         mastodon_instances=(mastodon.url,),
+        approvers=(USER,),  # Alice keeps the library here ("Who may do what" has its own tests)
     )
 
 
