@@ -116,7 +116,7 @@ def _list(services: Services, command: Command, client: WebClient) -> list[Messa
             command.channel,
             overview.topics,
             overview.muted,
-            schedule=when_line(clock.schedule, services.now()) if clock else "",
+            schedule=when_line(clock, services.now()) if clock else "",
             alerts=clock.alerts if clock else False,
         )
     ]
@@ -229,7 +229,7 @@ def digest_preview(services: Services, channel_id: str) -> list[Message]:
     messages = digest_messages(digest)
     if digest.topics:
         clock = services.channels.clock(channel_id)
-        when = when_line(clock.schedule, services.now()) if clock else "off"
+        when = when_line(clock, services.now()) if clock else "off"
         messages[0]["blocks"].insert(
             1,
             context(

@@ -87,7 +87,7 @@ def digest_pages(digest: Digest) -> list[tuple[Message, list[TopicDigest]]]:
     """Each message of the digest with the topics it details, so delivery knows which accounts
     a message introduces once Slack has taken it. The first is the summary for the channel;
     the rest go in its thread."""
-    title = f"Daily digest · {day_label(digest.as_of)}"
+    title = f"{digest.title} · {day_label(digest.as_of)}"
     if not digest.topics:
         notes = " ".join(digest.notes) or "Nothing to digest."
         message: Message = {

@@ -42,7 +42,7 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
         last = facts.last_digests.get(channel_id)
         when = f"last digest {day_label(last, year=False)}" if last else "no digest yet"
         clock = facts.clocks.get(channel_id)
-        schedule = when_line(clock.schedule, now) if clock else ""
+        schedule = when_line(clock, now) if clock else ""
         said = f"\n_Digest {escape(schedule)} · {when}_" if schedule else f"  _({when})_"
         blocks.append(section(f"<#{channel_id}>: {names}{said}"))
     if len(by_channel) > MAX_HOME_CHANNELS:
