@@ -143,3 +143,41 @@ def test_mute_keeps_an_account_out_of_this_channels_digests(bot: Bot, store: Sto
     assert store.muted(CHANNEL) == []
     where = {"channel": "D0DIRECT", "channel_name": "directmessage"}
     assert "never message people directly" in block_text(bot.ask("mute @x", "r7", **where))
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        (
+            "alerts",
+            "`/hashtag alerts` needs other words: try `/hashtag alerts on` or `/hashtag alerts off`.",
+        ),
+        ("alerts maybe", "`/hashtag alerts` needs other words: try `/hashtag alerts on` or"),
+        ("list everything", "`/hashtag list` needs other words: try `/hashtag list`"),
+        ("messages lung", "`/hashtag messages` needs other words: try `/hashtag messages`"),
+        ("lsit", "Did you mean `/hashtag list`? Nothing was changed."),
+        (
+            "tracks breast cancer",
+            "Did you mean `/hashtag track breast cancer`? Nothing was changed.",
+        ),
+        ("digets", "Did you mean `/hashtag digest`?"),
+        ("compsoe lung cancer", "Did you mean `/hashtag compose lung cancer`?"),
+    ],
+)
+def test_a_sub_command_typed_wrong_gets_its_usage_never_a_hashtag_answer(
+    bot: Bot, store: Store, typed: str, says: str
+) -> None:
+    reply = bot.ask(typed)
+    assert_valid_message(reply)
+    assert says in block_text(reply)
+    assert "Hashtags for" not in block_text(reply)
+    assert TRACK_ACTION not in buttons(reply) and SHARE_ACTION not in buttons(reply)
+    assert store.topics(CHANNEL) == []  # nothing was tracked, nothing changed
+
+
+def test_a_real_condition_close_to_a_sub_command_is_still_answered(bot: Bot) -> None:
+    """hEDS is two letters from `help`: it names a condition, so it gets its hashtags."""
+    reply = bot.ask("hEDS")
+    assert "Hashtags for Hypermobile" in block_text(reply)
+    assert "Did you mean" not in block_text(reply)
+    assert TRACK_ACTION in buttons(reply)
