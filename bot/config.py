@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.domain.zones import ZoneError, read_zone
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it and says how to fix it."""
@@ -82,6 +84,14 @@ def _token(env: Mapping[str, str], name: str, prefix: str) -> str:
     return value
 
 
+def _zone(env: Mapping[str, str], name: str, default: str) -> str:
+    """An IANA zone, or what people type for one (ET, Europe/London, Sydney)."""
+    try:
+        return read_zone(_text(env, name, default)).name
+    except ZoneError as err:
+        raise ConfigError(f"{name}: {err}") from None
+
+
 def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     raw = env.get(name, "").strip()
     if not raw:
@@ -116,6 +126,7 @@ class Settings:
     ingest_every_minutes: int = 30
     retention_days: int = 90
     digest_hour: int = 13  # UTC: morning in the Americas, afternoon in Europe
+    team_timezone: str = "UTC"  # the team's calendar: approvals start and end on its days
     log_level: str = "INFO"
 
     def __repr__(self) -> str:  # tokens never reach logs
@@ -177,6 +188,7 @@ class Settings:
             ingest_every_minutes=_int(env, "INGEST_EVERY_MINUTES", 30, minimum=1),
             retention_days=_int(env, "RETENTION_DAYS", 90, minimum=1),
             digest_hour=_int(env, "DIGEST_HOUR", 13, minimum=0, maximum=23),
+            team_timezone=_zone(env, "HASHTAG_BOT_TIMEZONE", "UTC"),
             log_level=level,
         )
 

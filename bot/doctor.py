@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import create_web_client
-from bot.clock import utc_today
+from bot.clock import utc_now, utc_today
 from bot.config import HOW_TO_GET, ConfigError, Settings
 from bot.services.integrity import REPAIR_HINT, quick_check
 from bot.services.tag_health import drifted_lines
@@ -96,6 +97,18 @@ def slack_checks(settings: Settings, client: WebClient) -> list[Check]:
                 Check("socket mode", "FAIL", f"can't reach Slack: {err}", "check the network")
             )
     return checks
+
+
+def team_zone(settings: Settings, now: datetime | None = None) -> Check:
+    """The team's calendar, which approvals are dated and end by: worth seeing when it is UTC."""
+    zone = settings.team_timezone
+    today = (now or utc_now()).astimezone(ZoneInfo(zone)).date()
+    return Check(
+        "team zone",
+        "ok",
+        f"{zone} (HASHTAG_BOT_TIMEZONE): approvals start and end on its days; today is "
+        f"{today.isoformat()} there",
+    )
 
 
 def mode_check(settings: Settings) -> Check:
@@ -252,7 +265,7 @@ def run_checks(
         settings = load_settings()
     except ConfigError as err:
         return [Check("settings", "FAIL", str(err), "fix the setting named above")]
-    checks = [Check("settings", "ok", "read from the environment and .env")]
+    checks = [Check("settings", "ok", "read from the environment and .env"), team_zone(settings)]
     if not settings.slack_bot_token:
         checks.append(
             Check(

@@ -66,7 +66,7 @@ def messages_add(
             text=text,
             url=url,
             hashtags=hashtags,
-            today=services.today(),
+            today=services.team_today(),
         )
         if approval is None:
             for field, problem in errors.items():
@@ -92,9 +92,9 @@ def messages_list(as_json: bool, message_id: int | None) -> None:
     from bot.domain.wording import check_wording
 
     settings = Settings.from_env()
-    today = utc_today()
     with opened_store(settings) as store:
         services = build_services(settings, store)
+        today = services.team_today()
         found = (
             services.outreach.versions(message_id)
             if message_id is not None
@@ -131,7 +131,7 @@ def compose(topic: tuple[str, ...], as_of: date | None, as_json: bool) -> None:
     settings = Settings.from_env()
     with opened_store(settings) as store:
         services = build_services(settings, store)
-        composition = services.outreach.compose(" ".join(topic), as_of or utc_today())
+        composition = services.outreach.compose(" ".join(topic), as_of or services.team_today())
     if as_json:
         click.echo(json.dumps(composition.as_json(), ensure_ascii=False, indent=2))
         return

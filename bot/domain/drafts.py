@@ -114,6 +114,13 @@ class Composition:
         }
 
 
+def last_day_in(days: int) -> str:
+    """ "today", "tomorrow" or "in 12 days": how far off an approval's last day is."""
+    if days == 0:
+        return "today"
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
 def draft_tags(suggestions: Sequence[Suggestion]) -> list[str]:
     """The tags a post may carry, best first: community and condition tags, the awareness tag
     while its window runs, the congress tag during its meeting; none with a warning."""
@@ -159,7 +166,7 @@ def compose_message(
     status = approval.status(today)
     if status == "expired":
         return [], [
-            f"{approval.study} (message {message.id}): its approval expired on "
+            f"{approval.study} (message {message.id}): its approval's last day was "
             f"{approval.expires_on.isoformat()}, so it is not composed. Renew it with the IRB."
         ]
     if status == "pending":
@@ -175,8 +182,8 @@ def compose_message(
         )
     if approval.days_left(today) <= EXPIRING_DAYS:
         notes.append(
-            f"{approval.study} (message {message.id}): the approval expires on "
-            f"{approval.expires_on.isoformat()} ({approval.days_left(today)} days)."
+            f"{approval.study} (message {message.id}): the approval's last day is "
+            f"{approval.expires_on.isoformat()} ({last_day_in(approval.days_left(today))})."
         )
     wording = [str(w) for w in check_wording(approval.text)]
     base = base_text(message)

@@ -54,7 +54,7 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
                 " 08:00 Europe/London` sets when it comes."
             )
         )
-    blocks += expiring_lines(facts.expiring, now.date())
+    blocks += expiring_lines(facts.expiring, facts.team_today or now.date())
     blocks += [{"type": "divider"}, header("Data")]
     lines = []
     if facts.posts_30d is not None:

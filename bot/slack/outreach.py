@@ -32,7 +32,7 @@ from bot.slack.outreach_blocks import (
 def compose(services: Services, topic: str) -> Message:
     if not topic.strip():
         return notice("Say which condition: `/hashtag compose lung cancer`")
-    return composition_message(services.outreach.compose(topic, services.today()))
+    return composition_message(services.outreach.compose(topic, services.team_today()))
 
 
 def available(services: Services, text: str) -> Message:
@@ -46,14 +46,15 @@ def modal_for(services: Services, rest: str, channel: str) -> dict[str, Any] | M
     """The modal to open, or a notice when the message asked for isn't in the library."""
     library = services.outreach.messages()
     wanted = rest.strip().lstrip("#")
+    today, zone = services.team_today(), services.settings.team_timezone
     if not wanted:
-        return message_modal(None, library, services.today(), channel)
+        return message_modal(None, library, today, channel, zone=zone)
     editing = services.outreach.message(int(wanted)) if wanted.isdigit() else None
     if editing is None:
         return notice(
             f"There is no message {escape(wanted)} in the library. `/hashtag messages` lists them."
         )
-    return message_modal(editing, library, services.today(), channel)
+    return message_modal(editing, library, today, channel, zone=zone)
 
 
 def open_message_form(
@@ -88,7 +89,7 @@ def submission(services: Services, body: dict[str, Any]) -> dict[str, Any]:
         text=fields["text"],
         url=fields["url"],
         hashtags=fields["hashtags"],
-        today=services.today(),
+        today=services.team_today(),
     )
     if approval is None:
         return {"response_action": "errors", "errors": errors}

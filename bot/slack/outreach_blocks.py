@@ -81,11 +81,23 @@ def library_lines(messages: list[ApprovedMessage], today: date) -> list[str]:
 
 
 def message_modal(
-    editing: ApprovedMessage | None, library: list[ApprovedMessage], today: date, channel: str = ""
+    editing: ApprovedMessage | None,
+    library: list[ApprovedMessage],
+    today: date,
+    channel: str = "",
+    *,
+    zone: str = "UTC",
 ) -> dict[str, Any]:
-    """The modal to add a message, or to make a new version of one (`/hashtag messages ID`)."""
+    """The modal to add a message, or to make a new version of one (`/hashtag messages ID`).
+    `today` is the team's day in `zone` (HASHTAG_BOT_TIMEZONE), which the dates are read by."""
     a = editing.approval if editing else None
-    blocks: list[Block] = []
+    blocks: list[Block] = [
+        context(
+            f"Dates are days on the team's calendar, {escape(zone)} (today is "
+            f"{today.isoformat()} there). An approval is in use from its approval day through "
+            "its expiry day."
+        )
+    ]
     if editing is not None:
         blocks.append(
             context(
@@ -107,7 +119,7 @@ def message_modal(
             "expires",
             "Approval expires on",
             _date(a.expires_on if a else None),
-            "From this day on the message is never composed.",
+            f"The last approved day: drafts are made through this day ({zone}), never after.",
         ),
         _input(
             "conditions",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -140,11 +140,14 @@ def test_a_text_too_long_for_a_network_is_said_so_not_cut() -> None:
     assert by_network["mastodon"].fits and by_network["mastodon"].hashtags == ("LCSM",)
 
 
-def test_an_expired_approval_is_never_composed() -> None:
-    drafts, notes = compose_message(message(expires=TODAY), ["LCSM"], TODAY)
-    assert drafts == [] and "expired on 2026-11-27" in notes[0]
+def test_an_approval_is_composed_through_its_expiry_day_and_never_after() -> None:
+    yesterday = TODAY - timedelta(days=1)
+    drafts, notes = compose_message(message(expires=yesterday), ["LCSM"], TODAY)
+    assert drafts == [] and "its approval's last day was 2026-11-26" in notes[0]
+    drafts, notes = compose_message(message(expires=TODAY), ["LCSM"], TODAY)  # the last day
+    assert len(drafts) == 3 and "the approval's last day is 2026-11-27 (today)" in notes[0]
     drafts, notes = compose_message(message(expires=date(2026, 12, 10)), ["LCSM"], TODAY)
-    assert len(drafts) == 3 and "expires on 2026-12-10 (13 days)" in notes[0]
+    assert len(drafts) == 3 and "last day is 2026-12-10 (in 13 days)" in notes[0]
 
 
 def test_the_form_says_what_to_fix_field_by_field() -> None:
