@@ -84,3 +84,14 @@ def test_available_json_from_a_loopback_mastodon(monkeypatch: pytest.MonkeyPatch
     bluesky, masto = report["live"]
     assert bluesky["error"].startswith("Bluesky search did not answer")
     assert masto["posts"] == 1 and masto["with_tags"] == ["LCSM"]
+
+
+def test_a_draft_carries_the_approved_link_even_beside_a_longer_one() -> None:
+    other = "https://trials.example.org/lung-012"
+    text = f"Adults with lung cancer: see {other} for the sister study."
+    assert CliRunner().invoke(main, add(text=text)).exit_code == 0
+    result = CliRunner().invoke(main, ["compose", "lung cancer", "--as-of", "2026-11-27", "--json"])
+    drafts = json.loads(result.output)["drafts"]
+    assert len(drafts) == 3
+    for draft in drafts:
+        assert draft["text"].startswith(f"{text} {URL}")  # …/lung-01 added: not a prefix match

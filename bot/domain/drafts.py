@@ -132,10 +132,18 @@ def draft_tags(suggestions: Sequence[Suggestion]) -> list[str]:
     return copy_tags(usable, count=len(usable) or 1) if usable else []
 
 
+def carries_link(text: str, url: str) -> bool:
+    """The approved link is in the text as a whole link, as the networks will link it: not
+    the start of a longer one (`…/lung-01` is not in text that links `…/lung-012`)."""
+    from twitter_text import extract_urls  # imported when first needed, as for counting
+
+    return url in extract_urls(text)
+
+
 def base_text(message: ApprovedMessage) -> str:
-    """The approved words and the approved link, the link added only if the text lacks it."""
+    """The approved words and the approved link, the link added unless the text links it."""
     approval = message.approval
-    if approval.url in approval.text:
+    if carries_link(approval.text, approval.url):
         return approval.text
     return f"{approval.text} {approval.url}"
 

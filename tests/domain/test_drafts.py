@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from twitter_text import extract_urls
 
 from bot.domain.approvals import Approval, ApprovedMessage, read_approval
 from bot.domain.calendar import Window
@@ -126,6 +127,28 @@ def test_without_permission_no_hashtag_is_added_and_the_team_is_told() -> None:
     drafts, notes = compose_message(message(hashtags=False), ["LCSM", "LungCancer"], TODAY)
     assert all(d.text == f"{TEXT} {URL}" and d.hashtags == () for d in drafts)
     assert any("does not allow adding hashtags" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "appended"),
+    [
+        (f"Lung study: {URL}2 is another study's page.", True),  # …/lung-012, not …/lung-01
+        (f"Lung study: {URL}/faq has answers.", True),
+        (f"Lung study: {URL}?ref=x has answers.", True),
+        (f"Lung study at {URL}.", False),  # the sentence's full stop ends the link
+        (f"Lung study ({URL}) for adults.", False),
+        (f"{URL} Adults with lung cancer.", False),
+    ],
+)
+def test_the_approved_link_counts_only_as_a_whole_link_and_every_draft_carries_it(
+    text: str, appended: bool
+) -> None:
+    drafts, _ = compose_message(message(text), ["LCSM"], TODAY)
+    assert len(drafts) == 3
+    for draft in drafts:
+        assert URL in extract_urls(draft.text), draft.text
+        assert draft.text.startswith(text)
+        assert draft.text.startswith(f"{text} {URL}") is appended
 
 
 def test_a_text_too_long_for_a_network_is_said_so_not_cut() -> None:
