@@ -95,3 +95,10 @@ def test_a_draft_carries_the_approved_link_even_beside_a_longer_one() -> None:
     assert len(drafts) == 3
     for draft in drafts:
         assert draft["text"].startswith(f"{text} {URL}")  # …/lung-01 added: not a prefix match
+
+
+def test_the_list_names_an_irb_reference_once() -> None:
+    CliRunner().invoke(main, [*add()[:5], "IRB-77", *add()[6:]])
+    CliRunner().invoke(main, [*add()[:5], "2026-114", *add()[6:]])
+    listed = CliRunner().invoke(main, ["messages", "list"]).output
+    assert "  IRB-77  " in listed and "  IRB 2026-114  " in listed and "IRB IRB" not in listed

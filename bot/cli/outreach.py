@@ -89,6 +89,7 @@ def messages_add(
 @friendly_errors
 def messages_list(as_json: bool, message_id: int | None) -> None:
     """The newest version of every approved message, or every version of one."""
+    from bot.domain.approvals import irb_label
     from bot.domain.wording import check_wording
 
     settings = Settings.from_env()
@@ -112,7 +113,7 @@ def messages_list(as_json: bool, message_id: int | None) -> None:
     for m in found:
         a = m.approval
         click.echo(
-            f"{m.id} v{m.version}  {a.study}  IRB {a.irb_ref}  {', '.join(a.conditions)}  "
+            f"{m.id} v{m.version}  {a.study}  {irb_label(a.irb_ref)}  {', '.join(a.conditions)}  "
             f"{a.approved_on}–{a.expires_on} ({a.status(today)})  hashtags "
             f"{'allowed' if a.hashtags_allowed else 'none'}  by {m.changed_by} {m.changed_at[:10]}"
         )

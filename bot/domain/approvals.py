@@ -79,6 +79,11 @@ class ApprovedMessage:
         }
 
 
+def irb_label(ref: str) -> str:
+    """An IRB reference with "IRB" before it once: "IRB 2026-114", but "IRB-77" as it is."""
+    return ref if ref.casefold().startswith("irb") else f"IRB {ref}"
+
+
 def split_conditions(text: str) -> tuple[str, ...]:
     """'lung cancer; NSCLC' or one per line: each condition once, as typed."""
     seen: dict[str, str] = {}

@@ -160,7 +160,7 @@ def _messages(services: Services, command: Command, client: WebClient) -> list[M
 
 
 def _compose(services: Services, command: Command, client: WebClient) -> list[Message]:
-    return [outreach.compose(services, command.rest)]
+    return outreach.compose(services, command.rest)
 
 
 def _available(services: Services, command: Command, client: WebClient) -> list[Message]:

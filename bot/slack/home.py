@@ -61,9 +61,8 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
         lines.append(f"{facts.posts_30d:,} posts stored from the last {WINDOW_DAYS} days.")
     for source, (healthy, note, when) in sorted(facts.sources.items()):
         state = "working" if healthy else "failing"
-        lines.append(
-            f"{escape(source)}: {state} ({escape(note)}, {when[:16].replace('T', ' ')} UTC)"
-        )
+        said = escape(note.rstrip(". "))  # a note is a sentence; here it sits inside brackets
+        lines.append(f"{escape(source)}: {state} ({said}, {when[:16].replace('T', ' ')} UTC)")
     if facts.x_spend_usd is not None and facts.x_budget_usd is not None:
         lines.append(
             f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}."

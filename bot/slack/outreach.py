@@ -21,7 +21,7 @@ from bot.slack.notices import notice
 from bot.slack.outreach_blocks import (
     COMPOSE_ACTION,
     MESSAGE_MODAL,
-    composition_message,
+    composition_messages,
     message_modal,
     saved_view,
     submitted,
@@ -29,10 +29,11 @@ from bot.slack.outreach_blocks import (
 )
 
 
-def compose(services: Services, topic: str) -> Message:
+def compose(services: Services, topic: str) -> list[Message]:
+    """The drafts for a condition: one message, or several when the drafts are long."""
     if not topic.strip():
-        return notice("Say which condition: `/hashtag compose lung cancer`")
-    return composition_message(services.outreach.compose(topic, services.team_today()))
+        return [notice("Say which condition: `/hashtag compose lung cancer`")]
+    return composition_messages(services.outreach.compose(topic, services.team_today()))
 
 
 def available(services: Services, text: str) -> Message:
@@ -123,8 +124,8 @@ def register(app: App, services: Services) -> None:
     @answering_safely
     def compose_pressed(body: dict[str, Any], respond: Respond) -> None:
         ref = pressed(body)[4]
-        reply = notice(OLD_BUTTON) if ref is None else compose(services, ref.query)
-        respond(**reply, response_type="ephemeral", replace_original=False)
+        for reply in [notice(OLD_BUTTON)] if ref is None else compose(services, ref.query):
+            respond(**reply, response_type="ephemeral", replace_original=False)
 
     def save(ack: Ack, body: dict[str, Any]) -> None:
         ack(**submission(services, body))

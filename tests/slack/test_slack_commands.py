@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from bot.domain.posts import Post
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION
 from bot.storage import Store
-from tests.factories import NOW
+from tests.factories import NOW, author
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot
 from tests.slack.slack_standins import CHANNEL, TEAM, USER
@@ -181,3 +183,26 @@ def test_a_real_condition_close_to_a_sub_command_is_still_answered(bot: Bot) -> 
     assert "Hashtags for Hypermobile" in block_text(reply)
     assert "Did you mean" not in block_text(reply)
     assert TRACK_ACTION in buttons(reply)
+
+
+def test_a_posts_markup_never_leaks_into_a_digests_link(bot: Bot, store: Store) -> None:
+    quoted = Post(
+        id="x:77",
+        source="x",
+        author_id="x:u1",
+        text="*Big* news | see the #LCSM thread ~today~",
+        created_at=NOW,
+        url="https://x.com/i/status/77",
+        hashtags=("LCSM",),
+        likes=9,
+    )
+    store.save_posts([quoted], [author(1)], now=NOW)
+    bot.ask("track lung cancer", "r1")
+    bot.command("digest", "r2")
+    replies = bot.slack.wait_for(
+        lambda: len(bot.slack.replies("r2")) >= 2 and bot.slack.replies("r2")
+    )
+    details = "\n".join(block_text(r) for r in replies)
+    (label,) = re.findall(r"<https://x\.com/i/status/77\|([^>]*)>", details)
+    assert "|" not in label and "*" not in label and "~" not in label
+    assert "Big" in label and "news" in label and "see the #LCSM thread" in label
