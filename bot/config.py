@@ -192,11 +192,28 @@ class Settings:
             log_level=level,
         )
 
-    def require(self, *names: str) -> None:
-        """Fail fast, naming each missing setting and where to get it."""
+    def require(self, *names: str, notes: Mapping[str, str] | None = None) -> None:
+        """Fail fast, naming each missing setting and where to get it (and `notes` on it)."""
         missing = [n for n in names if not getattr(self, n.lower())]
         if missing:
             lines = [
-                f"  {n}: {HOW_TO_GET.get(n, 'see the README settings table')}" for n in missing
+                f"  {n}: {HOW_TO_GET.get(n, 'see the README settings table')}"
+                + (f" ({notes[n]})" if notes and n in notes else "")
+                for n in missing
             ]
             raise ConfigError("Missing settings:\n" + "\n".join(lines))
+
+    def require_to_run(self, *, http: bool) -> None:
+        """What `run` needs: the bot token, and the app token for Socket Mode (the default, what
+        the manifest sets up) or the signing secret for HTTP mode."""
+        if http or (self.slack_signing_secret and not self.slack_app_token):
+            self.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+            return
+        self.require(
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN",
+            notes={
+                "SLACK_APP_TOKEN": "for Socket Mode, the default; for HTTP mode set "
+                "SLACK_SIGNING_SECRET instead and run `hashtag-bot run --http`"
+            },
+        )
