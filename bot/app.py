@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -23,6 +24,22 @@ log = logging.getLogger(__name__)
 # capacity.
 LISTENER_THREADS = 3
 API_TIMEOUT_S = 15
+
+
+class _TokenGivenAsMeant(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given a client as well, warns
+    that the token "will be unused" on every start. The token reaches Bolt as meant, through the
+    client or `authorize` (config.py is the one reader of the environment), so that line says
+    nothing and is left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_about_the_token() -> None:
+    bolt = logging.getLogger("slack_bolt.App")  # Bolt's framework logger for App
+    if not any(isinstance(f, _TokenGivenAsMeant) for f in bolt.filters):
+        bolt.addFilter(_TokenGivenAsMeant())
 
 
 def create_web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -54,6 +71,7 @@ def create_app(
     client = client or create_web_client(services.settings)
     token = client.token or ""
     people = People(client, installation, services.settings.approvers)  # who is asking
+    _quiet_about_the_token()
     if installation is not None:  # the token comes from `authorize`; Bolt warns if both are given
         client = WebClient(
             base_url=client.base_url,

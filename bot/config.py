@@ -10,6 +10,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.domain.zones import ZoneError, read_zone
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it and says how to fix it."""
@@ -119,6 +121,14 @@ def _approvers(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _zone(env: Mapping[str, str], name: str, default: str) -> str:
+    """An IANA zone, or what people type for one (ET, Europe/London, Sydney)."""
+    try:
+        return read_zone(_text(env, name, default)).name
+    except ZoneError as err:
+        raise ConfigError(f"{name}: {err}") from None
+
+
 def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     raw = env.get(name, "").strip()
     if not raw:
@@ -155,6 +165,7 @@ class Settings:
     ingest_every_minutes: int = 30
     retention_days: int = 90
     digest_hour: int = 13  # UTC: morning in the Americas, afternoon in Europe
+    team_timezone: str = "UTC"  # the team's calendar: approvals start and end on its days
     log_level: str = "INFO"
     approvers: tuple[str, ...] = ()  # who may add or edit approved messages; () = owners, admins
 
@@ -219,15 +230,33 @@ class Settings:
             ingest_every_minutes=_int(env, "INGEST_EVERY_MINUTES", 30, minimum=1),
             retention_days=_int(env, "RETENTION_DAYS", 90, minimum=1),
             digest_hour=_int(env, "DIGEST_HOUR", 13, minimum=0, maximum=23),
+            team_timezone=_zone(env, "HASHTAG_BOT_TIMEZONE", "UTC"),
             log_level=level,
             approvers=_approvers(env),
         )
 
-    def require(self, *names: str) -> None:
-        """Fail fast, naming each missing setting and where to get it."""
+    def require(self, *names: str, notes: Mapping[str, str] | None = None) -> None:
+        """Fail fast, naming each missing setting and where to get it (and `notes` on it)."""
         missing = [n for n in names if not getattr(self, n.lower())]
         if missing:
             lines = [
-                f"  {n}: {HOW_TO_GET.get(n, 'see the README settings table')}" for n in missing
+                f"  {n}: {HOW_TO_GET.get(n, 'see the README settings table')}"
+                + (f" ({notes[n]})" if notes and n in notes else "")
+                for n in missing
             ]
             raise ConfigError("Missing settings:\n" + "\n".join(lines))
+
+    def require_to_run(self, *, http: bool) -> None:
+        """What `run` needs: the bot token, and the app token for Socket Mode (the default, what
+        the manifest sets up) or the signing secret for HTTP mode."""
+        if http or (self.slack_signing_secret and not self.slack_app_token):
+            self.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+            return
+        self.require(
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN",
+            notes={
+                "SLACK_APP_TOKEN": "for Socket Mode, the default; for HTTP mode set "
+                "SLACK_SIGNING_SECRET instead and run `hashtag-bot run --http`"
+            },
+        )

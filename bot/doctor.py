@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -136,6 +137,18 @@ def approvers_check(settings: Settings, client: WebClient) -> Check:
             return Check("approvers", "FAIL", f"user group {group}: {err}", "check the network")
     people = ", ".join(settings.approvers)
     return Check("approvers", "ok", f"{people} add and edit approved messages")
+
+
+def team_zone(settings: Settings, now: datetime | None = None) -> Check:
+    """The team's calendar, which approvals are dated and end by: worth seeing when it is UTC."""
+    zone = settings.team_timezone
+    today = (now or utc_now()).astimezone(ZoneInfo(zone)).date()
+    return Check(
+        "team zone",
+        "ok",
+        f"{zone} (HASHTAG_BOT_TIMEZONE): approvals start and end on its days; today is "
+        f"{today.isoformat()} there",
+    )
 
 
 def mode_check(settings: Settings) -> Check:
@@ -341,7 +354,7 @@ def run_checks(
         settings = load_settings()
     except ConfigError as err:
         return [Check("settings", "FAIL", str(err), "fix the setting named above")]
-    checks = [Check("settings", "ok", "read from the environment and .env")]
+    checks = [Check("settings", "ok", "read from the environment and .env"), team_zone(settings)]
     if not settings.slack_bot_token:
         checks.append(
             Check(

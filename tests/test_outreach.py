@@ -65,7 +65,8 @@ def test_an_edit_from_an_old_copy_is_refused_so_nothing_is_lost(services: Servic
 
 def test_compose_uses_only_unexpired_messages_for_the_condition(services: Services) -> None:
     services.outreach.save(approval(), by="U0ALICE", now=NOW)
-    services.outreach.save(approval(study="OLD", expires_on=TODAY), by="U0ALICE", now=NOW)
+    ended = TODAY - timedelta(days=1)
+    services.outreach.save(approval(study="OLD", expires_on=ended), by="U0ALICE", now=NOW)
     services.outreach.save(
         approval(
             study="NSCLC-02", conditions=("non-small cell lung cancer",), hashtags_allowed=False
@@ -80,7 +81,7 @@ def test_compose_uses_only_unexpired_messages_for_the_condition(services: Servic
     assert composed["condition"] == {"id": "lung-cancer", "name": "Lung cancer"}
     assert {d["study"] for d in composed["drafts"]} == {"LUNG-01", "NSCLC-02"}
     assert any(
-        "OLD (message 2): its approval expired on 2026-11-27" in n for n in composed["notes"]
+        "OLD (message 2): its approval's last day was 2026-11-26" in n for n in composed["notes"]
     )
     lung = [d for d in composed["drafts"] if d["study"] == "LUNG-01"]
     assert [d["platform"] for d in lung] == ["x", "bluesky", "mastodon"]

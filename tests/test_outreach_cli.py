@@ -84,3 +84,21 @@ def test_available_json_from_a_loopback_mastodon(monkeypatch: pytest.MonkeyPatch
     bluesky, masto = report["live"]
     assert bluesky["error"].startswith("Bluesky search did not answer")
     assert masto["posts"] == 1 and masto["with_tags"] == ["LCSM"]
+
+
+def test_a_draft_carries_the_approved_link_even_beside_a_longer_one() -> None:
+    other = "https://trials.example.org/lung-012"
+    text = f"Adults with lung cancer: see {other} for the sister study."
+    assert CliRunner().invoke(main, add(text=text)).exit_code == 0
+    result = CliRunner().invoke(main, ["compose", "lung cancer", "--as-of", "2026-11-27", "--json"])
+    drafts = json.loads(result.output)["drafts"]
+    assert len(drafts) == 3
+    for draft in drafts:
+        assert draft["text"].startswith(f"{text} {URL}")  # …/lung-01 added: not a prefix match
+
+
+def test_the_list_names_an_irb_reference_once() -> None:
+    CliRunner().invoke(main, [*add()[:5], "IRB-77", *add()[6:]])
+    CliRunner().invoke(main, [*add()[:5], "2026-114", *add()[6:]])
+    listed = CliRunner().invoke(main, ["messages", "list"]).output
+    assert "  IRB-77  " in listed and "  IRB 2026-114  " in listed and "IRB IRB" not in listed

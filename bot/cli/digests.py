@@ -148,7 +148,8 @@ def schedule(as_json: bool, as_of: datetime | None) -> None:
     for clock, row in zip(clocks.values(), rows, strict=True):
         chosen = "" if clock.chosen else " (the default: set one with /hashtag digest …)"
         when = clock.schedule.describe()
-        click.echo(f"{row['channel']}: {when}; next {row['next_utc'] or '-'}{chosen}")
+        upcoming = "now (catching up on today's)" if row["catching_up"] else row["next_utc"]
+        click.echo(f"{row['channel']}: {when}; next {upcoming or '-'}{chosen}")
 
 
 @main.command()

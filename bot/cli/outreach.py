@@ -66,7 +66,7 @@ def messages_add(
             text=text,
             url=url,
             hashtags=hashtags,
-            today=services.today(),
+            today=services.team_today(),
         )
         if approval is None:
             for field, problem in errors.items():
@@ -89,12 +89,13 @@ def messages_add(
 @friendly_errors
 def messages_list(as_json: bool, message_id: int | None) -> None:
     """The newest version of every approved message, or every version of one."""
+    from bot.domain.approvals import irb_label
     from bot.domain.wording import check_wording
 
     settings = Settings.from_env()
-    today = utc_today()
     with opened_store(settings) as store:
         services = build_services(settings, store)
+        today = services.team_today()
         found = (
             services.outreach.versions(message_id)
             if message_id is not None
@@ -112,7 +113,7 @@ def messages_list(as_json: bool, message_id: int | None) -> None:
     for m in found:
         a = m.approval
         click.echo(
-            f"{m.id} v{m.version}  {a.study}  IRB {a.irb_ref}  {', '.join(a.conditions)}  "
+            f"{m.id} v{m.version}  {a.study}  {irb_label(a.irb_ref)}  {', '.join(a.conditions)}  "
             f"{a.approved_on}–{a.expires_on} ({a.status(today)})  hashtags "
             f"{'allowed' if a.hashtags_allowed else 'none'}  by {m.changed_by} {m.changed_at[:10]}"
         )
@@ -131,7 +132,7 @@ def compose(topic: tuple[str, ...], as_of: date | None, as_json: bool) -> None:
     settings = Settings.from_env()
     with opened_store(settings) as store:
         services = build_services(settings, store)
-        composition = services.outreach.compose(" ".join(topic), as_of or utc_today())
+        composition = services.outreach.compose(" ".join(topic), as_of or services.team_today())
     if as_json:
         click.echo(json.dumps(composition.as_json(), ensure_ascii=False, indent=2))
         return

@@ -27,6 +27,7 @@ def run(use_http: bool, port: int | None) -> None:
     from bot.server import run_bot  # Slack and waitress load only for the commands that serve
 
     settings = Settings.from_env()
+    settings.require_to_run(http=use_http)
     logging.getLogger().setLevel(settings.log_level)
     run_bot(settings, http=use_http, port=port)
 

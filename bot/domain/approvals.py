@@ -1,4 +1,9 @@
-"""IRB-approved recruitment messages: what an approval says, and whether a form filled in makes one."""
+"""IRB-approved recruitment messages: what an approval says, and whether a form filled in makes one.
+
+Dates are days on the team's calendar (the caller passes the team's `today`). An IRB's expiration
+date is the last approved day: a message is active from its approval day through its expiry day,
+both included.
+"""
 
 from __future__ import annotations
 
@@ -30,12 +35,14 @@ class Approval:
     hashtags_allowed: bool
 
     def status(self, today: date) -> str:
-        """'pending' before approval, 'active' while approved, 'expired' from the expiry day on."""
+        """'pending' before approval, 'active' from the approval day through the expiry day,
+        'expired' after it."""
         if today < self.approved_on:
             return "pending"
-        return "active" if today < self.expires_on else "expired"
+        return "active" if today <= self.expires_on else "expired"
 
     def days_left(self, today: date) -> int:
+        """Approved days left after today: 0 on the last day."""
         return (self.expires_on - today).days
 
     def as_json(self) -> dict[str, Any]:
@@ -70,6 +77,11 @@ class ApprovedMessage:
             "changed_by": self.changed_by,
             "changed_at": self.changed_at,
         }
+
+
+def irb_label(ref: str) -> str:
+    """An IRB reference with "IRB" before it once: "IRB 2026-114", but "IRB-77" as it is."""
+    return ref if ref.casefold().startswith("irb") else f"IRB {ref}"
 
 
 def split_conditions(text: str) -> tuple[str, ...]:
@@ -128,9 +140,9 @@ def read_approval(
         errors["expires"] = "Give the day the approval expires (YYYY-MM-DD)."
     elif approved_on is not None and expires_on <= approved_on:
         errors["expires"] = "The approval must expire after the day it was given."
-    elif expires_on <= today:
+    elif expires_on < today:
         errors["expires"] = (
-            f"This approval expired on {expires_on.isoformat()}: renew it with the IRB first."
+            f"This approval's last day was {expires_on.isoformat()}: renew it with the IRB first."
         )
     if not names:
         errors["conditions"] = "Name at least one condition, e.g. lung cancer."

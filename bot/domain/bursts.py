@@ -182,7 +182,7 @@ class Alert:
     """One event worth a message in the channels that track the topic."""
 
     kind: str  # volume | tag | conversation
-    key: str  # the event's identity: a channel hears about it once
+    key: str  # what the event is about, whatever day it is: a channel hears about it once
     topic_key: str
     topic: str
     summary: str
@@ -202,7 +202,6 @@ def topic_alerts(
     if not tag_keys:
         return []
     alerts: list[Alert] = []
-    day = hours.now.date().isoformat()
     start = hours.now - timedelta(minutes=BURST_MINUTES)
     recent = hours.carrying(tag_keys)
     on_topic = [p for p in recent if start < p.created_at]
@@ -212,7 +211,7 @@ def topic_alerts(
         alerts.append(
             Alert(
                 "volume",
-                f"volume:{topic_key}:{day}",
+                f"volume:{topic_key}",
                 topic_key,
                 topic,
                 f"{topic}: {observed:,} posts in the last hour, {_against(volume)} for this "
@@ -221,7 +220,7 @@ def topic_alerts(
                 numbers=volume.as_json(),
             )
         )
-    alerts += _tags_taking_off(hours, on_topic, topic, topic_key, tag_keys, day)
+    alerts += _tags_taking_off(hours, on_topic, topic, topic_key, tag_keys)
     alerts += _gatherings(hours.now, recent, topic, topic_key)
     return alerts
 
@@ -232,7 +231,6 @@ def _tags_taking_off(
     topic: str,
     topic_key: str,
     tag_keys: Collection[str],
-    day: str,
 ) -> list[Alert]:
     """Tags used with the topic this hour by several people, far above their own usual."""
     posts: dict[str, list[TaggedPost]] = {}
@@ -261,7 +259,7 @@ def _tags_taking_off(
         alerts.append(
             Alert(
                 "tag",
-                f"tag:{topic_key}:{key}:{day}",
+                f"tag:{topic_key}:{key}",
                 topic_key,
                 topic,
                 f"#{tag} is taking off with {topic}: {len(with_topic):,} posts with the topic "

@@ -17,6 +17,25 @@ from bot.domain.knowledge import KnowledgeBase
 
 LONG_TAG = 20  # characters: past this a tag eats the approved words' room and is hard to type
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+# Lower-case words tags run straight on from an acronym: #LCSMchat is "LCSM chat", #IBDaware
+# "IBD aware"; otherwise a capital before lower case starts a word (#NSCLCAwareness).
+TRAILING_WORDS = frozenset({
+    "chat", "chats", "aware", "awareness", "day", "days", "week", "month", "hour", "talk", "talks",
+    "live", "news", "now", "care", "life", "strong", "warrior", "warriors", "survivor",
+    "survivors", "support", "community", "research", "trial", "trials", "study",
+})  # fmt: skip
+
+
+def spoken_words(body: str) -> list[str]:
+    """The words a screen reader makes of a CamelCase tag."""
+    words: list[str] = []
+    for word in _WORDS.findall(body):
+        acronym_before = bool(words) and words[-1].isupper()
+        if acronym_before and word[:1].isupper() and word[1:] in TRAILING_WORDS:
+            words[-1] += word[0]
+            word = word[1:]
+        words.append(word)
+    return words
 
 
 @dataclass(frozen=True)
@@ -87,7 +106,7 @@ def readability(tag: str) -> list[str]:
         )
     else:
         notes.append(f"{len(body)} characters: short enough.")
-    words = _WORDS.findall(body)
+    words = spoken_words(body)
     if body.islower() and len(body) > 6:
         notes.append(
             "All lower case: capitalise each word (CamelCase, e.g. #LungStudy26) so screen "

@@ -215,6 +215,7 @@ class Digest:
     channel_id: str | None
     topics: tuple[TopicDigest, ...]
     notes: tuple[str, ...] = field(default=())
+    title: str = "Daily digest"  # "Weekly digest" for a channel that has it weekly
 
     def as_json(self) -> dict[str, Any]:
         return {

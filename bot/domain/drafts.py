@@ -114,6 +114,13 @@ class Composition:
         }
 
 
+def last_day_in(days: int) -> str:
+    """ "today", "tomorrow" or "in 12 days": how far off an approval's last day is."""
+    if days == 0:
+        return "today"
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
 def draft_tags(suggestions: Sequence[Suggestion]) -> list[str]:
     """The tags a post may carry, best first: community and condition tags, the awareness tag
     while its window runs, the congress tag during its meeting; none with a warning."""
@@ -125,10 +132,18 @@ def draft_tags(suggestions: Sequence[Suggestion]) -> list[str]:
     return copy_tags(usable, count=len(usable) or 1) if usable else []
 
 
+def carries_link(text: str, url: str) -> bool:
+    """The approved link is in the text as a whole link, as the networks will link it: not
+    the start of a longer one (`…/lung-01` is not in text that links `…/lung-012`)."""
+    from twitter_text import extract_urls  # imported when first needed, as for counting
+
+    return url in extract_urls(text)
+
+
 def base_text(message: ApprovedMessage) -> str:
-    """The approved words and the approved link, the link added only if the text lacks it."""
+    """The approved words and the approved link, the link added unless the text links it."""
     approval = message.approval
-    if approval.url in approval.text:
+    if carries_link(approval.text, approval.url):
         return approval.text
     return f"{approval.text} {approval.url}"
 
@@ -159,7 +174,7 @@ def compose_message(
     status = approval.status(today)
     if status == "expired":
         return [], [
-            f"{approval.study} (message {message.id}): its approval expired on "
+            f"{approval.study} (message {message.id}): its approval's last day was "
             f"{approval.expires_on.isoformat()}, so it is not composed. Renew it with the IRB."
         ]
     if status == "pending":
@@ -175,8 +190,8 @@ def compose_message(
         )
     if approval.days_left(today) <= EXPIRING_DAYS:
         notes.append(
-            f"{approval.study} (message {message.id}): the approval expires on "
-            f"{approval.expires_on.isoformat()} ({approval.days_left(today)} days)."
+            f"{approval.study} (message {message.id}): the approval's last day is "
+            f"{approval.expires_on.isoformat()} ({last_day_in(approval.days_left(today))})."
         )
     wording = [str(w) for w in check_wording(approval.text)]
     base = base_text(message)

@@ -1,6 +1,7 @@
 """The wording check: FDA's "Recruiting Study Subjects" guidance, applied to an approved text.
 
-It warns and names the words and the rule; it never rewrites approved text (the IRB decides).
+It warns and names the words and the rule, once per rule with every passage it found; it never
+rewrites approved text (the IRB decides).
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ PAYMENT = (
 
 @dataclass(frozen=True)
 class WordingWarning:
-    words: str  # as they appear in the text
+    words: tuple[str, ...]  # every passage the rule is about, as it appears in the text
     rule: str
 
     def __str__(self) -> str:
-        return f"“{self.words}”: {self.rule}"
+        return ", ".join(f"“{words}”" for words in self.words) + f": {self.rule}"
 
 
 _FREE = re.compile(
@@ -78,15 +79,12 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
 def check_wording(text: str) -> list[WordingWarning]:
-    """Every passage FDA's guidance asks an IRB to look at twice; nothing for a plain text."""
-    found: list[WordingWarning] = []
-    seen: set[tuple[str, str]] = set()
+    """Every passage FDA's guidance asks an IRB to look at twice, one warning per rule; nothing
+    for a plain text."""
+    passages: dict[str, dict[str, str]] = {}  # rule -> the passages, each once whatever its case
 
     def warn(words: str, rule: str) -> None:
-        key = (words.casefold(), rule)
-        if key not in seen:
-            seen.add(key)
-            found.append(WordingWarning(" ".join(words.split()), rule))
+        passages.setdefault(rule, {}).setdefault(words.casefold(), " ".join(words.split()))
 
     for match in _FREE.finditer(text):
         warn(match.group(0), FREE_TREATMENT)
@@ -108,7 +106,7 @@ def check_wording(text: str) -> list[WordingWarning]:
                 continue  # the amount, plainly stated, is allowed
             paid.append(match.span())
             warn(match.group(0), PAYMENT)
-    return found
+    return [WordingWarning(tuple(found.values()), rule) for rule, found in passages.items()]
 
 
 def _leads_or_exclaims(text: str, match: re.Match[str]) -> bool:

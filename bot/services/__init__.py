@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
@@ -41,6 +42,11 @@ class Services:
 
     def today(self) -> date:
         return self.clock().date()
+
+    def team_today(self) -> date:
+        """Today on the team's calendar (HASHTAG_BOT_TIMEZONE): an approval is dated, and ends,
+        by the team's days, not UTC's."""
+        return self.clock().astimezone(ZoneInfo(self.settings.team_timezone)).date()
 
     def understand(self, text: str) -> Understanding:
         """What a person's words name: the conditions, and anything left over."""

@@ -1,8 +1,9 @@
 """Alerts between digests: after each collection cycle, a message to each tracking channel when
 its community lights up (bot.domain.bursts says what counts).
 
-A channel gets each event once, at most MAX_ALERTS_PER_DAY on its local day, none in its night
-hours and none once `/hashtag alerts off`. Like a digest's messages, an alert is claimed in the
+A channel gets each event once (a burst is one event whatever midnight it crosses), at most
+MAX_ALERTS_PER_DAY on its local day, none in its night hours and none once `/hashtag alerts off`.
+Its day and night are its own zone's, kept when its digests are off. Like a digest's messages, an alert is claimed in the
 log before it is posted and confirmed with Slack's ts after, so a restart or a second process
 never posts it twice; one whose request may have reached Slack is never sent again. Alerts go
 only to channels that track the topic, never to a person.
@@ -23,7 +24,12 @@ from bot.domain.bursts import (
     baseline_weeks,
     topic_alerts,
 )
-from bot.domain.channel_alerts import MAX_ALERTS_PER_DAY, ChannelAlert, alerts_for_channel
+from bot.domain.channel_alerts import (
+    MAX_ALERTS_PER_DAY,
+    SAME_BURST,
+    ChannelAlert,
+    alerts_for_channel,
+)
 from bot.domain.mutes import MuteList
 from bot.domain.schedules import QUIET_END, QUIET_START
 from bot.domain.topic_plan import TopicPlan
@@ -131,14 +137,14 @@ class Alerter:
         return check
 
     def _outgoing(self, publisher: Publisher, found: ChannelAlert, now: datetime) -> Outgoing:
-        channel, alert = found.channel_id, found.alert
+        channel, alert, key = found.channel_id, found.alert, found.logged_key
         return Outgoing(
             channel,
             publisher.alert_message(found),
-            f"alert {alert.key} for {channel}",
+            f"alert {key} for {channel}",
             claim=lambda token: self.store.claim_alert(
                 channel,
-                alert.key,
+                key,
                 topic_key=alert.topic_key,
                 kind=alert.kind,
                 summary=alert.summary,
@@ -146,10 +152,9 @@ class Alerter:
                 cap=MAX_ALERTS_PER_DAY,
                 claimer=token,
                 now=now,
+                same_since=now - SAME_BURST,
             ),
-            settle=lambda state, ts: self.store.settle_alert(
-                channel, alert.key, state, now=now, ts=ts
-            ),
+            settle=lambda state, ts: self.store.settle_alert(channel, key, state, now=now, ts=ts),
         )
 
     def _held(self, clock: ChannelClock, now: datetime) -> str:
@@ -158,7 +163,7 @@ class Alerter:
         if clock.schedule.is_night(now):
             return (
                 f"it is night there ({QUIET_START:%H:%M}–{QUIET_END:%H:%M}"
-                f" {clock.schedule.timezone})"
+                f" {clock.schedule.zone_name})"
             )
         return ""
 
@@ -167,18 +172,18 @@ class Alerter:
     ) -> tuple[list[ChannelAlert], str]:
         """The channel's events it hasn't had, within its cap, with the posts it may see; and
         why some are held back."""
-        sent = self.store.alerts_sent(channel, {a.key for a in events})
-        unsent = [a for a in events if a.key not in sent]
-        if not unsent:
+        if not events:
             return [], ""
         day = clock.schedule.local_day(now)
+        conversations = {a.key for a in events if a.kind == "conversation"}
         return alerts_for_channel(
             channel,
-            unsent,
+            events,
             day=day,
-            sent=sent,
+            now=now,
+            logged=self.store.alert_log(channel, now - SAME_BURST, conversations),
             sent_today=self.store.alerts_on_day(channel, day),
-            views=self.store.post_views({i for a in unsent for i in a.post_ids}),
+            views=self.store.post_views({i for a in events for i in a.post_ids}),
             muted=MuteList.of(self.store.muted(channel)),
         )
 

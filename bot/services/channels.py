@@ -4,7 +4,7 @@ answers; what is changed, and how, is decided here once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.conditions import ConditionMatcher
@@ -12,7 +12,7 @@ from bot.domain.digest import Digest
 from bot.domain.schedules import Schedule
 from bot.domain.text import clean_text
 from bot.services.digests import Digester
-from bot.services.schedules import ChannelClock, channel_clocks
+from bot.services.schedules import ChannelClock, channel_clocks, clock_of
 from bot.services.topics import MAX_TOPIC_CHARS, tracked_topics
 from bot.storage import Change, Store, Topic
 
@@ -98,15 +98,25 @@ class ChannelSettings:
                 self._record(channel_id, "unmute", user, f"@{handle}", "", now)
         return unmuted
 
+    def zone(self, channel_id: str) -> str | None:
+        """The zone the channel chose for its digest, kept when digests are off (its night
+        hours and daily alert cap follow it); None when it never chose one."""
+        schedule = self.store.channel_settings().get(channel_id, (None, True))[0]
+        return schedule.timezone if schedule is not None and schedule.timezone else None
+
     def set_schedule(
         self, channel_id: str, schedule: Schedule, *, user: str, now: datetime
-    ) -> Schedule:
+    ) -> ChannelClock:
+        """Save the channel's schedule; its clock as the scheduler will now read it. `off` keeps
+        the channel's zone. The audit trail keeps the schedule before and after."""
+        if schedule.cadence == "off" and not schedule.timezone:
+            schedule = replace(schedule, timezone=self.zone(channel_id) or "")
         before = self.clock(channel_id)
         with self.store.transaction():
             self.store.set_schedule(channel_id, schedule, by=user, now=now)
             was = before.schedule.describe() if before else ""
             self._record(channel_id, "digest schedule", user, was, schedule.describe(), now)
-        return schedule
+        return clock_of(self.store, self.digest_hour, channel_id)
 
     def set_alerts(self, channel_id: str, on: bool, *, user: str, now: datetime) -> None:
         before = self.clock(channel_id)

@@ -71,16 +71,18 @@ def deliver_digests(
     days: Mapping[str, date] | None = None,
 ) -> list[Delivery]:
     """The digest for each channel's day (its own local day; by default every tracking channel,
-    today in UTC), unless that channel already had it."""
+    today in UTC), unless that channel already had that day's, or a later day's."""
     settle_abandoned(store, now=now)
     tracked = tracked_topics(store)
     wanted = dict(days) if days is not None else dict.fromkeys(tracked, now.date())
+    delivered = store.last_digests()
     due, resumed, done = {}, [], []
     for channel, day in wanted.items():
+        last = delivered.get(channel)
         if channel not in tracked:
             done.append(Delivery(channel, skipped=NO_TOPICS))
-        elif store.digest_delivered(channel, day):
-            done.append(Delivery(channel, skipped=f"it already had its digest for {day}"))
+        elif last is not None and day <= last:  # a zone moved west can't bring a day back
+            done.append(Delivery(channel, skipped=f"it already had its digest for {last}"))
         elif any(p.state != "pending" for p in store.digest_parts(channel, day)):
             resumed.append(channel)  # under way: finish the digest already begun
         else:

@@ -96,6 +96,7 @@ class Digester:
             if spec.key
         }
         sections = self._sections(list(wanted.values()), now)
+        schedules = self.store.channel_settings()
         digests = {}
         for channel_id, specs in channels.items():
             muted = MuteList.of(self.store.muted(channel_id) if channel_id else ())
@@ -107,8 +108,14 @@ class Digester:
             notes = [] if topics else [NO_TOPICS if channel_id else "Name a topic to digest."]
             if len(specs) > MAX_TOPICS:
                 notes.append(f"Only the first {MAX_TOPICS} of this channel's topics fit a digest.")
+            schedule = schedules.get(channel_id, (None, True))[0]
             digests[channel_id] = Digest(
-                now, now.date(), channel_id or None, tuple(topics), tuple(notes)
+                now,
+                now.date(),
+                channel_id or None,
+                tuple(topics),
+                tuple(notes),
+                title=schedule.title if schedule else "Daily digest",
             )
         return digests
 

@@ -30,6 +30,7 @@ class WorkspaceOverview:
     clocks: dict[str, ChannelClock] = field(default_factory=dict)
     last_digests: dict[str, date] = field(default_factory=dict)
     expiring: list[ApprovedMessage] = field(default_factory=list)  # ending within 30 days
+    team_today: date | None = None  # the day on the team's calendar, which approvals end by
     drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
     maybe_sent: list[str] = field(default_factory=list)  # posts that may be missing, or not
     x_counts: str = ""  # the census's counts requests: their own line in the spend meter
@@ -55,7 +56,8 @@ def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverv
         x_budget_usd=settings.x_monthly_budget_usd if shows_spend else None,
         clocks=channel_clocks(store, settings.digest_hour),
         last_digests=store.last_digests(),
-        expiring=services.outreach.expiring(today),
+        expiring=services.outreach.expiring(services.team_today()),
+        team_today=services.team_today(),
         drifted=drifted_lines(store),
         maybe_sent=maybe_sent(store, now=services.now()),
         x_counts=spend.counts_line() if spend.counts_requests else "",

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.domain.channel_alerts import MAX_ALERTS_PER_DAY, ChannelAlert
 from bot.domain.digest import EXCERPT_CHARS, PostView
 from bot.domain.text import clean_text
-from bot.slack.blocks import Message, clip, context, escape, header, section
+from bot.slack.blocks import Message, clip, context, escape, header, link, section
 
-_SAFE_URL = re.compile(r"https://[^\s<>|&\"]{1,500}")
 HEADLINES = {
     "volume": "{topic} is busier than usual",
     "tag": "#{tag} is taking off with {topic}",
@@ -39,5 +36,4 @@ def alert_message(found: ChannelAlert) -> Message:
 
 def post_line(post: PostView) -> str:
     excerpt = escape(clip(clean_text(post.shown_text, limit=1000)[0], EXCERPT_CHARS))
-    link = f"<{post.url}|“{excerpt}”>" if _SAFE_URL.fullmatch(post.url) else f"“{excerpt}”"
-    return f"• {link} — @{escape(post.author_handle)}"
+    return f"• {link(post.url, f'“{excerpt}”')} — @{escape(post.author_handle)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -36,6 +37,19 @@ Message = dict[str, Any]
 def escape(text: str) -> str:
     """User and knowledge-base text shown as mrkdwn can't mention @channel or fake a link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SAFE_URL = re.compile(r"https://[^\s<>|&\"]{1,500}")
+# A post quoted as a link's label is shown as written, but its | would end the label early and
+# its * ~ ` turn on bold, strike or code: look-alikes show them without the markup.
+_LABEL_MARKUP = str.maketrans({"|": "∣", "*": "∗", "~": "∼", "`": "ˋ"})
+
+
+def link(url: str, label: str) -> str:
+    """`label` (escaped mrkdwn) linked to `url`; the label alone when the url could break out of
+    Slack's <url|label>. The label's |, *, ~ and ` never act as markup."""
+    label = label.translate(_LABEL_MARKUP)
+    return f"<{url}|{label}>" if _SAFE_URL.fullmatch(url) else label
 
 
 def clip(text: str, limit: int) -> str:

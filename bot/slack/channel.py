@@ -10,8 +10,9 @@ import re
 from datetime import datetime
 
 from bot.domain.calendar import day_label
-from bot.domain.schedules import Schedule, ScheduleError, parse_schedule
+from bot.domain.schedules import ScheduleError, ZoneNeeded, read_schedule
 from bot.services import Services
+from bot.services.schedules import ChannelClock
 from bot.slack.blocks import Message, escape
 from bot.slack.notices import notice
 
@@ -102,32 +103,49 @@ def mute_in_channel(
     return notice(f"{shown} is already muted in <#{channel_id}>.")
 
 
-def when_line(schedule: Schedule, now: datetime) -> str:
-    """ "daily at 09:00 America/New_York; next Mon 7 Dec 09:00 (14:00 UTC)"."""
-    next_run = schedule.next_run(now)
-    if next_run is None:
+def when_line(clock: ChannelClock, now: datetime) -> str:
+    """ "daily at 09:00 America/New_York; next Mon 7 Dec 2026 09:00 (14:00 UTC)", or "…; now
+    (catching up on today's)": the run the scheduler will really make."""
+    upcoming = clock.next_digest(now)
+    schedule = clock.schedule
+    if upcoming is None:
         return "off"
-    local = next_run.astimezone(schedule.zone)
-    utc = "" if schedule.timezone == "UTC" else f" ({next_run:%H:%M} UTC)"
+    if upcoming.catching_up:
+        return f"{schedule.describe()}; now (catching up on today's)"
+    local = upcoming.at.astimezone(schedule.zone)
+    utc = "" if schedule.zone_name == "UTC" else f" ({upcoming.at:%H:%M} UTC)"
     return f"{schedule.describe()}; next {local:%a} {day_label(local.date())} {local:%H:%M}{utc}"
 
 
+EXAMPLES = (
+    "For example `/hashtag digest weekdays 08:00 Europe/London`, `/hashtag digest weekly monday"
+    " 08:30 Asia/Tokyo`, `/hashtag digest daily 09:00 ET` or `/hashtag digest off`."
+)
+
+
 def schedule_in_channel(services: Services, channel_id: str, text: str, *, user: str) -> Message:
-    """`/hashtag digest daily 09:00 America/New_York`: the channel's digest on its own clock."""
+    """`/hashtag digest daily 09:00 America/New_York`: the channel's digest on its own clock,
+    said back as the scheduler will run it, with how a typed zone was read."""
     try:
-        schedule = parse_schedule(text)
+        read = read_schedule(text, services.channels.zone(channel_id))
+    except ZoneNeeded as err:
+        return notice(escape(str(err)))
     except ScheduleError as err:
-        return notice(
-            f"{escape(str(err))} For example `/hashtag digest weekdays 08:00 Europe/London`,"
-            " `/hashtag digest weekly monday 08:30 Asia/Tokyo` or `/hashtag digest off`."
-        )
-    services.channels.set_schedule(channel_id, schedule, user=user, now=services.now())
-    if schedule.cadence == "off":
-        return notice(
-            f"<#{channel_id}> gets no digest now. `/hashtag digest daily 09:00 <your zone>`"
+        return notice(f"{escape(str(err))} {EXAMPLES}")
+    now = services.now()
+    clock = services.channels.set_schedule(channel_id, read.schedule, user=user, now=now)
+    if read.schedule.cadence == "off":
+        zone = read.schedule.timezone
+        again = (
+            f"`/hashtag digest daily 09:00` turns it back on, at 09:00 {escape(zone)}."
+            f" Alerts keep to {escape(zone)}'s night hours and day."
+            if zone
+            else "`/hashtag digest daily 09:00` with your zone (e.g. `America/New_York` or `ET`)"
             " turns it back on."
         )
-    return notice(f"<#{channel_id}> gets its digest {escape(when_line(schedule, services.now()))}.")
+        return notice(f"<#{channel_id}> gets no digest now. {again}")
+    said = f"<#{channel_id}> gets its digest {escape(when_line(clock, now))}."
+    return notice(said + (f" {escape(read.zone_note)}." if read.zone_note else ""))
 
 
 def alerts_in_channel(services: Services, channel_id: str, text: str, *, user: str) -> Message:

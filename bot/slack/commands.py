@@ -132,7 +132,7 @@ def _list(services: Services, command: Command, client: WebClient) -> list[Messa
             command.channel,
             overview.topics,
             overview.muted,
-            schedule=when_line(clock.schedule, services.now()) if clock else "",
+            schedule=when_line(clock, services.now()) if clock else "",
             alerts=clock.alerts if clock else False,
             last_change=services.channels.last_change(command.channel),
         )
@@ -177,7 +177,7 @@ def _messages(services: Services, command: Command, client: WebClient) -> list[M
 
 
 def _compose(services: Services, command: Command, client: WebClient) -> list[Message]:
-    return [outreach.compose(services, command.rest)]
+    return outreach.compose(services, command.rest)
 
 
 def _available(services: Services, command: Command, client: WebClient) -> list[Message]:
@@ -252,7 +252,7 @@ def digest_preview(services: Services, channel_id: str) -> list[Message]:
     messages = digest_messages(digest)
     if digest.topics:
         clock = services.channels.clock(channel_id)
-        when = when_line(clock.schedule, services.now()) if clock else "off"
+        when = when_line(clock, services.now()) if clock else "off"
         messages[0]["blocks"].insert(
             1,
             context(

@@ -7,8 +7,6 @@ most 50 blocks. A quiet topic says so in its one line and adds nothing to the th
 
 from __future__ import annotations
 
-import re
-
 from bot.domain.calendar import day_label
 from bot.domain.digest import (
     CONVERSATION_HOURS,
@@ -24,9 +22,18 @@ from bot.domain.digest import (
 from bot.domain.text import clean_text
 from bot.domain.upcoming import Upcoming
 from bot.domain.voices import ADVOCATE_DAYS, Advocate
-from bot.slack.blocks import MAX_BLOCKS, Block, Message, clip, context, escape, header, section
+from bot.slack.blocks import (
+    MAX_BLOCKS,
+    Block,
+    Message,
+    clip,
+    context,
+    escape,
+    header,
+    link,
+    section,
+)
 
-_SAFE_URL = re.compile(r"https://[^\s<>|&\"]{1,500}")
 FOOTER = (
     "Counts come from the posts hashtag-bot collected. An account's role is only what its own "
     "profile says. `/hashtag untrack …` stops a topic here."
@@ -87,7 +94,7 @@ def digest_pages(digest: Digest) -> list[tuple[Message, list[TopicDigest]]]:
     """Each message of the digest with the topics it details, so delivery knows which accounts
     a message introduces once Slack has taken it. The first is the summary for the channel;
     the rest go in its thread."""
-    title = f"Daily digest · {day_label(digest.as_of)}"
+    title = f"{digest.title} · {day_label(digest.as_of)}"
     if not digest.topics:
         notes = " ".join(digest.notes) or "Nothing to digest."
         message: Message = {
@@ -164,14 +171,13 @@ def conversation_line(conversation: Conversation) -> str:
     if post is None:
         return f"• A thread of {conversation.posts} posts (its posts are no longer stored)"
     excerpt = escape(clip(clean_text(post.shown_text, limit=1000)[0], EXCERPT_CHARS))
-    link = f"<{post.url}|“{excerpt}”>" if _linkable(post.url) else f"“{excerpt}”"
     facts = [f"@{escape(post.author_handle)}"]
     if conversation.people > 1:
         facts.append(f"{conversation.people} people")
     if conversation.replies:
         facts.append(f"{conversation.replies} repl{'ies' if conversation.replies > 1 else 'y'}")
     facts.append(f"{conversation.engagement:,} interactions")
-    return f"• {link} — " + " · ".join(facts)
+    return f"• {link(post.url, f'“{excerpt}”')} — " + " · ".join(facts)
 
 
 def congress_title(congress: CongressSection) -> str:
@@ -181,8 +187,10 @@ def congress_title(congress: CongressSection) -> str:
 def congress_line(heard: CongressPost) -> str:
     post = heard.shown
     excerpt = escape(clip(clean_text(post.shown_text, limit=1000)[0], EXCERPT_CHARS))
-    link = f"<{post.url}|“{excerpt}”>" if _linkable(post.url) else f"“{excerpt}”"
-    return f"• {link} — @{escape(post.author_handle)} · {heard.engagement:,} interactions"
+    return (
+        f"• {link(post.url, f'“{excerpt}”')} — @{escape(post.author_handle)}"
+        f" · {heard.engagement:,} interactions"
+    )
 
 
 def rising_line(tag: RisingTag) -> str:
@@ -195,7 +203,7 @@ def rising_line(tag: RisingTag) -> str:
 
 def advocate_line(advocate: Advocate) -> str:
     shown = escape(advocate.name or advocate.handle)
-    who = f"<{advocate.url}|{shown}>" if _linkable(advocate.url) else shown
+    who = link(advocate.url, shown)
     evidence = " · ".join(escape(e) for e in advocate.evidence)
     return f"• {who} (@{escape(advocate.handle)}) · _{advocate.role}_ — {evidence}"
 
@@ -208,8 +216,3 @@ def upcoming_line(event: Upcoming) -> str:
         when = f"usually {when}; check the meeting's own dates"
     tags = " ".join(f"#{t}" for t in event.tags) or "no hashtag verified for it yet"
     return f"• {escape(event.name)} — {when} · {escape(tags)}"
-
-
-def _linkable(url: str) -> bool:
-    """Links come from the platforms; one that could break out of Slack's <url|text> is not shown."""
-    return bool(_SAFE_URL.fullmatch(url))

@@ -47,7 +47,7 @@ def home_view(
         last = facts.last_digests.get(channel_id)
         when = f"last digest {day_label(last, year=False)}" if last else "no digest yet"
         clock = facts.clocks.get(channel_id)
-        schedule = when_line(clock.schedule, now) if clock else ""
+        schedule = when_line(clock, now) if clock else ""
         said = f"\n_Digest {escape(schedule)} · {when}_" if schedule else f"  _({when})_"
         blocks.append(section(f"<#{channel_id}>: {names}{said}"))
     if len(by_channel) > MAX_HOME_CHANNELS:
@@ -59,16 +59,15 @@ def home_view(
                 " 08:00 Europe/London` sets when it comes."
             )
         )
-    blocks += expiring_lines(facts.expiring, now.date())
+    blocks += expiring_lines(facts.expiring, facts.team_today or now.date())
     blocks += [{"type": "divider"}, header("Data")]
     lines = []
     if facts.posts_30d is not None:
         lines.append(f"{facts.posts_30d:,} posts stored from the last {WINDOW_DAYS} days.")
     for source, (healthy, note, when) in sorted(facts.sources.items()):
         state = "working" if healthy else "failing"
-        lines.append(
-            f"{escape(source)}: {state} ({escape(note)}, {when[:16].replace('T', ' ')} UTC)"
-        )
+        said = escape(note.rstrip(". "))  # a note is a sentence; here it sits inside brackets
+        lines.append(f"{escape(source)}: {state} ({said}, {when[:16].replace('T', ' ')} UTC)")
     if facts.x_spend_usd is not None and facts.x_budget_usd is not None:
         lines.append(
             f"X spend this month: about ${facts.x_spend_usd:,.2f} of ${facts.x_budget_usd:,.2f}"

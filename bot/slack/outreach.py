@@ -22,7 +22,7 @@ from bot.slack.notices import notice
 from bot.slack.outreach_blocks import (
     COMPOSE_ACTION,
     MESSAGE_MODAL,
-    composition_message,
+    composition_messages,
     message_modal,
     saved_view,
     submitted,
@@ -31,10 +31,11 @@ from bot.slack.outreach_blocks import (
 from bot.slack.people import People
 
 
-def compose(services: Services, topic: str) -> Message:
+def compose(services: Services, topic: str) -> list[Message]:
+    """The drafts for a condition: one message, or several when the drafts are long."""
     if not topic.strip():
-        return notice("Say which condition: `/hashtag compose lung cancer`")
-    return composition_message(services.outreach.compose(topic, services.today()))
+        return [notice("Say which condition: `/hashtag compose lung cancer`")]
+    return composition_messages(services.outreach.compose(topic, services.team_today()))
 
 
 def available(services: Services, text: str) -> Message:
@@ -54,12 +55,13 @@ def modal_for(services: Services, rest: str, channel: str) -> dict[str, Any] | M
     """The modal to open, or a notice when the message asked for isn't in the library."""
     library = services.outreach.messages()
     wanted = rest.strip().lstrip("#")
+    today, zone = services.team_today(), services.settings.team_timezone
     editing = services.outreach.message(int(wanted)) if wanted.isdigit() else None
     if wanted and editing is None:
         return notice(
             f"There is no message {escape(wanted)} in the library. `/hashtag messages` lists them."
         )
-    modal = message_modal(editing, library, services.today(), channel)
+    modal = message_modal(editing, library, today, channel, zone=zone)
     if not services.settings.approvers:  # said where approvals are made
         modal["blocks"].insert(0, context(f"_{NO_APPROVERS}_"))
     return modal
@@ -103,7 +105,7 @@ def submission(services: Services, body: dict[str, Any], people: People) -> dict
         text=fields["text"],
         url=fields["url"],
         hashtags=fields["hashtags"],
-        today=services.today(),
+        today=services.team_today(),
     )
     if approval is None:
         return {"response_action": "errors", "errors": errors}
@@ -137,8 +139,8 @@ def register(app: App, services: Services, people: People) -> None:
     @answering_safely
     def compose_pressed(body: dict[str, Any], respond: Respond) -> None:
         ref = pressed(body)[4]
-        reply = notice(OLD_BUTTON) if ref is None else compose(services, ref.query)
-        respond(**reply, response_type="ephemeral", replace_original=False)
+        for reply in [notice(OLD_BUTTON)] if ref is None else compose(services, ref.query):
+            respond(**reply, response_type="ephemeral", replace_original=False)
 
     def save(ack: Ack, body: dict[str, Any]) -> None:
         ack(**submission(services, body, people))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
-from bot.domain.approvals import MAX_IRB_REF, MAX_STUDY, MAX_TEXT, ApprovedMessage
+from bot.domain.approvals import MAX_IRB_REF, MAX_STUDY, MAX_TEXT, ApprovedMessage, irb_label
 from bot.domain.campaign_tags import TagReport
-from bot.domain.drafts import NETWORKS, Composition
+from bot.domain.drafts import NETWORKS, Composition, Draft, last_day_in
 from bot.domain.wording import WordingWarning
 from bot.slack.blocks import (
     COMPOSE_ACTION,
@@ -24,11 +25,20 @@ from bot.slack.blocks import (
 )
 
 MESSAGE_MODAL = "outreach_message"
-__all__ = ["COMPOSE_ACTION", "MESSAGE_MODAL", "composition_message", "message_modal"]
+__all__ = ["COMPOSE_ACTION", "MESSAGE_MODAL", "composition_messages", "message_modal"]
 
 FIELDS = ("study", "irb", "approved", "expires", "conditions", "text", "url", "hashtags")
 MAX_LISTED = 15  # messages listed in the modal and on Home
 NETWORK_NAMES = {n.key: n.name for n in NETWORKS}
+
+
+_USER = re.compile(r"<@[UW][A-Z0-9]{2,20}>")
+
+
+def who(saved_by: str) -> str:
+    """Who saved a version: a Slack user as a mention Slack shows by name, anyone else (the
+    command line's `--by`) as typed."""
+    return saved_by if _USER.fullmatch(saved_by) else escape(saved_by)
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], hint: str = "") -> Block:
@@ -72,7 +82,7 @@ def library_lines(messages: list[ApprovedMessage], today: date) -> list[str]:
         state = {"active": "until", "expired": "expired", "pending": "from"}[a.status(today)]
         when = a.approved_on if a.status(today) == "pending" else a.expires_on
         lines.append(
-            f"*{m.id}.* {escape(a.study)} · IRB {escape(a.irb_ref)} · "
+            f"*{m.id}.* {escape(a.study)} · {escape(irb_label(a.irb_ref))} · "
             f"{escape(', '.join(a.conditions))} · {state} {when.isoformat()}"
         )
     if len(messages) > MAX_LISTED:
@@ -81,16 +91,28 @@ def library_lines(messages: list[ApprovedMessage], today: date) -> list[str]:
 
 
 def message_modal(
-    editing: ApprovedMessage | None, library: list[ApprovedMessage], today: date, channel: str = ""
+    editing: ApprovedMessage | None,
+    library: list[ApprovedMessage],
+    today: date,
+    channel: str = "",
+    *,
+    zone: str = "UTC",
 ) -> dict[str, Any]:
-    """The modal to add a message, or to make a new version of one (`/hashtag messages ID`)."""
+    """The modal to add a message, or to make a new version of one (`/hashtag messages ID`).
+    `today` is the team's day in `zone` (HASHTAG_BOT_TIMEZONE), which the dates are read by."""
     a = editing.approval if editing else None
-    blocks: list[Block] = []
+    blocks: list[Block] = [
+        context(
+            f"Dates are days on the team's calendar, {escape(zone)} (today is "
+            f"{today.isoformat()} there). An approval is in use from its approval day through "
+            "its expiry day."
+        )
+    ]
     if editing is not None:
         blocks.append(
             context(
                 f"Editing message {editing.id}, version {editing.version} (saved by "
-                f"{escape(editing.changed_by)} on {editing.changed_at[:10]}). Saving makes version "
+                f"{who(editing.changed_by)} on {editing.changed_at[:10]}). Saving makes version "
                 f"{editing.version + 1}; every earlier version is kept."
             )
         )
@@ -107,7 +129,7 @@ def message_modal(
             "expires",
             "Approval expires on",
             _date(a.expires_on if a else None),
-            "From this day on the message is never composed.",
+            f"The last approved day: drafts are made through this day ({zone}), never after.",
         ),
         _input(
             "conditions",
@@ -201,32 +223,111 @@ def saved_view(
     }
 
 
-def composition_message(composition: Composition) -> Message:
-    """Each unexpired message's drafts, network by network, ready to copy; and why any are not."""
+CODE_ROOM = MAX_TEXT - 200  # a draft's text per section, escaped, leaving room for its heading
+MESSAGE_CHARS = 12_000  # text per message: well inside what Slack shows whole
+MAX_MESSAGE_CHARS = 36_000  # and never past Slack's 40,000 for one message
+MAX_REPLIES = 5  # a response_url takes five messages
+
+
+def code_chunks(text: str, room: int = CODE_ROOM) -> list[str]:
+    """A draft's text in pieces whose escaped form fits a section, cut between words where it
+    can and never inside an escape (the raw text is cut, then each piece escaped)."""
+    chunks: list[str] = []
+    while text:
+        size, end = 0, 0
+        while end < len(text) and size + len(escape(text[end])) <= room:
+            size += len(escape(text[end]))
+            end += 1
+        if end < len(text):
+            space = text.rfind(" ", 0, end)
+            end = space + 1 if space > end // 2 else end
+        chunks.append(text[:end])
+        text = text[end:]
+    return chunks
+
+
+def packed(lines: list[str]) -> list[Block]:
+    """Lines of mrkdwn in as few sections as hold them whole."""
+    sections: list[str] = []
+    for line in lines:
+        if sections and len(sections[-1]) + 1 + len(line) <= MAX_TEXT:
+            sections[-1] += "\n" + line
+        else:
+            sections.append(line)
+    return [section(text) for text in sections]
+
+
+def draft_blocks(drafts: list[Draft], shared: list[str]) -> list[Block]:
+    """Drafts with the same text (those too long for their network are the approved text and
+    link alone): each network's count, the text once and whole (in several pieces if long), and
+    each network's own warnings."""
+    counts = []
+    for draft in drafts:
+        state = "" if draft.fits else "  :no_entry: too long, not cut"
+        counts.append(f"*{NETWORK_NAMES[draft.platform]}*  {draft.length}/{draft.limit}{state}")
+    pieces = code_chunks(drafts[0].text)
+    head = " · ".join(counts)
+    if len(pieces) > 1:
+        head += f"  (in {len(pieces)} parts: copy them one after another)"
+    lines = [f"{head}\n```{escape(pieces[0])}```"]
+    lines += [f"```{escape(piece)}```" for piece in pieces[1:]]
+    lines += warning_lines(tuple(w for d in drafts for w in d.warnings if w not in shared))
+    return packed(lines)
+
+
+def _pages(groups: list[list[Block]], name: str, room: int) -> list[list[Block]]:
+    """The blocks in messages of at most 50 blocks and about `room` characters, a group (one
+    approved message's drafts) started on a new page only when it doesn't fit."""
+    pages: list[list[Block]] = [[header(f"Drafts for {name}")]]
+    used = 0
+    for group in groups:
+        for block in group:
+            size = len(json.dumps(block, ensure_ascii=False))
+            if len(pages[-1]) == MAX_BLOCKS or (used + size > room and len(pages[-1]) > 1):
+                pages.append([header(f"Drafts for {name}, continued")])
+                used = 0
+            pages[-1].append(block)
+            used += size
+    return pages
+
+
+def composition_messages(composition: Composition) -> list[Message]:
+    """Each unexpired message's drafts, network by network, ready to copy; and why any are not.
+    Long drafts are split over sections, and the drafts over messages (at most the five a
+    response_url takes), never cut."""
     name = composition.condition["name"] if composition.condition else composition.topic
-    blocks: list[Block] = [header(f"Drafts for {name}")]
-    by_message: dict[int, list[Any]] = {}
+    by_message: dict[int, list[Draft]] = {}
     for draft in composition.drafts:
         by_message.setdefault(draft.message_id, []).append(draft)
+    groups: list[list[Block]] = []
     for message_id, drafts in by_message.items():
-        if len(blocks) + len(drafts) + 3 > MAX_BLOCKS:
-            break
         shared = [w for w in drafts[0].warnings if all(w in d.warnings for d in drafts)]
         head = f"*{escape(drafts[0].study)}* · message {message_id}"
-        blocks += [{"type": "divider"}, section("\n".join([head, *warning_lines(tuple(shared))]))]
+        group: list[Block] = [{"type": "divider"}, *packed([head, *warning_lines(tuple(shared))])]
+        same_text: dict[str, list[Draft]] = {}
         for draft in drafts:
-            count = f"{draft.length}/{draft.limit}"
-            state = "" if draft.fits else "  :no_entry: too long, not cut"
-            lines = [
-                f"*{NETWORK_NAMES[draft.platform]}*  {count}{state}",
-                f"```{escape(draft.text)}```",
-            ]
-            lines += warning_lines(tuple(w for w in draft.warnings if w not in shared))
-            blocks.append(section("\n".join(lines)))
+            same_text.setdefault(draft.text, []).append(draft)
+        for alike in same_text.values():
+            group += draft_blocks(alike, shared)
+        groups.append(group)
     if composition.notes:
-        blocks.append(context(*(f"_{escape(note)}_" for note in composition.notes)))
-    fallback = f"Drafts for {escape(name)}: {len(by_message)} approved message(s)"
-    return message(fallback, blocks)
+        groups.append([context(*(f"_{escape(note)}_" for note in composition.notes))])
+    room = MESSAGE_CHARS
+    pages = _pages(groups, name, room)
+    while len(pages) > MAX_REPLIES and room < MAX_MESSAGE_CHARS:
+        room = min(MAX_MESSAGE_CHARS, room * 3 // 2)
+        pages = _pages(groups, name, room)
+    count = len(by_message)
+    said = (
+        f"{count} approved message{'s' * (count != 1)}"
+        if count
+        else "no drafts today (the notes say why)"
+    )
+    fallback = f"Drafts for {escape(name)}: {said}"
+    return [
+        message(fallback if n == 0 else f"{fallback} (part {n + 1} of {len(pages)})", blocks)
+        for n, blocks in enumerate(pages)
+    ]
 
 
 def tag_report_message(report: TagReport) -> Message:
@@ -282,8 +383,8 @@ def expiring_lines(expiring: list[ApprovedMessage], today: date) -> list[Block]:
     if not expiring:
         return []
     lines = [
-        f"• *{escape(m.approval.study)}* (message {m.id}, IRB {escape(m.approval.irb_ref)}): expires "
-        f"{m.approval.expires_on.isoformat()}, in {m.approval.days_left(today)} days"
+        f"• *{escape(m.approval.study)}* (message {m.id}, {escape(irb_label(m.approval.irb_ref))}): last day "
+        f"{m.approval.expires_on.isoformat()}, {last_day_in(m.approval.days_left(today))}"
         for m in expiring[:MAX_LISTED]
     ]
     return [

@@ -8,12 +8,11 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime
 
 from bot.domain.bursts import TaggedPost
+from bot.domain.channel_alerts import SENT
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
 from bot.storage.sql import marks, named, rows_in
 from bot.storage.tag_ids import TagIds
-
-SENT = ("sending", "posted", "uncertain")  # what counts as sent: never again, and toward the cap
 
 
 def _stored(moment: datetime) -> str:
@@ -90,16 +89,17 @@ class AlertReads:
         return date.fromordinal(row[0]) if row and row[0] else None
 
     # Each alert once per channel, a few a day ---------------------------------------------
-    def alerts_sent(self, channel_id: str, keys: Collection[str]) -> set[str]:
-        """Which of these events the channel was already sent (or is being sent)."""
-        if not keys:
-            return set()
+    def alert_log(
+        self, channel_id: str, since: datetime, keys: Collection[str] = ()
+    ) -> dict[str, str]:
+        """The channel's alert log since `since`, and its entries for these keys whenever they
+        were made: event key -> state."""
         rows = self.conns.db().conn.execute(
-            f"SELECT event_key FROM alert_log WHERE channel_id=? AND event_key IN ({marks(keys)})"
-            f" AND state IN ({marks(SENT)})",
-            [channel_id, *keys, *SENT],
+            "SELECT event_key, state FROM alert_log WHERE channel_id=?"
+            f" AND (created_at >= ? OR event_key IN ({marks(keys) if keys else 'NULL'}))",
+            [channel_id, since.astimezone(UTC).isoformat(), *keys],
         )
-        return {row[0] for row in rows}
+        return {row[0]: row[1] for row in rows}
 
     def alerts_on_day(self, channel_id: str, local_day: date) -> int:
         """Alerts sent to the channel on its local day, toward the daily cap."""
@@ -126,10 +126,13 @@ class AlertReads:
         cap: int,
         claimer: str,
         now: datetime,
+        same_since: datetime | None = None,
     ) -> bool:
         """Mark an alert as being sent by `claimer`. False when the channel had this event
         before (or another run is sending it), or its cap for the day is reached: then post
-        nothing. A refused earlier try (state pending) may be claimed again."""
+        nothing. A refused earlier try (state pending) may be claimed again. `same_since`: an
+        entry for the same event stamped otherwise (`key@moment`) since then counts as this one
+        (two processes stamping one burst at different minutes)."""
         at = now.isoformat()
         with self.conns.write() as db:
             sent = db.conn.execute(
@@ -139,6 +142,22 @@ class AlertReads:
             ).fetchone()[0]
             if sent >= cap:
                 return False
+            if same_since is not None:
+                event = event_key.split("@", 1)[0] + "@"
+                if db.conn.execute(
+                    "SELECT 1 FROM alert_log WHERE channel_id=? AND event_key != ?"
+                    " AND substr(event_key, 1, length(?)) = ? AND created_at >= ?"
+                    f" AND state IN ({marks(SENT)})",
+                    [
+                        channel_id,
+                        event_key,
+                        event,
+                        event,
+                        same_since.astimezone(UTC).isoformat(),
+                        *SENT,
+                    ],
+                ).fetchone():
+                    return False
             return (
                 db.conn.execute(
                     "INSERT INTO alert_log VALUES (?,?,?,?,?,?,'sending',NULL,?,?,?)"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from twitter_text import extract_urls
 
 from bot.domain.approvals import Approval, ApprovedMessage, read_approval
 from bot.domain.calendar import Window
@@ -128,6 +129,28 @@ def test_without_permission_no_hashtag_is_added_and_the_team_is_told() -> None:
     assert any("does not allow adding hashtags" in n for n in notes)
 
 
+@pytest.mark.parametrize(
+    ("text", "appended"),
+    [
+        (f"Lung study: {URL}2 is another study's page.", True),  # …/lung-012, not …/lung-01
+        (f"Lung study: {URL}/faq has answers.", True),
+        (f"Lung study: {URL}?ref=x has answers.", True),
+        (f"Lung study at {URL}.", False),  # the sentence's full stop ends the link
+        (f"Lung study ({URL}) for adults.", False),
+        (f"{URL} Adults with lung cancer.", False),
+    ],
+)
+def test_the_approved_link_counts_only_as_a_whole_link_and_every_draft_carries_it(
+    text: str, appended: bool
+) -> None:
+    drafts, _ = compose_message(message(text), ["LCSM"], TODAY)
+    assert len(drafts) == 3
+    for draft in drafts:
+        assert URL in extract_urls(draft.text), draft.text
+        assert draft.text.startswith(text)
+        assert draft.text.startswith(f"{text} {URL}") is appended
+
+
 def test_a_text_too_long_for_a_network_is_said_so_not_cut() -> None:
     long_text = "Adults with lung cancer may join a research study. " * 6  # 306 characters
     drafts, _ = compose_message(message(long_text.strip()), ["LCSM"], TODAY)
@@ -140,11 +163,14 @@ def test_a_text_too_long_for_a_network_is_said_so_not_cut() -> None:
     assert by_network["mastodon"].fits and by_network["mastodon"].hashtags == ("LCSM",)
 
 
-def test_an_expired_approval_is_never_composed() -> None:
-    drafts, notes = compose_message(message(expires=TODAY), ["LCSM"], TODAY)
-    assert drafts == [] and "expired on 2026-11-27" in notes[0]
+def test_an_approval_is_composed_through_its_expiry_day_and_never_after() -> None:
+    yesterday = TODAY - timedelta(days=1)
+    drafts, notes = compose_message(message(expires=yesterday), ["LCSM"], TODAY)
+    assert drafts == [] and "its approval's last day was 2026-11-26" in notes[0]
+    drafts, notes = compose_message(message(expires=TODAY), ["LCSM"], TODAY)  # the last day
+    assert len(drafts) == 3 and "the approval's last day is 2026-11-27 (today)" in notes[0]
     drafts, notes = compose_message(message(expires=date(2026, 12, 10)), ["LCSM"], TODAY)
-    assert len(drafts) == 3 and "expires on 2026-12-10 (13 days)" in notes[0]
+    assert len(drafts) == 3 and "last day is 2026-12-10 (in 13 days)" in notes[0]
 
 
 def test_the_form_says_what_to_fix_field_by_field() -> None:

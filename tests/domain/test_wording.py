@@ -33,7 +33,7 @@ from bot.domain.wording import (
 )
 def test_each_warning_names_the_words_and_the_rule(text: str, words: str, rule: str) -> None:
     found = check_wording(text)
-    assert next((w.words, w.rule) for w in found if w.rule == rule) == (words, rule)
+    assert next((w.words, w.rule) for w in found if w.rule == rule) == ((words,), rule)
     assert str(found[0]).startswith("“")
 
 
@@ -57,4 +57,9 @@ def test_the_check_warns_and_never_rewrites() -> None:
     text = "Free treatment and a new drug that could cure you. Earn $900!"
     found = check_wording(text)
     assert {w.rule for w in found} == {FREE_TREATMENT, NEW_PRODUCT, CURE, PAYMENT}
-    assert all(w.words in text for w in found)
+    assert all(words in text for w in found for words in w.words)
+
+
+def test_a_rule_is_said_once_with_every_passage_it_is_about() -> None:
+    found = check_wording("A safe, proven and effective therapy. It is safe. Proven!")
+    assert [str(w) for w in found] == [f"“safe”, “proven”, “effective”: {SAFE_OR_EFFECTIVE}"]

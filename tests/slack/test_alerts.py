@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import subprocess
 import sys
@@ -325,8 +324,9 @@ def test_an_alert_killed_mid_send_is_logged_as_maybe_missing_and_never_sent_agai
         TUESDAY
     )
     [alert] = found.alerts
-    gone = subprocess.run([sys.executable, "-c", "pass"], check=True)
-    dead = f"{gone.args and os.getpid() + 999_999}:killed"  # no such process
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = f"{gone.pid}:killed"  # the claim of a process that is no more
     assert store.claim_alert(
         CHANNEL,
         alert.alert.key,
@@ -355,3 +355,50 @@ def test_an_alert_that_may_have_reached_slack_is_sent_once_and_never_again(
     assert check(store, kb, settings, TUESDAY) == 0
     assert check(store, kb, settings, TUESDAY + timedelta(minutes=30)) == 0
     assert len(posted(slack_api)) == 1  # asked of Slack once: it may be there, so not again
+
+
+NEW_YORK = "daily 09:00 America/New_York"
+
+
+def test_a_channel_with_digests_off_keeps_its_night_and_its_day(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    services = build_services(settings, store, kb=kb, clock=lambda: TUESDAY)
+    services.channels.set_schedule(CHANNEL, parse_schedule(NEW_YORK), user="U1", now=TUESDAY)
+    services.channels.set_schedule(CHANNEL, parse_schedule("off"), user="U1", now=TUESDAY)
+    assert services.channels.zone(CHANNEL) == "America/New_York"
+
+    three_am = TUESDAY - timedelta(hours=7)  # 08:00 UTC is 03:00 in New York
+    community.burst(three_am)
+    assert check(store, kb, settings, three_am) == 0
+    env = {"HASHTAG_BOT_DB": store.path}
+    held = CliRunner().invoke(
+        main, ["alerts", "--preview", "--as-of", three_am.isoformat()], env=env
+    )
+    assert "it is night there (21:00–07:00 America/New_York)" in held.stderr
+
+    # 18:30 and 19:30 in New York: one local day, though 00:00 UTC falls between them
+    evening = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+    community.burst(evening, posts=48, tags=("DDW26", "IBDtrial", "CrohnsStudy", "GutHealthNow"))
+    assert check(store, kb, settings, evening) == 3
+    later = evening + timedelta(hours=1)
+    community.burst(later, posts=48, tags=("ECCO27", "IBDnurse", "CrohnsCare", "GutFeeling"))
+    assert check(store, kb, settings, later) == 0  # the cap is New York's day, not UTC's
+    assert len(posted(slack_api)) == 3
+
+
+def test_a_burst_across_midnight_utc_is_one_alert_and_leaves_the_cap_to_new_events(
+    store: Store, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    community = Community(store)
+    store.set_schedule(CHANNEL, parse_schedule(NEW_YORK), by="U1", now=TUESDAY)
+    before = datetime(2026, 11, 23, 23, 50, tzinfo=UTC)  # 18:50 in New York
+    community.burst(before)
+    assert check(store, kb, settings, before) == 1
+    after = before + timedelta(minutes=30)  # 00:20 UTC: the same burst, still going
+    community.burst(after, posts=48, tags=("DDW26", "IBDtrial", "CrohnsStudy"))
+    assert check(store, kb, settings, after) == 2  # two of the three new tags: the cap of 3
+    headlines = [block_text(m).splitlines()[0] for m in posted(slack_api)]
+    assert sum("busier than usual" in h for h in headlines) == 1
+    assert sum("is taking off" in h for h in headlines) == 2

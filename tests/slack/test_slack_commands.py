@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from bot.domain.posts import Post
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION
 from bot.storage import Store
-from tests.factories import NOW
+from tests.factories import NOW, author
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot
 from tests.slack.slack_standins import CHANNEL, TEAM, USER
@@ -143,3 +145,64 @@ def test_mute_keeps_an_account_out_of_this_channels_digests(bot: Bot, store: Sto
     assert store.muted(CHANNEL) == []
     where = {"channel": "D0DIRECT", "channel_name": "directmessage"}
     assert "never message people directly" in block_text(bot.ask("mute @x", "r7", **where))
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        (
+            "alerts",
+            "`/hashtag alerts` needs other words: try `/hashtag alerts on` or `/hashtag alerts off`.",
+        ),
+        ("alerts maybe", "`/hashtag alerts` needs other words: try `/hashtag alerts on` or"),
+        ("list everything", "`/hashtag list` needs other words: try `/hashtag list`"),
+        ("messages lung", "`/hashtag messages` needs other words: try `/hashtag messages`"),
+        ("lsit", "Did you mean `/hashtag list`? Nothing was changed."),
+        (
+            "tracks breast cancer",
+            "Did you mean `/hashtag track breast cancer`? Nothing was changed.",
+        ),
+        ("digets", "Did you mean `/hashtag digest`?"),
+        ("compsoe lung cancer", "Did you mean `/hashtag compose lung cancer`?"),
+    ],
+)
+def test_a_sub_command_typed_wrong_gets_its_usage_never_a_hashtag_answer(
+    bot: Bot, store: Store, typed: str, says: str
+) -> None:
+    reply = bot.ask(typed)
+    assert_valid_message(reply)
+    assert says in block_text(reply)
+    assert "Hashtags for" not in block_text(reply)
+    assert TRACK_ACTION not in buttons(reply) and SHARE_ACTION not in buttons(reply)
+    assert store.topics(CHANNEL) == []  # nothing was tracked, nothing changed
+
+
+def test_a_real_condition_close_to_a_sub_command_is_still_answered(bot: Bot) -> None:
+    """hEDS is two letters from `help`: it names a condition, so it gets its hashtags."""
+    reply = bot.ask("hEDS")
+    assert "Hashtags for Hypermobile" in block_text(reply)
+    assert "Did you mean" not in block_text(reply)
+    assert TRACK_ACTION in buttons(reply)
+
+
+def test_a_posts_markup_never_leaks_into_a_digests_link(bot: Bot, store: Store) -> None:
+    quoted = Post(
+        id="x:77",
+        source="x",
+        author_id="x:u1",
+        text="*Big* news | see the #LCSM thread ~today~",
+        created_at=NOW,
+        url="https://x.com/i/status/77",
+        hashtags=("LCSM",),
+        likes=9,
+    )
+    store.save_posts([quoted], [author(1)], now=NOW)
+    bot.ask("track lung cancer", "r1")
+    bot.command("digest", "r2")
+    replies = bot.slack.wait_for(
+        lambda: len(bot.slack.replies("r2")) >= 2 and bot.slack.replies("r2")
+    )
+    details = "\n".join(block_text(r) for r in replies)
+    (label,) = re.findall(r"<https://x\.com/i/status/77\|([^>]*)>", details)
+    assert "|" not in label and "*" not in label and "~" not in label
+    assert "Big" in label and "news" in label and "see the #LCSM thread" in label

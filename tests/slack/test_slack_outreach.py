@@ -222,5 +222,106 @@ def test_home_lists_approvals_expiring_within_30_days(
     assert_valid_message({"text": "home", "blocks": view["blocks"]})
     shown = block_text(view)
     assert "Approvals expiring within 30 days" in shown
-    assert "*LUNG-01* (message 1, IRB IRB-2026-114): expires 2026-12-10, in 13 days" in shown
+    assert "*LUNG-01* (message 1, IRB-2026-114): last day 2026-12-10, in 13 days" in shown
     assert "LATER" not in shown
+
+
+def test_the_edit_form_names_who_saved_it_as_slack_shows_a_person(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    services_over(store, settings).outreach.save(approval(), by="<@U0COORD>", now=NOW)
+    shown = block_text(opened_modal(bot, "messages 1"))
+    assert "saved by <@U0COORD> on 2026-11-27" in shown and "&lt;@" not in shown
+
+
+def test_the_wording_check_says_each_rule_once_with_every_passage(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    text = "A safe, proven and effective therapy. It is safe for adults."
+    answer = submit(bot, opened_modal(bot), form(text=text))
+    lines = [line for line in block_text(answer["view"]).splitlines() if ":warning:" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith(":warning: “safe”, “proven”, “effective”: No claim")
+
+
+def test_irb_references_and_message_counts_read_as_written(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    services = services_over(store, settings)
+    services.outreach.save(
+        approval(irb_ref="IRB-77", expires_on=date(2026, 11, 20)), by="U0BOB", now=NOW
+    )
+    ended = bot.ask("compose lung cancer", "r1")
+    assert ended["text"] == "Drafts for Lung cancer: no drafts today (the notes say why)"
+    assert "(s)" not in block_text(ended)
+    services.outreach.save(
+        approval(irb_ref="IRB-77", expires_on=date(2026, 12, 10)), by="U0BOB", now=NOW, message_id=1
+    )
+    assert (
+        bot.ask("compose lung cancer", "r2")["text"] == "Drafts for Lung cancer: 1 approved message"
+    )
+    assert bot.open_home()[0] == 200
+    home = block_text(
+        bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))[0].params["view"]
+    )
+    assert "*LUNG-01* (message 1, IRB-77): last day 2026-12-10, in 13 days" in home
+    assert "IRB IRB" not in home
+    library = block_text(opened_modal(bot))
+    assert "· IRB-77 ·" in library and "IRB IRB" not in library
+
+
+def test_a_long_approved_text_full_of_ampersands_is_split_never_cut(
+    bot: Bot, store: Store, settings: Settings
+) -> None:
+    services = services_over(store, settings)
+    long_text = " ".join(f"R&D <{n}> & Q&A" for n in range(130))[:1990]
+    for n in range(8):  # as many as one answer composes
+        services.outreach.save(approval(study=f"LONG-{n}", text=long_text), by="U0BOB", now=NOW)
+    status, _, _ = bot.command("compose lung cancer")
+    assert status == 200
+
+    def every_part() -> list[dict[str, Any]]:
+        replies = bot.slack.replies("r1")
+        last = replies[-1]["text"] if replies else ""
+        return replies if last.endswith(f"(part {len(replies)} of {len(replies)})") else []
+
+    replies = bot.slack.wait_for(every_part)
+    assert 2 <= len(replies) <= 5  # a response_url takes five
+    pieces: dict[tuple[str, str], list[str]] = {}
+    study, network = "", ""
+    for reply in replies:
+        assert_valid_message(reply)
+        assert len(reply["blocks"]) <= 50
+        for block in reply["blocks"]:
+            text = block.get("text", {}).get("text", "")
+            assert len(text) <= 3000 and not text.endswith("…")  # nothing clipped
+            for line in text.split("\n"):
+                if line.startswith("*LONG-"):
+                    study = line.split("*")[1]
+                elif line.startswith(("*X*", "*Bluesky*", "*Mastodon*")):
+                    network = line.split("  (in")[0]
+                elif line.startswith("```"):
+                    pieces.setdefault((study, network), []).append(line.strip("`"))
+    assert len(pieces) == 8  # each approved message's text once: too long for every network
+    for _study, networks in pieces:
+        assert networks.startswith("*X*  1993/280  :no_entry: too long, not cut · *Bluesky*")
+    for (_study, _network), parts in pieces.items():
+        assert len(parts) >= 2
+        whole = "".join(parts).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        assert whole.startswith(long_text) and URL in whole  # every character, and the link
+
+
+def test_a_tag_after_an_acronym_is_read_as_screen_readers_say_it(bot: Bot) -> None:
+    shown = block_text(bot.ask("available #LCSMchat"))
+    assert "CamelCase: screen readers read it as “LCSM chat”" in shown
+    assert "LCS Mchat" not in shown
+
+
+def test_the_home_tabs_source_line_reads_as_one_sentence(bot: Bot, store: Store) -> None:
+    store.set_health("x", False, "X refused the token (401).", now=NOW)
+    assert bot.open_home()[0] == 200
+    home = block_text(
+        bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))[0].params["view"]
+    )
+    assert "x: failing (X refused the token (401), 2026-11-27 12:00 UTC)" in home
+    assert ".," not in home

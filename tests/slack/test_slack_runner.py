@@ -108,9 +108,16 @@ def test_run_refuses_to_start_with_a_rejected_token_and_says_what_to_do(
 
 
 def test_run_without_tokens_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    result = CliRunner().invoke(main, ["run"])
+    result = CliRunner().invoke(main, ["run"])  # Socket Mode is the default
     assert result.exit_code == 2
-    assert "SLACK_BOT_TOKEN" in result.output and "SLACK_SIGNING_SECRET" in result.output
+    missing = [line.split(":")[0].strip() for line in result.output.splitlines()[1:]]
+    assert missing == ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"]
+    assert "for HTTP mode set SLACK_SIGNING_SECRET instead and run `hashtag-bot run --http`" in (
+        result.output
+    )
+    http = CliRunner().invoke(main, ["run", "--http"])
+    assert http.exit_code == 2
+    assert "SLACK_SIGNING_SECRET" in http.output and "SLACK_APP_TOKEN" not in http.output
 
 
 def test_socket_mode_with_a_rejected_app_token_says_what_to_fix(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.storage import Store
 from tests.factories import NOW, author, post
@@ -45,8 +45,32 @@ def test_an_event_is_claimed_once_per_channel_and_a_day_holds_at_most_the_cap(
     assert not claim("C1", "volume:lung cancer:2026-11-27")  # never twice
     assert claim("C2", "volume:lung cancer:2026-11-27")  # another channel hears of it too
     store.settle_alert("C1", "volume:lung cancer:2026-11-27", "pending", now=NOW)  # refused
-    assert store.alerts_sent("C1", ["volume:lung cancer:2026-11-27"]) == set()
+    assert store.alert_log("C1", NOW - timedelta(days=1)) == {
+        "volume:lung cancer:2026-11-27": "pending"
+    }
     assert claim("C1", "volume:lung cancer:2026-11-27")  # tried again later
     assert claim("C1", "tag:lung cancer:wclc26:2026-11-27")
     assert not claim("C1", "conversation:lung cancer:x:9")  # the cap of 2 a day
     assert store.alerts_on_day("C1", day) == 2
+
+
+def test_one_burst_stamped_at_two_minutes_is_claimed_once(store: Store) -> None:
+    """Two processes may stamp the same burst a minute apart: the second claim is refused."""
+
+    def claim(key: str, at: datetime) -> bool:
+        return store.claim_alert(
+            "C1",
+            key,
+            topic_key="lung cancer",
+            kind="volume",
+            summary="s",
+            local_day=at.date(),
+            cap=3,
+            claimer="1",
+            now=at,
+            same_since=at - timedelta(hours=24),
+        )
+
+    assert claim("volume:lung cancer@2026-11-27T12:00Z", NOW)
+    assert not claim("volume:lung cancer@2026-11-27T12:01Z", NOW + timedelta(minutes=1))
+    assert claim("volume:lung cancer@2026-11-28T12:01Z", NOW + timedelta(hours=24, minutes=1))
