@@ -100,7 +100,9 @@ def plan_topic(
         tags += own
         if not own:  # every tag means other things too (#MS): the name says it plainly
             keywords.append(condition.name)
-        context += condition_words(condition.name, condition.synonyms, guarded)
+        context += condition_words(
+            condition.name, (*condition.synonyms, *condition.other_names), guarded
+        )
         context += [f"#{t}" for t in own[:CONTEXT_TAGS]]
     if not conditions and not tags and not guarded:
         words = " ".join(understanding.unmatched) or understanding.text

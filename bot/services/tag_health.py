@@ -65,7 +65,7 @@ def _context(
             for t in condition.tags
             if not t.ambiguous and tag_key(t.tag) not in kb.also_means
         }
-        words += [condition.name, *condition.synonyms]
+        words += [condition.name, *condition.synonyms, *condition.other_names]
     name = conditions[0].name if len(conditions) == 1 else text
     return TopicContext(name, frozenset(keys - drifted), tuple(dict.fromkeys(words)))
 
