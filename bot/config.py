@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from bot.knowledge.codes import read_language, read_region
 
 
 class ConfigError(ValueError):
@@ -100,6 +102,15 @@ def _token(env: Mapping[str, str], name: str, prefix: str) -> str:
     return value
 
 
+def _code(env: Mapping[str, str], name: str, read: Callable[[str], str]) -> str:
+    """A country or language code, checked against its ISO list; "" when unset."""
+    raw = env.get(name, "").strip()
+    try:
+        return read(raw) if raw else ""
+    except ValueError as err:
+        raise ConfigError(f"{name}: {err}") from None
+
+
 def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     raw = env.get(name, "").strip()
     if not raw:
@@ -136,6 +147,8 @@ class Settings:
     ingest_every_minutes: int = 30
     retention_days: int = 90
     digest_hour: int = 13  # UTC: morning in the Americas, afternoon in Europe
+    region: str = ""  # ISO 3166-1: answers fit this country unless a channel sets its own
+    language: str = ""  # ISO 639-1 besides English: answers add its tags unless a channel says
     log_level: str = "INFO"
 
     def __repr__(self) -> str:  # tokens never reach logs
@@ -199,6 +212,8 @@ class Settings:
             ingest_every_minutes=_int(env, "INGEST_EVERY_MINUTES", 30, minimum=1),
             retention_days=_int(env, "RETENTION_DAYS", 90, minimum=1),
             digest_hour=_int(env, "DIGEST_HOUR", 13, minimum=0, maximum=23),
+            region=_code(env, "HASHTAG_BOT_REGION", read_region),
+            language=_code(env, "HASHTAG_BOT_LANGUAGE", read_language),
             log_level=level,
         )
 

@@ -15,6 +15,7 @@ from bot.services.schedules import ChannelClock, channel_clocks
 from bot.services.tag_health import drifted_lines
 from bot.services.x_spend import x_spend
 from bot.storage import Topic
+from bot.storage.channel_audience import ChannelAudience
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -34,6 +35,9 @@ class WorkspaceOverview:
     maybe_sent: list[str] = field(default_factory=list)  # posts that may be missing, or not
     x_counts: str = ""  # the census's counts requests: their own line in the spend meter
     census: list[str] = field(default_factory=list)  # when it ran, what it measured, who refused
+    # the region and language each channel set, and the defaults (HASHTAG_BOT_REGION, …_LANGUAGE)
+    audiences: dict[str, ChannelAudience] = field(default_factory=dict)
+    default_audience: ChannelAudience = field(default_factory=ChannelAudience)
 
 
 def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverview:
@@ -60,4 +64,6 @@ def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverv
         maybe_sent=maybe_sent(store, now=services.now()),
         x_counts=spend.counts_line() if spend.counts_requests else "",
         census=census_state(store, today).lines(),
+        audiences=store.channel_audiences(),
+        default_audience=ChannelAudience(settings.region, settings.language),
     )

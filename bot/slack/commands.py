@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack import outreach
+from bot.slack.audience import audience_line, language_in_channel, region_in_channel
 from bot.slack.blocks import Message, answer, context, escape
 from bot.slack.channel import (
     PEOPLE_ONLY,
@@ -118,6 +119,7 @@ def _list(services: Services, command: Command, client: WebClient) -> list[Messa
             overview.muted,
             schedule=when_line(clock.schedule, services.now()) if clock else "",
             alerts=clock.alerts if clock else False,
+            audience=audience_line(services, command.channel),
         )
     ]
 
@@ -160,15 +162,27 @@ def _messages(services: Services, command: Command, client: WebClient) -> list[M
 
 
 def _compose(services: Services, command: Command, client: WebClient) -> list[Message]:
-    return [outreach.compose(services, command.rest)]
+    return [outreach.compose(services, command.rest, command.channel)]
 
 
 def _available(services: Services, command: Command, client: WebClient) -> list[Message]:
     return [outreach.available(services, command.rest)]
 
 
+def _region(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [region_in_channel(services, command.channel, command.rest, user=command.user)]
+
+
+def _language(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [language_in_channel(services, command.channel, command.rest, user=command.user)]
+
+
 def _on_or_off(rest: str) -> bool:
     return rest.strip().casefold() in {"on", "off"}
+
+
+def _one_word(rest: str) -> bool:
+    return len(rest.split()) <= 1
 
 
 def _message_id(rest: str) -> bool:
@@ -196,6 +210,8 @@ SUB_COMMANDS: dict[str, SubCommand] = {
     ),
     "compose": SubCommand(_compose, "`/hashtag compose lung cancer`", _anything),
     "available": SubCommand(_available, "`/hashtag available #LungStudy26`", _anything),
+    "region": SubCommand(_region, "`/hashtag region US` (or `global`)", _one_word),
+    "language": SubCommand(_language, "`/hashtag language es` (or `en`)", _one_word),
 }
 
 
@@ -257,7 +273,9 @@ def replies_to(
                     f"`/hashtag help` lists what I can do."
                 )
             ]
-        result = services.suggester.suggest(command.text, today=services.today())
+        result = services.suggester.suggest(
+            command.text, today=services.today(), audience=services.audience(command.channel)
+        )
         return [answer(result, can_share=not command.private, can_track=not command.private)]
     if not sub.fits(command.rest):
         return [notice(f"`/hashtag {escape(word)}` needs other words: try {sub.usage}.")]

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.domain.activity import WINDOW_DAYS
+from bot.domain.audience import language_name
 from bot.domain.calendar import day_label
 from bot.services import Services
 from bot.services.overview import WorkspaceOverview, workspace_overview
@@ -20,6 +21,7 @@ from bot.slack.errors import acknowledge, answering_safely, explain
 from bot.slack.notices import USAGE
 from bot.slack.outreach_blocks import expiring_lines
 from bot.storage import Topic
+from bot.storage.channel_audience import ChannelAudience
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
 MAX_HOME_CHANNELS = 40
@@ -44,7 +46,8 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
         clock = facts.clocks.get(channel_id)
         schedule = when_line(clock.schedule, now) if clock else ""
         said = f"\n_Digest {escape(schedule)} · {when}_" if schedule else f"  _({when})_"
-        blocks.append(section(f"<#{channel_id}>: {names}{said}"))
+        fits = _audience(facts.audiences.get(channel_id), facts.default_audience)
+        blocks.append(section(f"<#{channel_id}>: {names}{said}\n_{fits}_"))
     if len(by_channel) > MAX_HOME_CHANNELS:
         blocks.append(context(f"…and {len(by_channel) - MAX_HOME_CHANNELS} more channels."))
     if by_channel:
@@ -93,6 +96,16 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
             )
         blocks.append(section("*Tags heard only with their topic's words*\n" + "\n".join(shown)))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def _audience(own: ChannelAudience | None, default: ChannelAudience) -> str:
+    """ "Answers fit US, with Spanish tags" or "No region set: `/hashtag region US` there"."""
+    region = (own.region if own else "") or default.region
+    lang = (own.language if own else "") or default.language
+    with_lang = f", with {language_name(lang)} tags" if lang else ""
+    if not region:
+        return f"No region set{with_lang}: `/hashtag region US` (or GB, CA, AU…) there"
+    return f"Answers fit {region}{with_lang}"
 
 
 def register(app: App, services: Services) -> None:

@@ -29,10 +29,12 @@ from bot.slack.outreach_blocks import (
 )
 
 
-def compose(services: Services, topic: str) -> Message:
+def compose(services: Services, topic: str, channel_id: str = "") -> Message:
+    """Drafts with the tags an answer in this channel gives (its region and language)."""
     if not topic.strip():
         return notice("Say which condition: `/hashtag compose lung cancer`")
-    return composition_message(services.outreach.compose(topic, services.today()))
+    audience = services.audience(channel_id)
+    return composition_message(services.outreach.compose(topic, services.today(), audience))
 
 
 def available(services: Services, text: str) -> Message:
@@ -121,8 +123,8 @@ def submission(services: Services, body: dict[str, Any]) -> dict[str, Any]:
 def register(app: App, services: Services) -> None:
     @answering_safely
     def compose_pressed(body: dict[str, Any], respond: Respond) -> None:
-        ref = pressed(body)[4]
-        reply = notice(OLD_BUTTON) if ref is None else compose(services, ref.query)
+        _user, _team, channel, _name, ref = pressed(body)
+        reply = notice(OLD_BUTTON) if ref is None else compose(services, ref.query, channel)
         respond(**reply, response_type="ephemeral", replace_original=False)
 
     def save(ack: Ack, body: dict[str, Any]) -> None:

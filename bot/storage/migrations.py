@@ -432,3 +432,12 @@ def census(db: Database) -> None:
         """CREATE TABLE bluesky_tally_spans (
         start_us INTEGER PRIMARY KEY, end_us INTEGER NOT NULL)"""
     )
+
+
+@migrations(name="0015_channel_region_language")
+def channel_region_language(db: Database) -> None:
+    """The country (ISO 3166-1) and language besides English (ISO 639-1) a channel's answers fit
+    (`/hashtag region`, `/hashtag language`); NULL: the defaults (HASHTAG_BOT_REGION and
+    HASHTAG_BOT_LANGUAGE)."""
+    db.execute("ALTER TABLE channel_settings ADD COLUMN region TEXT")
+    db.execute("ALTER TABLE channel_settings ADD COLUMN language TEXT")

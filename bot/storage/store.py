@@ -10,6 +10,7 @@ from bot.storage.accounts import AccountStates
 from bot.storage.alert_reads import AlertReads
 from bot.storage.approved_messages import ApprovedMessages
 from bot.storage.census import CensusRecords
+from bot.storage.channel_audience import ChannelAudiences
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.deliveries import DeliveryRecords
@@ -41,6 +42,7 @@ class Store(
     OutboxRecords,
     DeliveryRecords,
     CensusRecords,
+    ChannelAudiences,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -67,6 +69,7 @@ class Store(
     - deliveries.py `DeliveryRecords`: Slack deliveries already taken, and each shared answer.
     - outbox.py `OutboxRecords`: digest messages and alerts claimed for sending, not settled.
     - census.py `CensusRecords`: census runs and figures, and the Jetstream hashtag tally.
+    - channel_audience.py `ChannelAudiences`: the country and language each channel's answers fit.
     """
 
     def __init__(self, path: str | Path) -> None:
