@@ -12,7 +12,7 @@ from bot.domain.approvals import ApprovedMessage
 from bot.services.census import census_state
 from bot.services.outbox import maybe_sent
 from bot.services.schedules import ChannelClock, channel_clocks
-from bot.services.tag_health import drifted_lines
+from bot.services.tag_health import listening_lines
 from bot.services.x_spend import x_spend
 from bot.storage import Topic
 from bot.storage.channel_audience import ChannelAudience
@@ -31,7 +31,7 @@ class WorkspaceOverview:
     clocks: dict[str, ChannelClock] = field(default_factory=dict)
     last_digests: dict[str, date] = field(default_factory=dict)
     expiring: list[ApprovedMessage] = field(default_factory=list)  # ending within 30 days
-    drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
+    drifted: list[str] = field(default_factory=list)  # what measurement changed in listening
     maybe_sent: list[str] = field(default_factory=list)  # posts that may be missing, or not
     x_counts: str = ""  # the census's counts requests: their own line in the spend meter
     census: list[str] = field(default_factory=list)  # when it ran, what it measured, who refused
@@ -60,7 +60,7 @@ def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverv
         clocks=channel_clocks(store, settings.digest_hour),
         last_digests=store.last_digests(),
         expiring=services.outreach.expiring(today),
-        drifted=drifted_lines(store),
+        drifted=listening_lines(services.planner, today=today),
         maybe_sent=maybe_sent(store, now=services.now()),
         x_counts=spend.counts_line() if spend.counts_requests else "",
         census=census_state(store, today).lines(),

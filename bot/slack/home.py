@@ -94,7 +94,7 @@ def home_view(facts: WorkspaceOverview, now: datetime) -> dict[str, object]:
             shown.append(
                 f"…and {len(facts.drifted) - MAX_DRIFTED_LINES} more (`hashtag-bot doctor`)."
             )
-        blocks.append(section("*Tags heard only with their topic's words*\n" + "\n".join(shown)))
+        blocks.append(section("*Listening: what measurement changed*\n" + "\n".join(shown)))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 

@@ -441,3 +441,15 @@ def channel_region_language(db: Database) -> None:
     HASHTAG_BOT_LANGUAGE)."""
     db.execute("ALTER TABLE channel_settings ADD COLUMN region TEXT")
     db.execute("ALTER TABLE channel_settings ADD COLUMN language TEXT")
+
+
+@migrations(name="0016_tag_samples")
+def tag_samples(db: Database) -> None:
+    """What each weekly sample of a guarded tag's unguarded posts showed (tag_health.py): how
+    many posts were read and how many were about the topic. Counts only, never a post."""
+    db.execute(
+        """CREATE TABLE tag_samples (
+        tag_key TEXT NOT NULL, sampled_on TEXT NOT NULL, tag TEXT NOT NULL, topic TEXT NOT NULL,
+        posts INTEGER NOT NULL, on_topic INTEGER NOT NULL,
+        PRIMARY KEY (tag_key, sampled_on)) WITHOUT ROWID"""
+    )

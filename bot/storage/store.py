@@ -61,8 +61,8 @@ class Store(
     - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is;
     - approved_messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
     - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag);
-    - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
-      mostly off topic.
+    - tag_health.py `TagHealthRecords`: listened tags' recent posts, the tags demoted as
+      mostly off topic, and what samples of guarded tags' unguarded posts showed.
     - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
     - outbox.py `OutboxRecords`: channel posts claimed for sending and not settled, and those
       that may have been sent (the crash rule, and what doctor and the App Home show);
