@@ -151,3 +151,14 @@ def test_a_code_that_is_no_country_or_language_is_explained(
 ) -> None:
     result = CliRunner().invoke(main, ["suggest", "lupus", *args], env=env)
     assert result.exit_code == 2 and said in result.output
+
+
+def test_an_own_tag_with_no_source_and_no_measurement_leads_but_says_so_and_is_not_copied() -> None:
+    lines = ask("type 2 diabetes", "--region", "US").splitlines()
+    first = lines.index(next(line for line in lines if line.startswith(" 1. ")))
+    assert lines[first].startswith(" 1. #T2D  community tag · use not measured yet")
+    assert lines[first + 1].strip() == (
+        "! no organisation, chat or study names it, and its use is not measured yet"
+    )
+    [copy] = [line for line in lines if line.startswith("Copy: ")]
+    assert "#T2D" not in copy.split() and "#Type2Diabetes" not in copy.split()
