@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 from bot.domain.zones import ZoneError, read_zone
+from bot.knowledge.codes import read_language, read_region
 
 
 class ConfigError(ValueError):
@@ -129,6 +130,15 @@ def _zone(env: Mapping[str, str], name: str, default: str) -> str:
         raise ConfigError(f"{name}: {err}") from None
 
 
+def _code(env: Mapping[str, str], name: str, read: Callable[[str], str]) -> str:
+    """A country or language code, checked against its ISO list; "" when unset."""
+    raw = env.get(name, "").strip()
+    try:
+        return read(raw) if raw else ""
+    except ValueError as err:
+        raise ConfigError(f"{name}: {err}") from None
+
+
 def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     raw = env.get(name, "").strip()
     if not raw:
@@ -166,6 +176,8 @@ class Settings:
     retention_days: int = 90
     digest_hour: int = 13  # UTC: morning in the Americas, afternoon in Europe
     team_timezone: str = "UTC"  # the team's calendar: approvals start and end on its days
+    region: str = ""  # ISO 3166-1: answers fit this country unless a channel sets its own
+    language: str = ""  # ISO 639-1 besides English: answers add its tags unless a channel says
     log_level: str = "INFO"
     approvers: tuple[str, ...] = ()  # who may add or edit approved messages; () = owners, admins
 
@@ -231,6 +243,8 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 90, minimum=1),
             digest_hour=_int(env, "DIGEST_HOUR", 13, minimum=0, maximum=23),
             team_timezone=_zone(env, "HASHTAG_BOT_TIMEZONE", "UTC"),
+            region=_code(env, "HASHTAG_BOT_REGION", read_region),
+            language=_code(env, "HASHTAG_BOT_LANGUAGE", read_language),
             log_level=level,
             approvers=_approvers(env),
         )

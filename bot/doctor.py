@@ -15,11 +15,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.app import create_web_client
 from bot.clock import utc_now, utc_today
 from bot.config import HOW_TO_GET, ConfigError, Settings
+from bot.domain.conditions import ConditionMatcher
 from bot.domain.reach import NETWORK_NAMES
+from bot.knowledge import load_knowledge
 from bot.services.census import census_state
 from bot.services.integrity import REPAIR_HINT, quick_check
 from bot.services.outbox import maybe_sent
-from bot.services.tag_health import drifted_lines
+from bot.services.tag_health import listening_lines
+from bot.services.topics import TopicPlanner
 from bot.services.x_spend import x_spend
 from bot.slack.people import is_group, needed_scopes
 from bot.storage import Store, StoreError
@@ -250,8 +253,9 @@ def source_checks(settings: Settings) -> list[Check]:
 
 
 def recorded_checks(settings: Settings, today: date) -> list[Check]:
-    """What the last collection cycles recorded: each source's health, the listened tags demoted
-    as mostly off topic, and X spend this month."""
+    """What the last collection cycles recorded: each source's health, what measurement changed
+    in what is heard (tags demoted as mostly off topic, tags a sample cleared), and X spend this
+    month."""
     try:
         store = Store(settings.db_path)
     except (StoreError, sqlite3.Error):
@@ -259,7 +263,8 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
     try:
         health = store.health()
         spend = x_spend(store, settings, today)
-        drifted = drifted_lines(store)
+        kb = load_knowledge()
+        drifted = listening_lines(TopicPlanner(kb, store, ConditionMatcher(kb)), today=today)
         unconfirmed = maybe_sent(store, now=utc_now())
     finally:
         store.close()
@@ -277,7 +282,7 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
                 )
             )
     # The bot has acted on these already; they are worth knowing when reading a digest.
-    checks += [Check("tag drift", "ok", line) for line in drifted]
+    checks += [Check("listening", "ok", line) for line in drifted]
     checks += [
         Check("maybe sent", "note", line, "look in the channel: if it is missing, say so there")
         for line in unconfirmed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
@@ -17,7 +18,7 @@ from bot.services.collection import SOURCE_NAMES, CycleReport, run_cycle
 from bot.services.compliance import ComplianceReport, compliance_step
 from bot.services.digest_delivery import Delivery, deliver_digests
 from bot.services.schedules import due as due_channels
-from bot.services.tag_health import review_listened_tags
+from bot.services.tag_health import review_listened_tags, sample_guarded_tags
 from bot.slack.posting import SlackPublisher
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,9 @@ def compliance_job(services: Services) -> ComplianceReport:
 
 
 def window_job(services: Services) -> bool:
-    """Roll the 30-day co-occurrence window on once the UTC day turns, before anyone asks, and
-    measure the listened tags against their topics (a tag found mostly off topic is demoted)."""
+    """Roll the 30-day co-occurrence window on once the UTC day turns, before anyone asks,
+    measure the listened tags against their topics (a tag found mostly off topic is demoted)
+    and sample the guarded tags due (a tag found mostly on topic is heard on its own)."""
     today = services.today()
     rolled = services.store.rebuild_cooccur_window(today)
     if rolled:
@@ -50,6 +52,11 @@ def window_job(services: Services) -> bool:
     for health in review_listened_tags(services.planner, today):
         if health.drifted:
             log.warning("listening: %s", health.line())
+    from bot.sources.tag_lookups import sample_posts  # atproto: imported when first used
+
+    sample = partial(sample_posts, services.settings)
+    for health in sample_guarded_tags(services.planner, sample, today):
+        log.info("listening: %s", health.sample_line())
     return rolled
 
 

@@ -12,6 +12,7 @@ from bot.domain.conditions import ConditionMatcher
 from bot.domain.hashtags import extract_hashtags
 from bot.domain.knowledge import KnowledgeBase
 from bot.domain.posts import Author, Post
+from bot.domain.tag_health import TagHealth
 from bot.domain.topic_plan import TopicPlan
 from bot.services.topics import TopicPlanner, TopicSpec
 from bot.storage import Store
@@ -84,3 +85,10 @@ def plans_for(
     """What the bot listens to for these (text, condition id) topics, as `ingest --topic` asks."""
     specs = [TopicSpec(text, condition_id) for text, condition_id in topics]
     return TopicPlanner(kb, store, ConditionMatcher(kb)).listening(specs, today=today)
+
+
+def heard_alone(store: Store, *tags: str, topic: str = "Lung cancer", on: date = TODAY) -> None:
+    """What a weekly sample found for these short tags (#LCSM): their unguarded posts mostly
+    about the topic, so they are heard on their own, as a week of tracking would have it."""
+    for tag in tags:
+        store.record_sample(TagHealth(tag, topic, posts=40, on_topic=36, measured_on=on))

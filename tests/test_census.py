@@ -257,3 +257,23 @@ def test_a_census_killed_half_way_goes_on_where_it_stopped(world: World, tmp_pat
         runs = conn.execute("SELECT COUNT(*), COUNT(finished_at) FROM census_runs").fetchone()
     assert len(stored) == LUNG_CANCER_TAGS and all(n == 1 for _, n in stored)
     assert runs == (1, 1)  # one census, resumed and finished
+
+
+def test_a_tag_in_another_language_is_counted_in_that_language_and_answers_show_it(
+    world: World,
+) -> None:
+    world.x.weekly["esclerosismúltiple"] = 640
+    world.bluesky.add_week("EsclerosisMúltiple", 25, langs=["es"])
+    world.bluesky.add_week("EsclerosisMúltiple", 15, langs=["pt"])  # Portuguese: not this tag's
+    rows = figures(census(world, "--topic", "multiple sclerosis", "--json"))
+    assert "#EsclerosisMúltiple -is:retweet lang:es" in world.x.count_queries
+    assert "#MultipleSclerosis -is:retweet" in world.x.count_queries  # English: no lang
+    asked = [a for a in world.bluesky.searches if a.params.get("tag") == "EsclerosisMúltiple"]
+    assert asked and all(a.params["lang"] == "es" for a in asked)
+    assert rows[("EsclerosisMúltiple", "bluesky")]["posts_7d"] == 25
+    env = world.env()
+    answer = CliRunner().invoke(main, ["suggest", "esclerosis múltiple", "--region", "ES"], env=env)
+    lines = answer.output.splitlines()
+    first_five = [line for line in lines if line[:3].strip().rstrip(".").isdigit()][:5]
+    [spanish] = [line for line in first_five if "#EsclerosisMúltiple " in line]
+    assert "640 posts a week on X · 25 on Bluesky" in spanish

@@ -14,13 +14,14 @@ from bot.cli import main
 from tests.census_world import World, census_world
 
 CONDITIONS = ["lung cancer", "alzheimers", "ulcerative colitis", "celiac disease"]
-# The tags everyone expects, for each: the complaints, turned around.
+# The tags everyone expects, for each: the complaints, turned around. A US team's.
 EXPECTED = {
     "lung cancer": ["LungCancer", "LCSM", "NSCLC"],
     "alzheimers": ["Alzheimers", "Dementia"],
     "ulcerative colitis": ["UlcerativeColitis"],
     "celiac disease": ["Celiac", "CeliacDisease"],
 }
+US = ("--region", "US")
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +50,13 @@ def test_the_tags_everyone_expects_are_in_the_top_five_with_their_figures(
     measured: tuple[World, dict[str, str]], text: str
 ) -> None:
     _, env = measured
-    top = answer(env, text, "--json")["suggestions"][:5]
+    top = answer(env, text, "--json", *US)["suggestions"][:5]
     shown = {s["tag"]: s for s in top}
     for tag in EXPECTED[text]:
         assert tag in shown, f"#{tag} not in the top five for {text}: {list(shown)}"
         assert shown[tag]["measured"]["x"]["posts_7d"] > 0
         assert shown[tag]["grade"] in ("hot", "steady")
-    lines = answer(env, text).splitlines()
+    lines = answer(env, text, *US).splitlines()
     for tag in EXPECTED[text]:
         line = next(line for line in lines if f". #{tag} " in line)
         assert "posts a week on X" in line

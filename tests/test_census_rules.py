@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.candidates import EVENT_CANDIDATE
 from bot.domain.knowledge import KnowledgeBase
-from bot.domain.ranking import copy_tags
+from bot.domain.suggestion import copy_tags
 from bot.scheduling import census_job, create_scheduler
 from bot.services import Services, build_services
 from bot.storage import Store

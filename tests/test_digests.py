@@ -15,7 +15,7 @@ from bot.services.digests import Digester, as_of_moment
 from bot.services.topics import TopicSpec
 from bot.slack.digest import digest_messages
 from bot.storage import Store
-from tests.factories import NOW, post
+from tests.factories import NOW, heard_alone, post
 
 LUNG = TopicSpec("Lung cancer", "lung-cancer")
 
@@ -37,6 +37,11 @@ def reply(text: str, *, to: Post, by: int, hours_later: int = 1) -> Post:
     answer.conversation_id = to.conversation_id or to.id
     answer.reply_to = to.id
     return answer
+
+
+@pytest.fixture(autouse=True)
+def _lcsm_heard_alone(store: Store) -> None:
+    heard_alone(store, "LCSM")  # a sample showed #LCSM means lung cancer: heard on its own
 
 
 def save(store: Store, posts: list[Post], authors: list[Author]) -> None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Settings
+from bot.domain.audience import Audience
 from bot.domain.knowledge import KnowledgeBase
 from bot.services import Services, build_services
 from bot.services.outreach import StaleVersion
@@ -77,7 +78,7 @@ def test_compose_uses_only_unexpired_messages_for_the_condition(services: Servic
     services.outreach.save(
         approval(study="IBD-07", conditions=("Crohn's disease",)), by="U0", now=NOW
     )
-    composed = services.outreach.compose("lung cancer", TODAY).as_json()
+    composed = services.outreach.compose("lung cancer", TODAY, Audience("US")).as_json()
     assert composed["condition"] == {"id": "lung-cancer", "name": "Lung cancer"}
     assert {d["study"] for d in composed["drafts"]} == {"LUNG-01", "NSCLC-02"}
     assert any(
@@ -85,8 +86,9 @@ def test_compose_uses_only_unexpired_messages_for_the_condition(services: Servic
     )
     lung = [d for d in composed["drafts"] if d["study"] == "LUNG-01"]
     assert [d["platform"] for d in lung] == ["x", "bluesky", "mastodon"]
-    assert lung[0]["hashtags"][:2] == ["LCAM", "LCSM"]  # November: the awareness month leads
-    assert lung[0]["text"].startswith(f"{TEXT} {URL} #LCAM")
+    # The condition's own tags first, then November's awareness month, a US team's
+    assert lung[0]["hashtags"] == ["LCSM", "LungCancer", "LCAM"]
+    assert lung[0]["text"].startswith(f"{TEXT} {URL} #LCSM")
     nsclc = [d for d in composed["drafts"] if d["study"] == "NSCLC-02"]
     assert all(d["hashtags"] == [] and d["text"] == f"{TEXT} {URL}" for d in nsclc)
 

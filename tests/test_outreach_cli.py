@@ -57,7 +57,9 @@ def test_list_json_and_versions() -> None:
 def test_compose_json_has_the_documented_shape() -> None:
     CliRunner().invoke(main, add())
     result = CliRunner().invoke(
-        main, ["compose", "lung", "cancer", "--as-of", "2026-11-27", "--json"]
+        main,
+        ["compose", "lung", "cancer", "--as-of", "2026-11-27", "--json"],
+        env={"HASHTAG_BOT_REGION": "US"},  # a US team: November's awareness month is theirs
     )
     composed = json.loads(result.output)
     assert set(composed) == {"topic", "condition", "drafts", "notes"}
@@ -68,7 +70,7 @@ def test_compose_json_has_the_documented_shape() -> None:
             "message_id", "study", "platform", "text", "length", "limit", "hashtags", "warnings"
         }  # fmt: skip
         assert draft["text"].startswith(f"{TEXT} {URL}") and draft["length"] <= draft["limit"]
-    assert composed["drafts"][0]["hashtags"] == ["LCAM", "LCSM", "LungCancer"]
+    assert composed["drafts"][0]["hashtags"] == ["LCSM", "LungCancer", "LCAM"]
 
 
 def test_available_json_from_a_loopback_mastodon(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.domain.ranking import copy_tags
+from bot.domain.suggestion import copy_tags
 from bot.services.suggestions import Suggester
 from bot.storage import Store
 from tests.factories import NOW, TODAY, author, post

@@ -1,8 +1,11 @@
 """Collected posts correct the knowledge base: a listened tag found mostly off topic is demoted,
-heard only with the topic's words from then on, and `doctor` and the App Home say so."""
+heard only with the topic's words from then on, and `doctor` and the App Home say so. (#LCSM, a
+short acronym, is heard on its own here because a sample showed it means lung cancer: see
+test_listening_both_ways.py.)"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,8 @@ from bot.services.tag_health import drifted_lines, review_listened_tags
 from bot.services.topics import TopicPlanner, TopicSpec
 from bot.slack.home import home_view
 from bot.storage import Store
-from tests.factories import NOW, TODAY, author, post
+from tests.factories import NOW, TODAY, author, heard_alone, post
+from tests.sources.standins_mastodon import MastodonStandIn
 
 
 def planner(store: Store, kb: KnowledgeBase) -> TopicPlanner:
@@ -33,6 +37,7 @@ def collected(store: Store, texts: list[str], *, days_ago: int = 1) -> None:
 
 def track(store: Store, topic: str = "lung cancer") -> None:
     store.track("C0LUNG", topic, condition_id=None, created_by="U1", now=NOW)
+    heard_alone(store, "LCSM", on=TODAY - timedelta(days=10))  # a sample cleared it back then
 
 
 @pytest.fixture
@@ -93,15 +98,16 @@ def test_doctor_says_which_tags_were_demoted(
     review_listened_tags(planner(drifting, kb), TODAY)
     monkeypatch.setenv("HASHTAG_BOT_DB", drifting.path)
     result = CliRunner().invoke(main, ["doctor"])
-    [line] = [text for text in result.output.splitlines() if "tag drift" in text]
+    [line] = [text for text in result.output.splitlines() if "posts are about" in text]
     assert line.startswith("ok") and "#LCSM: only 10% of 40 posts are about Lung cancer" in line
+    assert "listening" in line
 
 
 def test_the_app_home_shows_demoted_tags(drifting: Store, services: Services) -> None:
     review_listened_tags(planner(drifting, services.kb), TODAY)
     view = home_view(workspace_overview(services, "T1"), services.now())
     texts = [b["text"]["text"] for b in view["blocks"] if b.get("type") == "section"]  # type: ignore[attr-defined]
-    [drift] = [t for t in texts if "only with their topic's words" in t]
+    [drift] = [t for t in texts if "Listening: what measurement changed" in t]
     assert "#LCSM: only 10% of 40 posts are about Lung cancer" in drift
 
 
@@ -123,8 +129,11 @@ def test_ingest_by_hand_measures_first(
     drifting: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HASHTAG_BOT_DB", drifting.path)
-    result = CliRunner().invoke(main, ["ingest", "--source", "mastodon"])
+    with MastodonStandIn() as mastodon:  # nothing to sample yet: the demotion holds
+        monkeypatch.setenv("MASTODON_INSTANCES", mastodon.url)
+        result = CliRunner().invoke(main, ["ingest", "--source", "mastodon"])
     assert "Demoted #LCSM: only 10% of 40 posts" in result.output
+    assert "Sampled #LCSM: 0 sampled posts, too few to say what it means" in result.output
 
 
 def test_a_digest_no_longer_counts_a_demoted_tags_posts(drifting: Store, kb: KnowledgeBase) -> None:

@@ -68,6 +68,22 @@ def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     return day
 
 
+def parse_code(
+    read: Callable[[str], str],
+) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """--region CC / --lang xx: a code checked against its ISO list (a usage error otherwise)."""
+
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return read(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err)) from None
+
+    return parse
+
+
 def parse_moment(
     _ctx: click.Context, _param: click.Parameter, value: str | None
 ) -> datetime | None:

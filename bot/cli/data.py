@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,15 @@ def ingest(source_name: str, topics: tuple[str, ...]) -> None:
     with opened_store(settings) as store:
         planner = build_services(settings, store).planner
         if not topics:
-            from bot.services.tag_health import review_listened_tags
+            from bot.services.tag_health import review_listened_tags, sample_guarded_tags
+            from bot.sources.tag_lookups import sample_posts
 
             for health in review_listened_tags(planner, today):
                 if health.drifted:
                     click.echo(f"Demoted {health.line()}")
+            sample = partial(sample_posts, settings)
+            for health in sample_guarded_tags(planner, sample, today):
+                click.echo(f"Sampled {health.sample_line()}")
         queries = planner.listening([TopicSpec(t) for t in topics] if topics else None, today=today)
         if not queries:
             click.echo(

@@ -132,7 +132,9 @@ def compose(topic: tuple[str, ...], as_of: date | None, as_json: bool) -> None:
     settings = Settings.from_env()
     with opened_store(settings) as store:
         services = build_services(settings, store)
-        composition = services.outreach.compose(" ".join(topic), as_of or services.team_today())
+        composition = services.outreach.compose(
+            " ".join(topic), as_of or services.team_today(), services.audience()
+        )
     if as_json:
         click.echo(json.dumps(composition.as_json(), ensure_ascii=False, indent=2))
         return

@@ -65,6 +65,9 @@ class Candidate:
     also_means: str = ""  # what else the tag is used for (#TTC: Toronto's transit)
     plain: bool = False  # the condition's plain name or usual acronym: never hidden
     needs_measure: bool = False  # an event's candidate tag: suggested only once measured in use
+    regions: tuple[str, ...] = ()  # ISO 3166-1 codes where it belongs; () everywhere
+    lang: str = ""  # ISO 639-1 of a tag in a language other than English
+    own: bool = False  # the asked condition's own community or plain-name tag: it goes first
 
     def absorb(self, other: Candidate) -> None:
         """One tag reached two ways (own and child condition, two events): keep the best of both."""
@@ -76,6 +79,11 @@ class Candidate:
         self.ambiguous = self.ambiguous and other.ambiguous
         self.verified = self.verified or other.verified
         self.plain = self.plain or other.plain
+        self.own = self.own or other.own
+        # Reached as a world tag one way and a national one the other, it belongs everywhere.
+        both = self.regions and other.regions
+        self.regions = tuple(dict.fromkeys((*self.regions, *other.regions))) if both else ()
+        self.lang = self.lang if self.lang == other.lang else ""
         self.needs_measure = self.needs_measure and other.needs_measure
         self.reasons += [r for r in other.reasons if r not in self.reasons]
 
@@ -187,6 +195,7 @@ def _add_condition_tags(plan: Plan, kb: KnowledgeBase, condition: Condition, fac
                 reasons.append(_ambiguity(also_means))
             if not tag.verified:
                 reasons.append(PLAIN_UNVERIFIED if tag.plain else UNVERIFIED)
+            own = owner.id == condition.id and (tag.kind == "community" or tag.plain)
             summary = KIND_SUMMARY[tag.kind] + (f" since {tag.since}" if tag.since else "")
             if prefix:
                 summary += f", {prefix[0].lower()}{prefix[1:]}"
@@ -206,6 +215,9 @@ def _add_condition_tags(plan: Plan, kb: KnowledgeBase, condition: Condition, fac
                     verified=tag.verified,
                     also_means=also_means,
                     plain=tag.plain,
+                    regions=tag.regions,
+                    lang=tag.lang,
+                    own=own,
                 )
             )
             own_or_narrower = owner.id == condition.id or weight == CHILD_FACTOR
@@ -246,6 +258,8 @@ def _add_awareness_tags(
                     summary=f"{event.name}{region}",
                     source=event.source,
                     event=event.id,
+                    regions=event.regions,
+                    lang=event.lang,
                 )
             )
         if now and measures_candidates(event):
@@ -262,6 +276,8 @@ def _add_awareness_tags(
                     summary=f"{event.name}{region}, candidate tag",
                     source=event.source,
                     event=event.id,
+                    regions=event.regions,
+                    lang=event.lang,
                 )
                 candidate.reasons.append(EVENT_CANDIDATE)
                 candidate.verified, candidate.needs_measure = False, True
@@ -304,6 +320,7 @@ def _add_conference_tags(
                 summary=f"{conference.name} {year}",
                 source=conference.source,
                 event=conference.id,
+                regions=conference.regions,
             )
         )
 
@@ -321,6 +338,8 @@ def _calendar_candidate(
     summary: str,
     source: str,
     event: str,
+    regions: tuple[str, ...] = (),
+    lang: str = "",
 ) -> Candidate:
     """An awareness event's or a congress's tag: when it runs, where that is written, and a
     warning (and a lower standing) when the tag also means something else."""
@@ -339,6 +358,8 @@ def _calendar_candidate(
         event=event,
         ambiguous=bool(also_means),
         also_means=also_means,
+        regions=regions,
+        lang=lang,
     )
 
 
@@ -365,6 +386,7 @@ def _add_general_tags(
                     source=general.source,
                     ambiguous=bool(also_means),
                     also_means=also_means,
+                    regions=general.regions,
                 )
             )
 

@@ -124,7 +124,8 @@ def _guarded(kb: KnowledgeBase, plans: Mapping[str, TopicPlan]) -> dict[str, set
         if condition is None:
             continue
         own = {tag_key(t.tag) for t in condition.tags}
-        for tag in plan.guarded:
+        # A short acronym not sampled yet is guarded for listening's sake; its use is still counted.
+        for tag in (t for t in plan.guarded if t not in plan.unproven):
             if tag_key(tag) in own:
                 guarded.setdefault(tag_key(tag), set()).add(condition_id)
     return guarded

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -76,6 +77,7 @@ class ConditionMatch:
     matched: str  # the words as typed
     how: str  # name | synonym | abbreviation | misspelling | tag | fuzzy
     score: float  # 100 for exact
+    lang: str = ""  # ISO 639-1 of the name matched, when it is one language's only (cáncer de mama)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,16 @@ class Understanding:
     def primary(self) -> ConditionMatch | None:
         return self.matches[0] if self.matches else None
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages other than English the question was asked in, as its names say."""
+        return tuple(dict.fromkeys(m.lang for m in self.matches if m.lang))
+
+
+def _spelling(text: str) -> str:
+    """Words as typed, accents kept, case and punctuation ignored: "Cáncer de mama"."""
+    return " ".join(unicodedata.normalize("NFC", w).casefold() for w in _WORD.findall(text))
+
 
 class ConditionMatcher:
     """Exact look-ups first (names, synonyms, abbreviations, tags), fuzzy matching for typos."""
@@ -98,6 +110,8 @@ class ConditionMatcher:
         self.kb = kb
         self.exact: dict[str, tuple[str, str]] = {}
         self.mixed_case: dict[str, str] = {}  # "psa" -> "PsA": matched only as typed
+        langs: dict[str, set[str]] = {}  # term -> the languages a name in them spells it
+        spelt: dict[str, set[str]] = {}  # the same, accents kept: "cáncer de mama" is Spanish
         tag_owners: dict[str, set[str]] = {}
         for condition in kb.conditions.values():
             for tag in condition.tags:
@@ -105,6 +119,10 @@ class ConditionMatcher:
         for condition in kb.conditions.values():
             entries = [(condition.name, "name")]
             entries += [(s, "synonym") for s in condition.synonyms]
+            entries += [(n, "synonym") for n in condition.other_names]
+            for lang, name in condition.names:
+                langs.setdefault(normalize_term(name), set()).add(lang)
+                spelt.setdefault(_spelling(name), set()).add(lang)
             entries += [(m, "misspelling") for m in condition.misspellings]
             entries += [(a, "abbreviation") for a in condition.abbreviations]
             for text, how in entries:
@@ -117,6 +135,9 @@ class ConditionMatcher:
             term = normalize_term(key)
             if len(owners) == 1 and term and term not in self.exact:
                 self.exact[term] = (next(iter(owners)), "tag")
+        # A name two languages share ("linfoma") says nothing about which one was asked in.
+        self.lang_of = {term: next(iter(ls)) for term, ls in langs.items() if len(ls) == 1}
+        self.lang_spelt = {term: next(iter(ls)) for term, ls in spelt.items() if len(ls) == 1}
         self.alone = {
             normalize_term(word): condition.id
             for condition in kb.conditions.values()
@@ -175,7 +196,8 @@ class ConditionMatcher:
                 continue  # "all" is a word; "ALL" is a leukaemia
             if term in self.mixed_case and typed != self.mixed_case[term]:
                 continue  # "PsA" is psoriatic arthritis; "PSA" is a prostate test
-            return length, ConditionMatch(self.kb.conditions[cid], typed, how, 100.0)
+            lang = self.lang_spelt.get(_spelling(typed)) or self.lang_of.get(term, "")
+            return length, ConditionMatch(self.kb.conditions[cid], typed, how, 100.0, lang)
         return None
 
     def _fuzzy(self, run: list[tuple[str, str]], matches: list[ConditionMatch]) -> list[str]:
@@ -203,7 +225,9 @@ class ConditionMatcher:
                 cid = self.exact[term][0]
                 typed = " ".join(raw for raw, _ in run[i : i + length])
                 if all(m.condition.id != cid for m in matches):
-                    matches.append(ConditionMatch(self.kb.conditions[cid], typed, "fuzzy", score))
+                    condition = self.kb.conditions[cid]
+                    lang = self.lang_of.get(term, "")
+                    matches.append(ConditionMatch(condition, typed, "fuzzy", score, lang))
                 i += length
             else:
                 if run[i][1] not in STOPWORDS and not run[i][1].isdigit():

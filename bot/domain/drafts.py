@@ -16,7 +16,7 @@ import regex
 
 from bot.domain.approvals import EXPIRING_DAYS, ApprovedMessage
 from bot.domain.hashtags import tag_key
-from bot.domain.ranking import Suggestion, copy_tags
+from bot.domain.suggestion import Suggestion, copy_tags
 from bot.domain.wording import check_wording
 
 LINK_LENGTH = 23  # X and Mastodon count every link as 23 characters, however long

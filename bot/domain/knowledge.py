@@ -59,6 +59,12 @@ class Condition:
     misspellings: tuple[str, ...] = ()
     parent: str | None = None
     alone: tuple[str, ...] = ()  # words that name it only as the whole query ("cancer")
+    names: tuple[tuple[str, str], ...] = ()  # (ISO 639-1 code, name) in languages besides English
+
+    @property
+    def other_names(self) -> tuple[str, ...]:
+        """Its names in other languages (Brustkrebs, cáncer de mama), understood as synonyms."""
+        return tuple(name for _, name in self.names)
 
     @property
     def plain_tags(self) -> tuple[CuratedTag, ...]:

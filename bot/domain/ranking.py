@@ -6,14 +6,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
-from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS, Observed, TagActivity
-from bot.domain.calendar import Window
+from bot.domain.answer_order import BELOW, answer_order
+from bot.domain.audience import LOCAL, Audience
 from bot.domain.candidates import Candidate, Plan
-from bot.domain.conditions import Understanding
 from bot.domain.hashtags import display_form, tag_key
 from bot.domain.reach import (
     NOT_GRADED,
@@ -23,10 +22,10 @@ from bot.domain.reach import (
     graded_now,
     network_lines,
     trend_line,
-    use_line,
 )
+from bot.domain.suggestion import Suggestion
 
-MAX_GENERAL = 3
+LOCAL_BONUS = 0.15  # a tag of the team's own country or language, over everyone's
 # Popularity: how many people use a tag matters most (one account can post a tag all day),
 # then how often it is posted, then how much people engage with those posts.
 POPULARITY_PEOPLE, POPULARITY_POSTS, POPULARITY_ENGAGEMENT = 0.6, 0.3, 0.1
@@ -39,125 +38,10 @@ WEIGHT_STANDING, WEIGHT_POPULARITY, WEIGHT_FIT, WEIGHT_TREND = 0.5, 0.3, 0.15, 0
 # the share on topic), and both decide its popularity.
 MEASURED_STANDING, MEASURED_POPULARITY = 0.35, 0.45
 COLLECTED_SHARE = 0.6  # of popularity, when a tag has collected posts and a census figure
-BELOW = 0.001  # how far below another a tag is put when a rule says "below"
 HAPPENING_NOW_BONUS = 0.2  # an awareness month or congress that is on now goes near the top
 AMBIGUOUS_FIT = 0.7  # a tag known to mean other things, before posts say how much
 MIN_AUTHORS = 2  # an observed tag needs posts from this many people: one account can't plant it
 _CONFERENCE_LIKE = re.compile(r"^[a-z]{2,10}(\d{2}|\d{4})$")
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    tag: str
-    kind: str
-    score: float
-    reasons: tuple[str, ...]
-    activity: TagActivity | None
-    relevance: float | None
-    window: Window | None
-    happening_now: bool = False
-    summary: str = ""  # what it is, in a few words
-    source: str = ""
-    event: str = ""  # the awareness event or congress it stands for
-    curated: bool = True  # False: known only from collected posts
-    warning: str = ""  # why to look before using it (another meaning, mostly off-topic posts)
-    verified: bool = True  # False: no organisation, chat or study was found using it
-    reach: TagReach | None = None  # what a census measured
-    grade: str | None = None  # hot, steady, quiet, unused; None when not graded
-    graded_window: bool = True  # False: a calendar tag measured away from its window
-    unmeasured: bool = False  # no source and no measurement yet (a plain-name tag)
-
-    @property
-    def evidence(self) -> str:
-        """The one figure that matters: observed use, else measured use, else when its event
-        runs, else its source."""
-        a = self.activity
-        if a is not None and a.posts:
-            text = f"{a.posts:,} posts by {a.authors:,} people"
-            if a.posts_prev_7d and abs(a.trend) >= 0.1:
-                text += f", {'↑' if a.trend > 0 else '↓'}{abs(a.trend):.0%} week on week"
-            return text
-        if self.reach is not None and self.graded_window:
-            return use_line(self.reach)
-        if self.window is not None:
-            when = self.window.describe()
-            return f"happening now ({when})" if self.happening_now else f"next {when}"
-        if self.unmeasured:
-            return "use not measured yet"
-        return f"source: {self.source}" if self.source else "not yet seen in stored posts"
-
-    @property
-    def what(self) -> str:
-        if not self.curated:
-            return "seen in posts"
-        if self.verified or self.unmeasured:  # an unmeasured one says so on a line of its own
-            return self.summary
-        return f"{self.summary}, no source names it"
-
-    @property
-    def copyable(self) -> bool:
-        """Worth pasting: no warning, and not graded unused."""
-        return not self.warning and self.grade != "unused"
-
-    def stats_json(self) -> dict[str, Any] | None:
-        if self.activity is None or not self.activity.posts:
-            return None
-        a = self.activity
-        return {
-            "posts": a.posts,
-            "authors": a.authors,
-            "trend": a.trend,
-            "relevance": None if self.relevance is None else round(self.relevance, 2),
-            "engagement": a.engagement,
-            "posts_7d": a.posts_7d,
-            "posts_prev_7d": a.posts_prev_7d,
-        }
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "tag": self.tag,
-            "kind": self.kind,
-            "score": round(self.score, 4),
-            "reasons": list(self.reasons),
-            "stats": self.stats_json(),
-            "window": self.window.as_json() if self.window else None,
-            "warning": self.warning or None,
-            "measured": self.reach.measured_json() if self.reach else None,
-            "grade": self.grade,
-        }
-
-
-@dataclass(frozen=True)
-class SuggestionResult:
-    query: str
-    understanding: Understanding
-    suggestions: tuple[Suggestion, ...]
-    notes: tuple[str, ...]
-    as_of: date
-    evidence_posts: int
-    knowledge_version: str
-
-    def as_json(self) -> dict[str, Any]:
-        primary = self.understanding.primary
-        return {
-            "query": self.query,
-            "condition": None
-            if primary is None
-            else {
-                "id": primary.condition.id,
-                "name": primary.condition.name,
-                "matched": primary.matched,
-            },
-            "conditions": [
-                {"id": m.condition.id, "name": m.condition.name, "matched": m.matched, "how": m.how}
-                for m in self.understanding.matches
-            ],
-            "as_of": self.as_of.isoformat(),
-            "evidence_posts": self.evidence_posts,
-            "knowledge_version": self.knowledge_version,
-            "notes": list(self.notes),
-            "suggestions": [s.as_json() for s in self.suggestions],
-        }
 
 
 def _scaled(value: int, biggest: int) -> float:
@@ -197,29 +81,6 @@ def _warning(candidate: Candidate, relevance: float | None, about: str) -> str:
             else ("often used for other things")
         )
     return ""
-
-
-def copy_tags(suggestions: Iterable[Suggestion], count: int = 5) -> list[str]:
-    """The tags worth pasting: best first, one per event, no near-twins, none with a warning or
-    graded unused."""
-    chosen: list[Suggestion] = []
-    for suggestion in suggestions:
-        if not suggestion.copyable:
-            continue
-        if suggestion.event and any(s.event == suggestion.event for s in chosen):
-            continue
-        if any(_near_twins(s.tag, suggestion.tag) for s in chosen):
-            continue
-        chosen.append(suggestion)
-        if len(chosen) == count:
-            break
-    return [s.tag for s in chosen]
-
-
-def _near_twins(a: str, b: str) -> bool:
-    """#ClinicalTrials and #ClinicalTrial, #LungCancer and #lungcancer: one is enough."""
-    a, b = a.casefold(), b.casefold()
-    return a == b or a.removesuffix("s") == b.removesuffix("s")
 
 
 def observed_candidates(
@@ -266,12 +127,15 @@ def rank(
     limit: int,
     reach: Mapping[str, TagReach] | None = None,
     today: date | None = None,
+    audience: Audience | None = None,
 ) -> list[Suggestion]:
-    """Merge every condition's candidates, score them and keep the best `limit`.
+    """Merge every condition's candidates, score them and keep the best `limit`, in the order
+    an answer shows them (domain/answer_order.py).
 
     `reach`: what a census measured, by tag key; `today` says which calendar tags are near
-    enough to their window to be graded."""
+    enough to their window to be graded; `audience`: the team's country and languages."""
     reach = reach or {}
+    audience = audience or Audience()
     merged: dict[str, tuple[Candidate, Plan, Observed]] = {}
     for plan, seen in zip(plans, observed, strict=True):
         for candidate in [*plan.candidates.values(), *observed_candidates(plan, seen, index)]:
@@ -331,12 +195,14 @@ def rank(
         if rising is None and measured is not None:
             rising = measured.trend
         trend_up = max(0.0, min(rising or 0.0, 1.0))
+        fits = audience.fit(candidate.regions, candidate.lang)
         score = (
             weight_standing * candidate.standing * candidate.timing
             + weight_popularity * popularity * fit
             + WEIGHT_FIT * fit
             + WEIGHT_TREND * trend_up * fit
             + (HAPPENING_NOW_BONUS if candidate.happening_now else 0.0)
+            + (LOCAL_BONUS if fits == LOCAL else 0.0)
         )
         reasons = list(candidate.reasons)
         if activity and activity.posts:
@@ -387,19 +253,16 @@ def rank(
                 grade=graded,
                 graded_window=near,
                 unmeasured=unmeasured,
+                regions=candidate.regions,
+                lang=candidate.lang,
+                own=candidate.own,
+                fit=fits,
+                elsewhere=audience.where(candidate.regions, candidate.lang),
             )
         )
     scored = _placed(scored)
     scored.sort(key=lambda s: (-s.score, s.tag.casefold()))
-    kept: list[Suggestion] = []
-    general = 0
-    for suggestion in scored:
-        if suggestion.kind == "general":
-            general += 1
-            if general > MAX_GENERAL:  # cross-cutting tags fill in; they don't crowd out
-                continue
-        kept.append(suggestion)
-    return kept[:limit]
+    return answer_order(scored, audience, limit)
 
 
 def _placed(scored: list[Suggestion]) -> list[Suggestion]:

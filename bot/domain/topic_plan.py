@@ -14,7 +14,8 @@ from datetime import date
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.congresses import congresses_on
 from bot.domain.hashtags import tag_key
-from bot.domain.knowledge import Condition, KnowledgeBase
+from bot.domain.knowledge import Condition, CuratedTag, KnowledgeBase
+from bot.domain.tag_health import needs_measuring
 
 LISTENED_KINDS = ("community", "condition")
 MAX_CONTEXT_WORDS, CONTEXT_TAGS, MAX_CONTEXT = 5, 3, 8  # X queries have 512 characters
@@ -25,9 +26,10 @@ class TopicPlan:
     """One topic as the bot listens to it: hashtags (no '#', display casing) and plain keywords.
 
     `guarded` tags mean other things too (#Stroke: golf, swimming), or collected posts showed
-    them to be mostly off topic (`demoted`, a subset): they are never asked for on their own,
-    only together with one of the `context` words or tags. A source that can't ask that way (a
-    tag timeline) leaves them out.
+    them to be mostly off topic (`demoted`, a subset), or they are short acronyms and everyday
+    words no sample has yet shown to mean the topic (`unproven`, a subset): they are never asked
+    for on their own, only together with one of the `context` words or tags. A source that can't
+    ask that way (a tag timeline) leaves them out.
     """
 
     topic: str
@@ -37,6 +39,7 @@ class TopicPlan:
     context: tuple[str, ...] = ()
     demoted: tuple[str, ...] = ()
     conditions: tuple[Condition, ...] = ()
+    unproven: tuple[str, ...] = ()
 
     @property
     def tag_keys(self) -> tuple[str, ...]:
@@ -69,14 +72,17 @@ def plan_topic(
     *,
     today: date,
     demoted: Collection[str] = (),
+    cleared: Collection[str] = (),
 ) -> TopicPlan:
     """A condition's unambiguous community and condition tags, or the user's own tags or words.
 
     A tag that also means something else (flagged in the knowledge base, or with an
     `also_means`), or that collected posts showed to be mostly off topic (`demoted` tag keys,
     see tag_health.py), is never listened to alone: it is guarded, heard only with the
-    condition's own words or tags. So is the tag of a congress serving the condition while it
-    runs on its known dates (#ASCO26 beside "lung cancer" or #LCSM, not all of ASCO).
+    condition's own words or tags. So is a short acronym or an everyday word of the condition's
+    (#T1D, #Stroke) until a sample of its posts showed it mostly means the condition (`cleared`
+    tag keys), and the tag of a congress serving the condition while it runs on its known dates
+    (#ASCO26 beside "lung cancer" or #LCSM, not all of ASCO).
     A plan that `listens` to nothing still names the topic's conditions (for its calendar).
     """
     understanding = matcher.understand(text)
@@ -88,19 +94,28 @@ def plan_topic(
     def ambiguous(tag: str) -> bool:
         return tag_key(tag) in kb.also_means or tag_key(tag) in demoted
 
+    def unproven(tag: CuratedTag) -> bool:
+        unmeasured = tag_key(tag.tag) not in cleared
+        return unmeasured and needs_measuring(tag.tag, common_word=tag.common_word)
+
     tags = [t for t in understanding.typed_tags if not ambiguous(t)]
     guarded = [t for t in understanding.typed_tags if ambiguous(t)]
     keywords: list[str] = []
     context: list[str] = []
+    waiting: list[str] = []
     for condition in conditions:
         listened = [t for t in condition.tags if t.kind in LISTENED_KINDS]
-        own = [t.tag for t in listened if not (t.ambiguous or ambiguous(t.tag))]
-        guarded += [t.tag for t in listened if t.ambiguous or ambiguous(t.tag)]
+        known = [t for t in listened if t.ambiguous or ambiguous(t.tag)]
+        waiting += [t.tag for t in listened if t not in known and unproven(t)]
+        own = [t.tag for t in listened if t not in known and not unproven(t)]
+        guarded += [t.tag for t in listened if t.tag not in own]
         guarded += [live.tag for live in congresses_on(kb, [condition], today)]
         tags += own
         if not own:  # every tag means other things too (#MS): the name says it plainly
             keywords.append(condition.name)
-        context += condition_words(condition.name, condition.synonyms, guarded)
+        context += condition_words(
+            condition.name, (*condition.synonyms, *condition.other_names), guarded
+        )
         context += [f"#{t}" for t in own[:CONTEXT_TAGS]]
     if not conditions and not tags and not guarded:
         words = " ".join(understanding.unmatched) or understanding.text
@@ -118,6 +133,7 @@ def plan_topic(
         tuple(context),
         demoted=tuple(g for g in guarded if tag_key(g) in demoted),
         conditions=tuple(conditions),
+        unproven=tuple(g for g in guarded if g in waiting),
     )
 
 

@@ -28,3 +28,38 @@ _LANGUAGES = """
     te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
 """
 LANGUAGE_CODES = frozenset(_LANGUAGES.split())
+EVERYWHERE = ("global", "none", "off", "any", "all")  # what a person types to clear a region
+
+
+def read_region(text: str) -> str:
+    """A team's country as typed ("us", "GB", "global") -> its ISO 3166-1 code, "" for none;
+    ValueError saying what to write instead."""
+    typed = text.strip()
+    if typed.casefold() in EVERYWHERE:
+        return ""
+    code = typed.upper()
+    if code in COUNTRY_CODES:
+        return code
+    if code in COUNTRY_HINTS:
+        raise ValueError(
+            f"{typed!r} is not an ISO 3166-1 country code: write {COUNTRY_HINTS[code]}"
+        )
+    raise ValueError(
+        f"{typed!r} is not a country code: use its two-letter ISO 3166-1 code (US, GB, CA, AU, "
+        "IE, ES, MX…), or global for none"
+    )
+
+
+def read_language(text: str) -> str:
+    """A team's language as typed ("es", "FR", "en") -> its ISO 639-1 code, "" for English
+    (every answer has English tags); ValueError saying what to write instead."""
+    typed = text.strip()
+    code = typed.casefold()
+    if code in ("en", "english", *EVERYWHERE):
+        return ""
+    if code in LANGUAGE_CODES:
+        return code
+    raise ValueError(
+        f"{typed!r} is not a language code: use its two-letter ISO 639-1 code (es, fr, de, pt, "
+        "it…), or en for English only"
+    )

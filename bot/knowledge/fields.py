@@ -15,7 +15,7 @@ GLOBAL_WORD = "global"  # `region: global` says what leaving `region` out says: 
 _SHARED = {"region", "checked"}
 KEYS = {
     "condition": {"id", "name", "area", "parent", "synonyms", "abbreviations", "misspellings"}
-    | {"alone", "tags"},
+    | {"alone", "tags", "names"},
     "tag": {"tag", "kind", "note", "source", "since", "ambiguous", "verified", "lang", "plain"}
     | {"common_word"}
     | _SHARED,
@@ -77,6 +77,31 @@ def lang(entry: dict[str, Any], report: Report) -> str:
     else:
         return text
     return ""
+
+
+def names(entry: dict[str, Any], report: Report) -> tuple[tuple[str, str], ...]:
+    """`names:` the condition's names in other languages, by ISO 639-1 code: (lang, name) pairs.
+    They are understood like synonyms, and say which language a question was asked in."""
+    value = entry.get("names")
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        report("names is a mapping of language codes to lists of names (es: [cáncer de mama])")
+        return ()
+    found: list[tuple[str, str]] = []
+    for code, listed in value.items():
+        code = str(code).strip()
+        if code == "en":
+            report("names are for languages other than English: put English ones in synonyms")
+            continue
+        if code not in LANGUAGE_CODES:
+            report(f"names {code!r} is not an ISO 639-1 language code (es, fr, de, pt, it ...)")
+            continue
+        if not isinstance(listed, list):
+            report(f"names {code} must be a list")
+            continue
+        found += [(code, str(n).strip()) for n in listed if str(n).strip()]
+    return tuple(found)
 
 
 def checked(entry: dict[str, Any], report: Report, today: date) -> date | None:

@@ -208,6 +208,7 @@ class _Reader:
             misspellings=self.strings(where, entry, "misspellings"),
             parent=str(parent) if parent else None,
             alone=self.strings(where, entry, "alone"),
+            names=fields.names(entry, self.reporter(where)),
         )
         self._where[cid] = file
 
@@ -411,6 +412,7 @@ def _terms(condition: Condition) -> Iterable[str]:
     names = (
         condition.name,
         *condition.synonyms,
+        *condition.other_names,
         *condition.misspellings,
         *condition.abbreviations,
         *condition.alone,

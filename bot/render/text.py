@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.calendar import day_label
 from bot.domain.digest import CONVERSATION_HOURS, EXCERPT_CHARS, Digest
-from bot.domain.ranking import SuggestionResult, copy_tags
+from bot.domain.suggestion import TOP, SuggestionResult, copy_tags
 from bot.domain.text import clean_text
 from bot.domain.voices import ADVOCATE_DAYS
 
@@ -42,9 +42,12 @@ def digest_text(digest: Digest) -> str:
     ).rstrip()
 
 
-def suggestion_text(result: SuggestionResult, *, explain: bool = False) -> str:
+def suggestion_text(
+    result: SuggestionResult, *, explain: bool = False, asks_region: str = ""
+) -> str:
     """The answer as a person reads it in a terminal: one line a tag, as in Slack; `explain`
-    adds every reason under each tag."""
+    adds every reason under each tag; `asks_region`, the line that asks for the team's country
+    when none is set."""
     matches = result.understanding.matches
     if matches:
         names = ", ".join(f"{m.condition.name} (from “{m.matched}”)" for m in matches)
@@ -61,6 +64,8 @@ def suggestion_text(result: SuggestionResult, *, explain: bool = False) -> str:
         "",
     ]
     for n, suggestion in enumerate(result.suggestions, 1):
+        if n == result.top_count + 1 and n <= TOP:
+            lines.append("    (the top ends here: fewer than five tags fit it)")
         lines.append(f"{n:>2}. #{suggestion.tag}  {suggestion.what} · {suggestion.evidence}")
         if suggestion.warning:
             lines.append(f"      ! {suggestion.warning}")
@@ -70,6 +75,8 @@ def suggestion_text(result: SuggestionResult, *, explain: bool = False) -> str:
         lines += ["", "Copy: " + " ".join(f"#{tag}" for tag in copy_tags(result.suggestions))]
     if result.notes:
         lines += [""] + [f"Note: {note}" for note in result.notes]
+    if asks_region and result.asks_region:
+        lines += ["", asks_region]
     if result.suggestions and not explain:
         lines += ["", "Add --explain for the reasons behind each tag."]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.domain.audience import Audience
 from bot.domain.conditions import Understanding
 from bot.domain.knowledge import KnowledgeBase
 from bot.knowledge import load_knowledge
@@ -47,6 +48,19 @@ class Services:
         """Today on the team's calendar (HASHTAG_BOT_TIMEZONE): an approval is dated, and ends,
         by the team's days, not UTC's."""
         return self.clock().astimezone(ZoneInfo(self.settings.team_timezone)).date()
+
+    def audience(
+        self, channel_id: str = "", *, region: str | None = None, lang: str | None = None
+    ) -> Audience:
+        """The team an answer is for: what is given (None: not given), else the channel's own
+        region and language, else HASHTAG_BOT_REGION and HASHTAG_BOT_LANGUAGE."""
+        if channel_id:
+            set_here = self.channels.audience(channel_id)
+            region = (set_here.region or None) if region is None else region
+            lang = (set_here.language or None) if lang is None else lang
+        region = self.settings.region if region is None else region
+        lang = self.settings.language if lang is None else lang
+        return Audience(region, (lang,) if lang else ())
 
     def understand(self, text: str) -> Understanding:
         """What a person's words name: the conditions, and anything left over."""

@@ -11,10 +11,12 @@ from bot.domain.conditions import ConditionMatcher
 from bot.domain.digest import Digest
 from bot.domain.schedules import Schedule
 from bot.domain.text import clean_text
+from bot.knowledge.codes import read_language, read_region
 from bot.services.digests import Digester
 from bot.services.schedules import ChannelClock, channel_clocks, clock_of
 from bot.services.topics import MAX_TOPIC_CHARS, tracked_topics
 from bot.storage import Change, Store, Topic
+from bot.storage.channel_audience import ChannelAudience
 
 
 @dataclass(frozen=True)
@@ -147,3 +149,28 @@ class ChannelSettings:
         """This channel's digest as it stands now; nothing is recorded as delivered."""
         topics = tracked_topics(self.store, channel_id).get(channel_id, [])
         return self.digester.for_topics(topics, now=now, channel_id=channel_id)
+
+    # The country and language its answers fit ------------------------------------------------
+    def audience(self, channel_id: str) -> ChannelAudience:
+        """What the channel set (`/hashtag region`, `/hashtag language`); "" where it set none."""
+        return self.store.channel_audience(channel_id)
+
+    def set_region(self, channel_id: str, typed: str, *, user: str, now: datetime) -> str:
+        """The channel's answers fit this country (ISO 3166-1; "global" clears it): the code
+        kept, "" when cleared. ValueError says what to type instead."""
+        region = read_region(typed)
+        before = self.audience(channel_id).region
+        with self.store.transaction():
+            self.store.set_channel_audience(channel_id, region=region, by=user, now=now)
+            self._record(channel_id, "region", user, before, region, now)
+        return region
+
+    def set_language(self, channel_id: str, typed: str, *, user: str, now: datetime) -> str:
+        """The channel's answers add this language's tags (ISO 639-1; "en" clears it): the code
+        kept, "" when cleared. ValueError says what to type instead."""
+        language = read_language(typed)
+        before = self.audience(channel_id).language
+        with self.store.transaction():
+            self.store.set_channel_audience(channel_id, language=language, by=user, now=now)
+            self._record(channel_id, "language", user, before, language, now)
+        return language

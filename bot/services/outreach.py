@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.domain.approvals import EXPIRING_DAYS, Approval, ApprovedMessage
+from bot.domain.audience import Audience
 from bot.domain.campaign_tags import TagReport, collisions, known_tags, readability
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.drafts import Composition, compose_message, draft_tags
@@ -139,9 +140,10 @@ class Outreach:
                 found.append(message)
         return found
 
-    def compose(self, topic: str, today: date) -> Composition:
-        """A draft per network of every unexpired message for the topic, with today's best tags."""
-        result = self.suggester.suggest(topic, today=today)
+    def compose(self, topic: str, today: date, audience: Audience | None = None) -> Composition:
+        """A draft per network of every unexpired message for the topic, with today's best tags
+        for the team `audience` describes."""
+        result = self.suggester.suggest(topic, today=today, audience=audience)
         primary = result.understanding.primary
         condition = (
             None

@@ -12,9 +12,10 @@ from bot.domain.approvals import ApprovedMessage
 from bot.services.census import census_state
 from bot.services.outbox import maybe_sent
 from bot.services.schedules import ChannelClock, channel_clocks
-from bot.services.tag_health import drifted_lines
+from bot.services.tag_health import listening_lines
 from bot.services.x_spend import x_spend
 from bot.storage import Topic
+from bot.storage.channel_audience import ChannelAudience
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -31,10 +32,13 @@ class WorkspaceOverview:
     last_digests: dict[str, date] = field(default_factory=dict)
     expiring: list[ApprovedMessage] = field(default_factory=list)  # ending within 30 days
     team_today: date | None = None  # the day on the team's calendar, which approvals end by
-    drifted: list[str] = field(default_factory=list)  # tags demoted as mostly off topic
+    drifted: list[str] = field(default_factory=list)  # what measurement changed in listening
     maybe_sent: list[str] = field(default_factory=list)  # posts that may be missing, or not
     x_counts: str = ""  # the census's counts requests: their own line in the spend meter
     census: list[str] = field(default_factory=list)  # when it ran, what it measured, who refused
+    # the region and language each channel set, and the defaults (HASHTAG_BOT_REGION, …_LANGUAGE)
+    audiences: dict[str, ChannelAudience] = field(default_factory=dict)
+    default_audience: ChannelAudience = field(default_factory=ChannelAudience)
 
 
 def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverview:
@@ -58,8 +62,10 @@ def workspace_overview(services: Services, *teams: str | None) -> WorkspaceOverv
         last_digests=store.last_digests(),
         expiring=services.outreach.expiring(services.team_today()),
         team_today=services.team_today(),
-        drifted=drifted_lines(store),
+        drifted=listening_lines(services.planner, today=today),
         maybe_sent=maybe_sent(store, now=services.now()),
         x_counts=spend.counts_line() if spend.counts_requests else "",
         census=census_state(store, today).lines(),
+        audiences=store.channel_audiences(),
+        default_audience=ChannelAudience(settings.region, settings.language),
     )

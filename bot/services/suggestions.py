@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.domain.activity import WINDOW_DAYS, Observed
+from bot.domain.audience import Audience
 from bot.domain.calendar import day_label
 from bot.domain.candidates import Candidate, Plan, curated_index, plan_condition
 from bot.domain.conditions import ConditionMatcher, Understanding
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
-from bot.domain.ranking import SuggestionResult, rank
+from bot.domain.ranking import rank
 from bot.domain.reach import TREND_SLACK_DAYS, TREND_WEEKS_BACK, TagReach, reach_from
+from bot.domain.suggestion import SuggestionResult
 from bot.storage import Store
 
 MAX_CONDITIONS = 3
@@ -32,14 +34,26 @@ class Suggester:
         self.matcher = ConditionMatcher(kb)
         self.index = curated_index(kb)
 
-    def suggest(self, text: str, *, today: date, limit: int = DEFAULT_LIMIT) -> SuggestionResult:
+    def suggest(
+        self,
+        text: str,
+        *,
+        today: date,
+        limit: int = DEFAULT_LIMIT,
+        audience: Audience | None = None,
+    ) -> SuggestionResult:
+        """The answer for the team `audience` describes (its country and languages; a question
+        asked in another language adds that one)."""
         limit = max(1, min(limit, MAX_LIMIT))
         understanding = self.matcher.understand(text)
+        audience = (audience or Audience()).also_in(understanding.languages)
         notes: list[str] = []
         if understanding.truncated:
             notes.append("That was long, so only its beginning was read.")
         if not understanding.text:
-            return self._result(text, understanding, [], [], [*notes, _usage()], today, limit, {})
+            return self._result(
+                text, understanding, [], [], [*notes, _usage()], today, limit, {}, audience
+            )
         matches = understanding.matches[:MAX_CONDITIONS]
         if len(understanding.matches) > MAX_CONDITIONS:
             skipped = ", ".join(m.condition.name for m in understanding.matches[MAX_CONDITIONS:])
@@ -75,7 +89,9 @@ class Suggester:
                     "No stored posts use these tags yet, so the ranking rests on the knowledge "
                     "base. Track the condition in a channel to start listening."
                 )
-        return self._result(text, understanding, plans, observed, notes, today, limit, reach)
+        return self._result(
+            text, understanding, plans, observed, notes, today, limit, reach, audience
+        )
 
     def _result(
         self,
@@ -87,9 +103,18 @@ class Suggester:
         today: date,
         limit: int,
         reach: dict[str, TagReach],
+        audience: Audience,
     ) -> SuggestionResult:
         suggestions = (
-            rank(plans, observed, self.index, limit=limit, reach=reach, today=today)
+            rank(
+                plans,
+                observed,
+                self.index,
+                limit=limit,
+                reach=reach,
+                today=today,
+                audience=audience,
+            )
             if plans
             else []
         )
@@ -102,6 +127,7 @@ class Suggester:
             as_of=today,
             evidence_posts=evidence,
             knowledge_version=self.kb.version,
+            audience=audience,
         )
 
     def _reach(

@@ -1,8 +1,8 @@
 """Tracked topics and their plans: the one way a channel's topic becomes what the bot hears.
 
-Collection, digests, alerts and tag health all ask `TopicPlanner`, which reads the tags demoted
-as mostly off topic once per call, so none of them can hear a demoted tag on its own while the
-others guard it.
+Collection, digests, alerts and tag health all ask `TopicPlanner`, which reads once per call
+what measurements say (the tags demoted as mostly off topic, and the short or everyday-word tags
+a sample cleared), so none of them can hear a tag on its own while the others guard it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.conditions import ConditionMatcher
+from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
+from bot.domain.tag_health import Listening
 from bot.domain.text import topic_key
 from bot.domain.topic_plan import TopicPlan, plan_topic
 from bot.storage import Store
@@ -52,7 +54,7 @@ class TopicPlanner:
     def plans(self, specs: Iterable[TopicSpec], *, today: date) -> dict[str, TopicPlan]:
         """One plan per distinct topic (by key), as heard on `today` (a congress's tag only while
         it runs); topics with no words are left out."""
-        demoted = self.store.drifted_keys()
+        listening = self.listening_state()
         plans: dict[str, TopicPlan] = {}
         for spec in specs:
             if spec.key and spec.key not in plans:
@@ -62,9 +64,17 @@ class TopicPlanner:
                     self.matcher,
                     spec.condition_id,
                     today=today,
-                    demoted=demoted,
+                    demoted=listening.demoted,
+                    cleared=listening.cleared,
                 )
         return plans
+
+    def listening_state(self) -> Listening:
+        """Which tags measurements demoted, and which a sample cleared to be heard alone."""
+        return Listening.of(
+            {tag_key(h.tag): h for h in self.store.drifted_tags()},
+            {tag_key(h.tag): h for h in self.store.latest_samples()},
+        )
 
     def plan(self, spec: TopicSpec, *, today: date) -> TopicPlan:
         return self.plans([spec], today=today).get(spec.key) or TopicPlan(spec.text)

@@ -47,7 +47,9 @@ def share(services: Services, body: dict[str, Any], publisher: SlackPublisher) -
     if (too_old := stale(ref, services.today())) is not None:
         return too_old
     press = press_of(body) or f"trigger:{body.get('trigger_id') or ''}"
-    result = services.suggester.suggest(ref.query, today=services.today())
+    result = services.suggester.suggest(
+        ref.query, today=services.today(), audience=services.audience(channel)
+    )
     shared = answer(result, shared_by=user, expanded=ref.expanded)
     outcome = publisher.post(
         shared_answer(

@@ -21,18 +21,22 @@ def show_more(services: Services, body: dict[str, Any]) -> tuple[Message, bool]:
         return notice(OLD_BUTTON), False
     if (too_old := stale(ref, services.today())) is not None:
         return too_old, False
-    result = services.suggester.suggest(ref.query, today=services.today())
+    result = services.suggester.suggest(
+        ref.query, today=services.today(), audience=services.audience(channel)
+    )
     private = is_private_conversation(channel, name)
     return answer(result, can_share=not private, can_track=not private, expanded=True), True
 
 
 def explain(services: Services, body: dict[str, Any]) -> Message:
-    _user, _team, _channel, _name, ref = pressed(body)
+    _user, _team, channel, _name, ref = pressed(body)
     if ref is None or not ref.tag:
         return notice(OLD_BUTTON)
     if (too_old := stale(ref, services.today())) is not None:
         return too_old
-    return explanation(services.suggester.suggest(ref.query, today=services.today()), ref.tag)
+    audience = services.audience(channel)
+    result = services.suggester.suggest(ref.query, today=services.today(), audience=audience)
+    return explanation(result, ref.tag)
 
 
 def register(app: App, services: Services) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.domain.calendar import day_label
-from bot.domain.ranking import Suggestion, SuggestionResult, copy_tags
+from bot.domain.suggestion import Suggestion, SuggestionResult, copy_tags
 from bot.domain.text import clean_text
 
 # Slack's limits (docs.slack.dev/reference/block-kit): a message, a text, a button, a header.
@@ -21,7 +21,10 @@ MAX_BUTTON_VALUE = 2000
 MAX_HEADER = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_QUERY_IN_VALUE = 300  # the matcher reads no more than this, so the button keeps no more
-SHOWN_FIRST = 5  # tags on the first screen; the rest wait behind Show more
+ASK_REGION = (
+    "No region set for this channel: `/hashtag region US` (or GB, CA, AU, IE…) puts that "
+    "country's tags first. Until then, tags that belong to one country wait below the top five."
+)
 
 SHARE_ACTION = "hashtag_share"
 TRACK_ACTION = "hashtag_track"
@@ -225,7 +228,7 @@ def answer(
     if shared_by:
         top.append(context(f"Shared by <@{shared_by}>"))
     ref = AnswerRef(result.query, result.as_of, expanded=expanded)
-    shown = result.suggestions if expanded else result.suggestions[:SHOWN_FIRST]
+    shown = result.suggestions if expanded else result.suggestions[: result.top_count]
     hidden = len(result.suggestions) - len(shown)
     end: list[Block] = []
     if hidden and not shared_by:
@@ -235,6 +238,8 @@ def answer(
         end += [{"type": "divider"}, section(f"*Copy:*\n```{escape(copy_line(result))}```")]
     if result.notes:
         end.append(context(*(f"_{escape(note)}_" for note in result.notes)))
+    if result.asks_region and not shared_by:
+        end.append(context(ASK_REGION))
     buttons = []
     if can_share and result.suggestions and not shared_by:
         buttons.append(button("Share in channel", SHARE_ACTION, ref.encode(), style="primary"))

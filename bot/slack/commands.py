@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from bot.domain.permissions import Action, refusal
 from bot.services import Services
 from bot.slack import outreach
+from bot.slack.audience import audience_line, language_in_channel, region_in_channel
 from bot.slack.blocks import Message, answer, context, escape
 from bot.slack.channel import (
     PEOPLE_ONLY,
@@ -107,6 +108,11 @@ def approves(rest: str) -> Action:
     return Action.APPROVE
 
 
+def _set_or_ask(rest: str) -> Action:
+    """`/hashtag region` says what is set; `/hashtag region GB` changes it."""
+    return Action.CHANGE if rest.strip() else Action.ASK
+
+
 def _digest_action(rest: str) -> Action:
     """`/hashtag digest` previews; `/hashtag digest daily 09:00 …` changes the schedule."""
     return Action.CHANGE if rest.strip() else Action.ASK
@@ -135,6 +141,7 @@ def _list(services: Services, command: Command, client: WebClient) -> list[Messa
             schedule=when_line(clock, services.now()) if clock else "",
             alerts=clock.alerts if clock else False,
             last_change=services.channels.last_change(command.channel),
+            audience=audience_line(services, command.channel),
         )
     ]
 
@@ -177,15 +184,27 @@ def _messages(services: Services, command: Command, client: WebClient) -> list[M
 
 
 def _compose(services: Services, command: Command, client: WebClient) -> list[Message]:
-    return outreach.compose(services, command.rest)
+    return outreach.compose(services, command.rest, command.channel)
 
 
 def _available(services: Services, command: Command, client: WebClient) -> list[Message]:
     return [outreach.available(services, command.rest)]
 
 
+def _region(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [region_in_channel(services, command.channel, command.rest, user=command.user)]
+
+
+def _language(services: Services, command: Command, client: WebClient) -> list[Message]:
+    return [language_in_channel(services, command.channel, command.rest, user=command.user)]
+
+
 def _on_or_off(rest: str) -> bool:
     return rest.strip().casefold() in {"on", "off"}
+
+
+def _one_word(rest: str) -> bool:
+    return len(rest.split()) <= 1
 
 
 def _message_id(rest: str) -> bool:
@@ -219,6 +238,12 @@ SUB_COMMANDS: dict[str, SubCommand] = {
     ),
     "compose": SubCommand(_compose, "`/hashtag compose lung cancer`", _anything),
     "available": SubCommand(_available, "`/hashtag available #LungStudy26`", _anything),
+    "region": SubCommand(
+        _region, "`/hashtag region US` (or `global`)", _one_word, action=_set_or_ask
+    ),
+    "language": SubCommand(
+        _language, "`/hashtag language es` (or `en`)", _one_word, action=_set_or_ask
+    ),
 }
 
 
@@ -284,7 +309,9 @@ def replies_to(
                     f"`/hashtag help` lists what I can do."
                 )
             ]
-        result = services.suggester.suggest(command.text, today=services.today())
+        result = services.suggester.suggest(
+            command.text, today=services.today(), audience=services.audience(command.channel)
+        )
         return [answer(result, can_share=not command.private, can_track=not command.private)]
     if not sub.fits(command.rest):
         return [notice(f"`/hashtag {escape(word)}` needs other words: try {sub.usage}.")]

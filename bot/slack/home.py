@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.domain.activity import WINDOW_DAYS
+from bot.domain.audience import language_name
 from bot.domain.calendar import day_label
 from bot.services import Services
 from bot.services.overview import WorkspaceOverview, workspace_overview
@@ -21,6 +22,7 @@ from bot.slack.notices import USAGE
 from bot.slack.outreach_blocks import expiring_lines
 from bot.slack.people import People
 from bot.storage import Topic
+from bot.storage.channel_audience import ChannelAudience
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
 MAX_HOME_CHANNELS = 40
@@ -49,7 +51,8 @@ def home_view(
         clock = facts.clocks.get(channel_id)
         schedule = when_line(clock, now) if clock else ""
         said = f"\n_Digest {escape(schedule)} · {when}_" if schedule else f"  _({when})_"
-        blocks.append(section(f"<#{channel_id}>: {names}{said}"))
+        fits = _audience(facts.audiences.get(channel_id), facts.default_audience)
+        blocks.append(section(f"<#{channel_id}>: {names}{said}\n_{fits}_"))
     if len(by_channel) > MAX_HOME_CHANNELS:
         blocks.append(context(f"…and {len(by_channel) - MAX_HOME_CHANNELS} more channels."))
     if by_channel:
@@ -95,7 +98,7 @@ def home_view(
             shown.append(
                 f"…and {len(facts.drifted) - MAX_DRIFTED_LINES} more (`hashtag-bot doctor`)."
             )
-        blocks.append(section("*Tags heard only with their topic's words*\n" + "\n".join(shown)))
+        blocks.append(section("*Listening: what measurement changed*\n" + "\n".join(shown)))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
@@ -112,6 +115,16 @@ def who_may(people: People) -> Block:
             "change a channel's settings or approve messages, since I can't tell who is asking."
         )
     return section("\n".join(lines))
+
+
+def _audience(own: ChannelAudience | None, default: ChannelAudience) -> str:
+    """ "Answers fit US, with Spanish tags" or "No region set: `/hashtag region US` there"."""
+    region = (own.region if own else "") or default.region
+    lang = (own.language if own else "") or default.language
+    with_lang = f", with {language_name(lang)} tags" if lang else ""
+    if not region:
+        return f"No region set{with_lang}: `/hashtag region US` (or GB, CA, AU…) there"
+    return f"Answers fit {region}{with_lang}"
 
 
 def register(app: App, services: Services, people: People) -> None:

@@ -22,6 +22,8 @@ USAGE = (
     "• `/hashtag messages`: add an IRB-approved message (`/hashtag messages 3` edits message 3).\n"
     "• `/hashtag compose lung cancer`: ready-to-post drafts of the approved messages, per network.\n"
     "• `/hashtag available #LungStudy26`: is a new campaign tag already in use, and how it reads.\n"
+    "• `/hashtag region US` / `/hashtag language es`: answers here fit that country (ISO code; "
+    "`global` clears it) and add that language's tags (`en` clears it).\n"
     "• `/hashtag help`: this message.\n"
     "Names, abbreviations (T1D), typos and hashtags (#LCSM) all work."
 )
@@ -65,6 +67,7 @@ def channel_topics(
     schedule: str = "",
     alerts: bool = False,
     last_change: Change | None = None,
+    audience: str = "",
 ) -> Message:
     muted_line = (
         "Muted in digests here: " + ", ".join(f"@{escape(h)}" for h in muted) if muted else ""
@@ -75,6 +78,8 @@ def channel_topics(
     if topics and schedule:
         clock = f"Digest: {escape(schedule)} · alerts {'on' if alerts else 'off'}"
         muted_line = f"{clock}\n{muted_line}" if muted_line else clock
+    if audience:  # bot-made words: codes and language names, nothing typed by anyone
+        muted_line = f"{audience}\n{muted_line}" if muted_line else audience
     if not topics:
         text = (
             "This channel tracks nothing yet. `/hashtag track lung cancer` starts listening "

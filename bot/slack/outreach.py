@@ -31,11 +31,13 @@ from bot.slack.outreach_blocks import (
 from bot.slack.people import People
 
 
-def compose(services: Services, topic: str) -> list[Message]:
-    """The drafts for a condition: one message, or several when the drafts are long."""
+def compose(services: Services, topic: str, channel_id: str = "") -> list[Message]:
+    """The drafts for a condition, with the tags an answer in this channel gives (its region and
+    language): one message, or several when the drafts are long."""
     if not topic.strip():
         return [notice("Say which condition: `/hashtag compose lung cancer`")]
-    return composition_messages(services.outreach.compose(topic, services.team_today()))
+    audience = services.audience(channel_id)
+    return composition_messages(services.outreach.compose(topic, services.team_today(), audience))
 
 
 def available(services: Services, text: str) -> Message:
@@ -138,8 +140,9 @@ def submission(services: Services, body: dict[str, Any], people: People) -> dict
 def register(app: App, services: Services, people: People) -> None:
     @answering_safely
     def compose_pressed(body: dict[str, Any], respond: Respond) -> None:
-        ref = pressed(body)[4]
-        for reply in [notice(OLD_BUTTON)] if ref is None else compose(services, ref.query):
+        _user, _team, channel, _name, ref = pressed(body)
+        replies = [notice(OLD_BUTTON)] if ref is None else compose(services, ref.query, channel)
+        for reply in replies:
             respond(**reply, response_type="ephemeral", replace_original=False)
 
     def save(ack: Ack, body: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.hashtags import extract_hashtags, tag_key
+from bot.domain.reach import Guard
 from bot.domain.topic_plan import TopicPlan
 from bot.sources.base import Author, Post, opt_out_reason, parse_time
 
@@ -132,10 +133,16 @@ def to_author(profile: Mapping[str, Any]) -> Author:
 
 
 class TagMatcher:
-    """Is a post about a tracked topic? Its own tags, or a tracked keyword as whole words."""
+    """Is a post about a tracked topic? Its own tags, a tracked keyword as whole words, or a
+    guarded tag (#T1D, #MS) beside one of its topic's words or tags: the stream carries every
+    post, so it can hear a guarded tag as X's query does."""
 
     def __init__(self, queries: Sequence[TopicPlan]) -> None:
         self.keys = {key for q in queries for key in q.tag_keys}
+        self.guards: dict[str, list[Guard]] = {}
+        for q in queries:
+            for tag in q.guarded:
+                self.guards.setdefault(tag_key(tag), []).append(Guard.of(q.context))
         words = sorted({" ".join(k.split()) for q in queries for k in q.keywords if k.strip()})
         self.keywords = (
             re.compile(
@@ -146,14 +153,19 @@ class TagMatcher:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.keys or self.keywords)
+        return bool(self.keys or self.keywords or self.guards)
 
     @property
-    def signature(self) -> tuple[frozenset[str], str]:
+    def signature(self) -> tuple[frozenset[str], str, frozenset[tuple[str, Guard]]]:
         """Equal for two matchers that keep the same posts."""
-        return frozenset(self.keys), self.keywords.pattern if self.keywords else ""
+        guards = frozenset((key, g) for key, found in self.guards.items() for g in found)
+        return frozenset(self.keys), self.keywords.pattern if self.keywords else "", guards
 
     def matches(self, post: Post) -> bool:
-        if any(tag_key(t) in self.keys for t in post.hashtags):
+        keys = {tag_key(t) for t in post.hashtags}
+        if not self.keys.isdisjoint(keys):
             return True
+        for key in keys.intersection(self.guards):
+            if any(guard.matches(post.text, keys) for guard in self.guards[key]):
+                return True
         return bool(self.keywords and self.keywords.search(post.text))

@@ -1,5 +1,6 @@
 """A live look at who uses a hashtag right now: one Bluesky search page and one Mastodon tag
-timeline page per instance, both free. Nothing read here is stored.
+timeline page per instance, both free; the same look samples a guarded tag's posts to measure
+what it means. Nothing read here is stored.
 
 Accounts that ask bots to leave them alone (#nobot, #noindex, not indexable, hidden from
 logged-out viewers) are left out of what is shown, though their posts still count.
@@ -74,6 +75,17 @@ def _summarise(network: str, tag: str, items: list[tuple[str, bool, str]]) -> Li
 def look_on_bluesky(settings: Settings, tag: str, client: Client | None = None) -> LiveLook:
     """searchPosts for #tag: through the bot's session when BLUESKY_HANDLE is set, else the
     public AppView (which may ask for a login)."""
+    items, error = _bluesky_posts(settings, tag, client)
+    if error:
+        return LiveLook("bluesky", error=error)
+    return _summarise("bluesky", tag, items)
+
+
+def _bluesky_posts(
+    settings: Settings, tag: str, client: Client | None = None
+) -> tuple[list[tuple[str, bool, str]], str]:
+    """(handle, opted out, text) of one search page's posts carrying #tag, or why none could be
+    read."""
     search = BlueskySearch(settings)
     public = None
     try:
@@ -86,14 +98,11 @@ def look_on_bluesky(settings: Settings, tag: str, client: Client | None = None) 
             partial(api.app.bsky.feed.search_posts, params=params), "Bluesky search"
         )
     except (UnauthorizedError, PermissionError):
-        return LiveLook(
-            "bluesky",
-            error="Bluesky search wants a login: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
-        )
+        return [], "Bluesky search wants a login: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD"
     except UnexpectedShape:
-        return LiveLook("bluesky", error="Bluesky search answered in an unexpected shape")
+        return [], "Bluesky search answered in an unexpected shape"
     except AtProtocolError as err:
-        return LiveLook("bluesky", error=f"Bluesky search did not answer ({bluesky_problem(err)})")
+        return [], f"Bluesky search did not answer ({bluesky_problem(err)})"
     finally:
         search.close()
         if public is not None and client is None:
@@ -107,11 +116,26 @@ def look_on_bluesky(settings: Settings, tag: str, client: Client | None = None) 
             continue  # search matches words too
         author = raw.get("author") or {}
         items.append((str(author.get("handle") or ""), profile_opt_out(author) is not None, text))
-    return _summarise("bluesky", tag, items)
+    return items, ""
 
 
 def look_on_mastodon(settings: Settings, tag: str) -> LiveLook:
     """The tag's timeline on each configured instance (no token needed), one page each."""
+    items, unchecked = _mastodon_posts(settings, tag)
+    look = _summarise("mastodon", tag, items)
+    if not unchecked:
+        return look
+    said = "; ".join(f"{host} {why}" for host, why in unchecked.items())
+    if len(unchecked) < len(settings.mastodon_instances):  # what the others show stands
+        said += "; the other instances were read"
+    return replace(look, error=said)
+
+
+def _mastodon_posts(
+    settings: Settings, tag: str
+) -> tuple[list[tuple[str, bool, str]], dict[str, str]]:
+    """(handle, opted out, text) of one timeline page per instance, each post once, and the
+    instances that could not be read, with why."""
     source = MastodonSource(settings, timeout_s=10.0)
     items: dict[str, tuple[str, bool, str]] = {}
     unchecked: dict[str, str] = {}  # host -> why it could not be checked
@@ -137,10 +161,18 @@ def look_on_mastodon(settings: Settings, tag: str) -> LiveLook:
             opted_out = account_opt_out(account, note) is not None
             uri = str(status.get("uri") or status.get("id"))
             items.setdefault(uri, (handle, opted_out, html_text(str(status.get("content") or ""))))
-    look = _summarise("mastodon", tag, list(items.values()))
-    if not unchecked:
-        return look
-    said = "; ".join(f"{host} {why}" for host, why in unchecked.items())
-    if len(unchecked) < len(settings.mastodon_instances):  # what the others show stands
-        said += "; the other instances were read"
-    return replace(look, error=said)
+    return list(items.values()), unchecked
+
+
+def sample_posts(settings: Settings, tag: str) -> list[tuple[str, frozenset[str]]]:
+    """A guarded tag's unguarded posts now, for measuring what it means: one tag-timeline page
+    per Mastodon instance and, through the bot's own session (BLUESKY_HANDLE), one Bluesky
+    search page, all free. Only each post's text and tags are used, to count; nothing is stored
+    and nobody is named. A network that can't be read adds nothing (too few posts leave the tag
+    as it is heard)."""
+    bluesky = _bluesky_posts(settings, tag)[0] if BlueskySearch(settings).configured else []
+    mastodon, _ = _mastodon_posts(settings, tag)
+    return [
+        (text, frozenset(tag_key(t) for t in extract_hashtags(text)))
+        for _, _, text in [*bluesky, *mastodon]
+    ]

@@ -434,7 +434,28 @@ def census(db: Database) -> None:
     )
 
 
-@migrations(name="0016_audit_log")
+@migrations(name="0015_channel_region_language")
+def channel_region_language(db: Database) -> None:
+    """The country (ISO 3166-1) and language besides English (ISO 639-1) a channel's answers fit
+    (`/hashtag region`, `/hashtag language`); NULL: the defaults (HASHTAG_BOT_REGION and
+    HASHTAG_BOT_LANGUAGE)."""
+    db.execute("ALTER TABLE channel_settings ADD COLUMN region TEXT")
+    db.execute("ALTER TABLE channel_settings ADD COLUMN language TEXT")
+
+
+@migrations(name="0016_tag_samples")
+def tag_samples(db: Database) -> None:
+    """What each weekly sample of a guarded tag's unguarded posts showed (tag_health.py): how
+    many posts were read and how many were about the topic. Counts only, never a post."""
+    db.execute(
+        """CREATE TABLE tag_samples (
+        tag_key TEXT NOT NULL, sampled_on TEXT NOT NULL, tag TEXT NOT NULL, topic TEXT NOT NULL,
+        posts INTEGER NOT NULL, on_topic INTEGER NOT NULL,
+        PRIMARY KEY (tag_key, sampled_on)) WITHOUT ROWID"""
+    )
+
+
+@migrations(name="0017_audit_log")
 def audit_log(db: Database) -> None:
     """Every change to a channel's settings and every approval saved: who, when, what, before and
     after. Kept for good; nothing here is a person's post or profile."""

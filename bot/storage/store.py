@@ -11,6 +11,7 @@ from bot.storage.alert_reads import AlertReads
 from bot.storage.approved_messages import ApprovedMessages
 from bot.storage.audit import AuditTrail
 from bot.storage.census import CensusRecords
+from bot.storage.channel_audience import ChannelAudiences
 from bot.storage.channels import ChannelState
 from bot.storage.connection import Connections, StoreError
 from bot.storage.deliveries import DeliveryRecords
@@ -43,6 +44,7 @@ class Store(
     DeliveryRecords,
     CensusRecords,
     AuditTrail,
+    ChannelAudiences,
 ):
     """Every read and write the bot makes; nothing outside storage/ writes SQL.
 
@@ -61,8 +63,8 @@ class Store(
     - accounts.py `AccountStates`: accounts inactive at their source, how fresh a profile is;
     - approved_messages.py `ApprovedMessages`: IRB-approved messages, every change a new version;
     - tag_usage.py `TagUsageReads`: how stored posts use one tag (vetting a campaign tag);
-    - tag_health.py `TagHealthRecords`: listened tags' recent posts, and the tags demoted as
-      mostly off topic.
+    - tag_health.py `TagHealthRecords`: listened tags' recent posts, the tags demoted as
+      mostly off topic, and what samples of guarded tags' unguarded posts showed.
     - alert_reads.py `AlertReads`: the tagged posts of a few hours, and the alert log.
     - outbox.py `OutboxRecords`: channel posts claimed for sending and not settled, and those
       that may have been sent (the crash rule, and what doctor and the App Home show);
@@ -71,6 +73,7 @@ class Store(
       before and after.
     - outbox.py `OutboxRecords`: digest messages and alerts claimed for sending, not settled.
     - census.py `CensusRecords`: census runs and figures, and the Jetstream hashtag tally.
+    - channel_audience.py `ChannelAudiences`: the country and language each channel's answers fit.
     """
 
     def __init__(self, path: str | Path) -> None:

@@ -49,11 +49,15 @@ class TagHealthRecords:
         return posts
 
     def record_drifted(self, measured: Sequence[TagHealth]) -> int:
-        """Keep each newly drifted tag with the measurement that showed it; how many were new."""
+        """Keep each drifted tag with the measurement that showed it (a later one replaces an
+        earlier: a tag a sample cleared can drift again); how many were recorded."""
         with self.conns.write() as db:
             return sum(
                 db.conn.execute(
-                    "INSERT OR IGNORE INTO drifted_tags VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO drifted_tags VALUES (?,?,?,?,?,?) ON CONFLICT(tag_key) DO UPDATE"
+                    " SET tag=excluded.tag, topic=excluded.topic, posts=excluded.posts,"
+                    " on_topic=excluded.on_topic, measured_on=excluded.measured_on"
+                    " WHERE excluded.measured_on > drifted_tags.measured_on",
                     (
                         tag_key(h.tag),
                         h.tag,
@@ -85,3 +89,36 @@ class TagHealthRecords:
 
     def drifted_keys(self) -> set[str]:
         return {row[0] for row in self.conns.db().conn.execute("SELECT tag_key FROM drifted_tags")}
+
+    def record_sample(self, health: TagHealth) -> None:
+        """Keep what a sample of a guarded tag's unguarded posts showed: counts only."""
+        with self.conns.write() as db:
+            db.conn.execute(
+                "INSERT OR REPLACE INTO tag_samples VALUES (?,?,?,?,?,?)",
+                (
+                    tag_key(health.tag),
+                    health.measured_on.isoformat(),
+                    health.tag,
+                    health.topic,
+                    health.posts,
+                    health.on_topic,
+                ),
+            )
+
+    def latest_samples(self) -> list[TagHealth]:
+        """Each sampled tag's latest sample, the latest first."""
+        rows = named(self.conns.db().conn).execute(
+            "SELECT tag, topic, posts, on_topic, sampled_on FROM tag_samples s"
+            " WHERE sampled_on = (SELECT MAX(sampled_on) FROM tag_samples"
+            " WHERE tag_key = s.tag_key) ORDER BY sampled_on DESC, tag"
+        )
+        return [
+            TagHealth(
+                tag=row["tag"],
+                topic=row["topic"],
+                posts=row["posts"],
+                on_topic=row["on_topic"],
+                measured_on=date.fromisoformat(row["sampled_on"]),
+            )
+            for row in rows
+        ]

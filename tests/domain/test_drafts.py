@@ -18,7 +18,7 @@ from bot.domain.drafts import (
     mastodon_length,
     x_length,
 )
-from bot.domain.ranking import Suggestion
+from bot.domain.suggestion import Suggestion
 
 TODAY = date(2026, 11, 27)
 TEXT = (

@@ -96,7 +96,8 @@ def test_the_italian_names_are_understood(kb: KnowledgeBase, text: str, conditio
 
 def test_saude_mental_names_no_condition(kb: KnowledgeBase) -> None:
     for condition in kb.conditions.values():
-        names = {normalize_term(n) for n in (*condition.synonyms, *condition.alone)}
+        every = (*condition.synonyms, *condition.other_names, *condition.alone)
+        names = {normalize_term(n) for n in every}
         assert normalize_term("saúde mental") not in names, condition.id
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
+from bot.domain.conditions import ConditionMatcher
 from bot.domain.hashtags import tag_key
 from bot.domain.knowledge import KnowledgeBase
 from bot.knowledge.codes import LANGUAGE_CODES
+from bot.knowledge.loader import read_knowledge
 
 
 def _sourced_by_language(kb: KnowledgeBase) -> dict[str, set[str]]:
@@ -62,3 +65,48 @@ def test_national_campaigns_carry_their_language_and_countries(
 def test_a_french_acronym_says_what_else_it_means(kb: KnowledgeBase) -> None:
     sep = next(t for t in kb.conditions["multiple-sclerosis"].tags if t.tag == "SEP")
     assert sep.lang == "fr" and sep.ambiguous and "September" in kb.also_means[tag_key("SEP")]
+
+
+@pytest.mark.parametrize(
+    ("question", "condition", "lang"),
+    [
+        ("cáncer de mama", "breast-cancer", "es"),
+        ("câncer de mama", "breast-cancer", "pt"),
+        ("cancer du sein", "breast-cancer", "fr"),
+        ("Morbus Crohn", "crohns-disease", "de"),
+        ("tumore del rene", "kidney-cancer", "it"),
+        ("esclerosis multiple", "multiple-sclerosis", "es"),  # accents left out, still Spanish
+        ("cancer de mama", "breast-cancer", ""),  # Spanish or Portuguese without the accent
+        ("linfoma", "lymphoma", ""),  # Spanish, Italian and Portuguese alike
+        ("breast cancer", "breast-cancer", ""),
+    ],
+)
+def test_a_question_asked_with_a_name_in_another_language_says_which(
+    kb: KnowledgeBase, question: str, condition: str, lang: str
+) -> None:
+    understood = ConditionMatcher(kb).understand(question)
+    assert understood.primary is not None and understood.primary.condition.id == condition
+    assert understood.languages == ((lang,) if lang else ())
+
+
+@pytest.mark.parametrize(
+    ("names", "complaint"),
+    [
+        ("en: [breast cancer]", "put English ones in synonyms"),
+        ("spanish: [cáncer de mama]", "'spanish' is not an ISO 639-1 language code"),
+        ("es: cáncer de mama", "names es must be a list"),
+    ],
+)
+def test_names_in_other_languages_are_read_by_iso_code(
+    tmp_path: Path, names: str, complaint: str
+) -> None:
+    (tmp_path / "data.yaml").write_text(
+        "conditions:\n  - id: breast-cancer\n    name: Breast cancer\n    area: oncology\n"
+        f"    names:\n      {names}\n"
+        "    tags:\n      - tag: BCSM\n        kind: community\n        source: bcsm.org\n",
+        encoding="utf-8",
+    )
+    _, problems = read_knowledge(tmp_path)
+    assert any(
+        p.startswith("data.yaml condition breast-cancer:") and complaint in p for p in problems
+    ), problems

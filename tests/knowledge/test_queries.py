@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.knowledge import KnowledgeBase
-from bot.domain.ranking import copy_tags
+from bot.domain.suggestion import copy_tags
 from bot.services.suggestions import Suggester
 from bot.storage import Store
 from tests.factories import NOW, TODAY, author, post

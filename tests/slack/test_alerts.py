@@ -25,7 +25,7 @@ from bot.services import build_services
 from bot.services.alerts import alerter_for
 from bot.services.tag_health import review_listened_tags
 from bot.storage import Store
-from tests.factories import author
+from tests.factories import author, heard_alone
 from tests.slack.slack_messages import assert_valid_message, block_text
 from tests.slack.slack_standins import BOT_TOKEN, CHANNEL, SlackStandIn
 
@@ -172,6 +172,7 @@ def test_a_tag_demoted_as_mostly_off_topic_raises_no_alert(
 
     trusting = Store(tmp_path / "trusting.db")  # the same weeks, the tag never measured
     try:
+        heard_alone(trusting, "LCSM", on=TUESDAY.date() - timedelta(days=30))  # a month ago
         trusted = Community(trusting, tag="LungCancer", topic=LUNG)
         fantasy_league(trusted)
         draft_burst(trusted)
@@ -180,6 +181,7 @@ def test_a_tag_demoted_as_mostly_off_topic_raises_no_alert(
         trusting.close()
     slack_api.calls.clear()
 
+    heard_alone(store, "LCSM", on=TUESDAY.date() - timedelta(days=30))
     community = Community(store, tag="LungCancer", topic=LUNG)
     fantasy_league(community)
     services = build_services(settings, store, kb=kb, clock=lambda: TUESDAY)

@@ -224,7 +224,7 @@ def test_explain_answers_with_one_tags_reasons_for_the_person_who_asked(bot: Bot
     bot.press(EXPLAIN_ACTION, explain["value"])
     reply = bot.slack.reply()
     assert reply["replace_original"] is False and reply["response_type"] == "ephemeral"
-    assert "#LCAM" in block_text(reply) and "source:" in block_text(reply)
+    assert "#LCSM" in block_text(reply) and "source: lcsmchat.com" in block_text(reply)
 
 
 def test_the_app_home_lists_posts_that_may_be_missing(bot: Bot, store: Store) -> None:

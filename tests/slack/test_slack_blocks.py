@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.activity import TagActivity
+from bot.domain.audience import Audience
 from bot.services.suggestions import MAX_LIMIT, Suggester
 from bot.slack.blocks import (
     EXPLAIN_ACTION,
@@ -19,11 +20,13 @@ from bot.slack.blocks import (
 from tests.factories import TODAY
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 
+US_TEAM = Audience("US")
+
 
 def test_the_largest_answer_with_huge_reasons_and_notes_fits_slacks_limits(
     suggester: Suggester,
 ) -> None:
-    result = suggester.suggest("lung cancer", today=TODAY, limit=MAX_LIMIT)
+    result = suggester.suggest("lung cancer", today=TODAY, limit=MAX_LIMIT, audience=US_TEAM)
     busy = TagActivity(
         "lcsm", posts=1204, authors=312, engagement=9000, posts_7d=300, posts_prev_7d=240
     )

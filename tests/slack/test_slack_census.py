@@ -12,11 +12,11 @@ from bot.cli import main
 from bot.config import Settings
 from bot.domain.knowledge import KnowledgeBase
 from bot.services import build_services
-from bot.slack.blocks import EXPLAIN_ACTION, AnswerRef
+from bot.slack.blocks import EXPLAIN_ACTION, MORE_ACTION, AnswerRef
 from bot.storage import Store
 from tests.census_world import World, census_world
 from tests.factories import NOW
-from tests.slack.slack_messages import assert_valid_message, block_text
+from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot
 from tests.slack.slack_standins import APP_TOKEN, BOT_TOKEN, SlackStandIn
 
@@ -50,8 +50,11 @@ def test_each_line_shows_the_measured_use_when_no_posts_were_collected(
     )
     copy = shown.split("*Copy:*", 1)[1].split("```")[1].split()
     assert "#Alzheimers" in copy and "#DementiaFriends" not in copy  # nobody used it this week
-    spoonie = bot.ask("ulcerative colitis", "r2")
-    assert "· most of this week's use is on Bluesky" in block_text(spoonie)
+    colitis = bot.ask("ulcerative colitis", "r2")  # #Spoonie waits behind Show more: one
+    more = buttons(colitis)[MORE_ACTION]["value"]  # cross-cutting tag in the top five
+    bot.press(MORE_ACTION, more, "r3")
+    spoonie = line_of(block_text(bot.slack.reply("r3")), "Spoonie")
+    assert "· most of this week's use is on Bluesky" in spoonie
 
 
 def test_explain_gives_each_networks_figure_and_the_day_it_was_measured(

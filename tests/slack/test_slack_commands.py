@@ -10,7 +10,7 @@ import pytest
 from bot.domain.posts import Post
 from bot.slack.blocks import SHARE_ACTION, TRACK_ACTION
 from bot.storage import Store
-from tests.factories import NOW, author
+from tests.factories import NOW, author, heard_alone
 from tests.slack.slack_messages import assert_valid_message, block_text, buttons
 from tests.slack.slack_payloads import Bot
 from tests.slack.slack_standins import CHANNEL, TEAM, USER
@@ -197,6 +197,7 @@ def test_a_posts_markup_never_leaks_into_a_digests_link(bot: Bot, store: Store) 
         likes=9,
     )
     store.save_posts([quoted], [author(1)], now=NOW)
+    heard_alone(store, "LCSM")  # a weekly sample showed #LCSM means lung cancer
     bot.ask("track lung cancer", "r1")
     bot.command("digest", "r2")
     replies = bot.slack.wait_for(

@@ -173,13 +173,14 @@ def test_compose_shows_each_networks_draft_with_its_count(
     bot: Bot, store: Store, settings: Settings
 ) -> None:
     services_over(store, settings).outreach.save(approval(), by="U0BOB", now=NOW)
+    bot.ask("region US", "us")  # a US team: November's awareness month is theirs
     reply = bot.ask("compose lung cancer")
     assert_valid_message(reply)
     shown = block_text(reply)
     assert reply["blocks"][0]["text"]["text"] == "Drafts for Lung cancer"
     for network in ("*X*", "*Bluesky*", "*Mastodon*"):
         assert network in shown
-    assert f"```{TEXT} {URL} #LCAM #LCSM #LungCancer```" in shown
+    assert f"```{TEXT} {URL} #LCSM #LungCancer #LCAM```" in shown
     assert "/280" in shown and "/300" in shown and "/500" in shown
     assert "never posts to social networks" in shown
 

@@ -80,6 +80,25 @@ def test_socket_mode_acks_the_envelope_and_answers_at_the_response_url(
     assert "Hashtags for Lung cancer" in block_text(reply)
 
 
+def test_socket_mode_answers_for_the_default_region_and_language(
+    run_settings: Settings, slack_api: SlackStandIn
+) -> None:
+    envelope = {
+        "envelope_id": ENVELOPE_ID,
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": slash_payload("type 2 diabetes", slack_api.response_url()),
+    }
+    team_in_spain = replace(run_settings, region="ES", language="es")  # HASHTAG_BOT_REGION=ES
+    with socket_mode_server([envelope], slack_api.changed) as (ws_url, _received):
+        slack_api.ws_url = ws_url
+        with running(team_in_spain, http=False):
+            reply = slack_api.reply(timeout=10)
+    first_screen = block_text(reply)
+    assert "#Implica2DM2*" in first_screen and "#GBDOC*" not in first_screen
+    assert "No region set" not in first_screen
+
+
 def test_http_mode_runner_serves_signed_commands_and_keeps_topics_in_the_database(
     run_settings: Settings, slack_api: SlackStandIn
 ) -> None:

@@ -38,6 +38,8 @@ CHANGES = [  # every channel setting a slash command changes, with what it leave
     ("mute @spammy", lambda store: store.muted(CHANNEL)),
     ("digest daily 09:00 Europe/London", lambda store: store.channel_settings()),
     ("alerts off", lambda store: store.channel_settings()),
+    ("region GB", lambda store: store.channel_audience(CHANNEL)),
+    ("language es", lambda store: store.channel_audience(CHANNEL)),
 ]
 
 

@@ -96,6 +96,29 @@ def test_jetstream_posts_with_a_tracked_tag_are_kept_and_the_rest_ignored(
     assert jetstream.cursors()[0] is not None  # a first cycle starts from a recent time, not live
 
 
+def test_the_stream_hears_a_guarded_tag_only_beside_its_topics_words(
+    store: Store, xrpc: XrpcStandIn, jetstream_factory: list[JetstreamStandIn]
+) -> None:
+    people(xrpc, ALICE, BOB)
+    diabetes = TopicPlan(
+        "type 1 diabetes",
+        tags=("Type1Diabetes",),
+        guarded=("T1D",),  # a short acronym no sample has cleared yet
+        context=("type 1 diabetes", "#WeAreNotWaiting"),
+    )
+    events = [
+        commit(ALICE, "3kaaa", T0 + 1, "New pump, same old type 1 diabetes #T1D"),
+        commit(BOB, "3kbbb", T0 + 2, "#T1D openers walk out at Lord's"),
+        commit(BOB, "3kccc", T0 + 3, "Looping since May #T1D #WeAreNotWaiting"),
+    ]
+    jetstream = JetstreamStandIn(events)
+    jetstream_factory.append(jetstream)
+    store.set_cursor("bluesky", "search #type1diabetes", "done", now=LIVE_NOW)
+    report = bluesky_cycle(store, jetstream, xrpc, query=diabetes)
+    assert report.new_posts == 2 and not report.error  # the cricket post is left out
+    assert store.tag_activity(["t1d"], LIVE_NOW.date())["t1d"].posts == 2
+
+
 def test_a_restart_resumes_from_the_stored_cursor(
     store: Store, xrpc: XrpcStandIn, jetstream_factory: list[JetstreamStandIn]
 ) -> None:

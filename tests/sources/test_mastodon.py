@@ -14,6 +14,7 @@ from bot.services.topics import TopicSpec
 from bot.slack.digest import digest_messages
 from bot.sources.mastodon import MastodonSource, html_text
 from bot.storage import Store
+from tests.factories import heard_alone
 from tests.sources.source_standins import LIVE_NOW, Answer
 from tests.sources.standins_mastodon import (
     MastodonStandIn,
@@ -106,6 +107,7 @@ def test_post_html_becomes_the_text_people_read() -> None:
 
 
 def lung_digest(kb: KnowledgeBase, store: Store) -> Digest:
+    heard_alone(store, "LCSM", on=LIVE_NOW.date())  # a sample showed #LCSM means lung cancer
     store.rebuild_cooccur_window(LIVE_NOW.date())
     return Digester(kb, store).for_topics([LUNG], now=LIVE_NOW)
 
