@@ -172,6 +172,41 @@ def test_mastodon_answering_429_is_waited_out(world: World) -> None:
     assert Counter(world.small_mastodon.tag_calls).most_common(1)[0][1] == 2  # asked again once
 
 
+def test_bluesky_search_answering_429_is_waited_out_and_no_tag_is_counted_twice(
+    world: World,
+) -> None:
+    reset = str(int(time.time()) + 1)
+    world.bluesky.fault_on(
+        "/xrpc/app.bsky.feed.searchPosts",
+        Answer(
+            429,
+            {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+            {"RateLimit-Reset": reset, "RateLimit-Remaining": "0"},
+        ),
+    )
+    rows = figures(census(world, "--network", "bluesky", "--topic", "lung cancer", "--json"))
+    assert len(rows) == LUNG_CANCER_TAGS
+    asked = Counter(a.params.get("tag") for a in world.bluesky.searches)
+    assert asked.most_common(1)[0][1] >= 2  # the refused page, asked again after the wait
+    assert rows[("LungCancer", "bluesky")]["posts_7d"] > 0
+
+
+def test_mastodon_saying_its_limit_is_used_up_is_waited_for_before_asking(world: World) -> None:
+    reset = datetime.fromtimestamp(time.time() + 1, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    world.small_mastodon.fault_on(
+        "/api/v1/tags/*",
+        Answer(
+            404,
+            {"error": "Record not found"},
+            {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+        ),
+    )  # a tag the instance never saw, and no requests left until the reset
+    started = time.monotonic()
+    rows = figures(census(world, "--network", "mastodon", "--topic", "lung cancer", "--json"))
+    assert rows[("LungCancer", "mastodon")]["posts_7d"] == 310  # the census went on, whole
+    assert time.monotonic() - started >= 0.5  # after waiting for the reset, not asking on
+
+
 def test_search_refused_without_a_login_is_said_and_nothing_made_up(world: World) -> None:
     result = census(world, "--network", "bluesky", "--topic", "lung cancer", "--json", login=False)
     assert result.exit_code == 1  # nothing could be counted

@@ -81,6 +81,7 @@ class HttpStandIn:
         self.asked: list[Asked] = []
         self.faults: list[Answer] = []
         self.bent: dict[str, Answer] = {}  # path pattern -> what every matching request gets
+        self.path_faults: list[tuple[str, Answer]] = []  # the next request on a path gets it
         self.lock = threading.Lock()
         standin = self
 
@@ -125,6 +126,10 @@ class HttpStandIn:
     def unbend(self) -> None:
         self.bent.clear()
 
+    def fault_on(self, path: str, answer: Answer) -> None:
+        """Answer the next request whose path matches `path` with `answer`, once."""
+        self.path_faults.append((path, answer))
+
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parsed = urlparse(handler.path)
         multi = parse_qs(parsed.query)
@@ -136,6 +141,10 @@ class HttpStandIn:
         with self.lock:
             self.asked.append(asked)
             answer = self.faults.pop(0) if self.faults else None
+            for n, (path, fault) in enumerate(self.path_faults):
+                if answer is None and fnmatchcase(asked.path, path):
+                    answer = self.path_faults.pop(n)[1]
+                    break
             bent = [a for path, a in self.bent.items() if fnmatchcase(asked.path, path)]
         answer = answer or (bent[0] if bent else self.answer(asked))
         if answer.content_type == JSON:
