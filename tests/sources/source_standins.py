@@ -143,7 +143,8 @@ class HttpStandIn:
             answer = self.faults.pop(0) if self.faults else None
             for n, (path, fault) in enumerate(self.path_faults):
                 if answer is None and fnmatchcase(asked.path, path):
-                    answer = self.path_faults.pop(n)[1]
+                    del self.path_faults[n]
+                    answer = fault
                     break
             bent = [a for path, a in self.bent.items() if fnmatchcase(asked.path, path)]
         answer = answer or (bent[0] if bent else self.answer(asked))
