@@ -243,46 +243,39 @@ def _add_awareness_tags(
         window = event.rule.current_or_next(today)
         timing, now, when = timing_of(window, today)
         region = "" if event.region == "global" else f" ({event.region})"
-        for rank, event_tag in enumerate(event.tags):
-            second_choice = SECOND_TAG_FACTOR if rank else 1.0
-            plan.add(
-                _calendar_candidate(
-                    kb,
-                    event_tag,
-                    "awareness",
-                    STANDING["awareness"] * weight * factor * second_choice,
-                    f"{event.name}{region}: {when}",
-                    window=window,
-                    timing=timing,
-                    happening_now=now,
-                    summary=f"{event.name}{region}",
-                    source=event.source,
-                    event=event.id,
-                    regions=event.regions,
-                    lang=event.lang,
-                )
+
+        name = f"{event.name}{region}"
+        wanted = [
+            (tag, SECOND_TAG_FACTOR if rank else 1.0, name, False)
+            for rank, tag in enumerate(event.tags)
+        ]
+        if now and measures_candidates(event):  # measured ones suggested while it runs
+            wanted += [
+                (tag, SECOND_TAG_FACTOR, f"{name}, candidate tag", True)
+                for tag in event.candidate_tags()
+            ]
+        for tag, choice, summary, candidate_only in wanted:
+            candidate = _calendar_candidate(
+                kb,
+                tag,
+                "awareness",
+                STANDING["awareness"] * weight * factor * choice,
+                f"{name}: {when}",
+                window=window,
+                timing=timing,
+                happening_now=now,
+                summary=summary,
+                source=event.source,
+                event=event.id,
+                regions=event.regions,
+                lang=event.lang,
             )
-        if now and measures_candidates(event):
-            for event_tag in event.candidate_tags():
-                candidate = _calendar_candidate(
-                    kb,
-                    event_tag,
-                    "awareness",
-                    STANDING["awareness"] * weight * factor * SECOND_TAG_FACTOR,
-                    f"{event.name}{region}: {when}",
-                    window=window,
-                    timing=timing,
-                    happening_now=now,
-                    summary=f"{event.name}{region}, candidate tag",
-                    source=event.source,
-                    event=event.id,
-                    regions=event.regions,
-                    lang=event.lang,
-                )
+            if candidate_only:  # no source names it: it stands only on its measured use
                 candidate.reasons.append(EVENT_CANDIDATE)
                 candidate.verified, candidate.needs_measure = False, True
-                if candidate.key not in plan.candidates:
-                    plan.add(candidate)
+                if candidate.key in plan.candidates:
+                    continue
+            plan.add(candidate)
 
 
 def _add_conference_tags(
