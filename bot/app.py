@@ -75,7 +75,7 @@ def create_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"
         ),
     )
-    register_all(app, services)
+    register_all(app, services.build_all())
     return app
 
 
