@@ -18,6 +18,7 @@ import resource
 import sys
 from datetime import UTC, datetime, timedelta
 
+from bench.memory import own_peak_mb
 from bot.app import close_app, create_app
 from bot.config import Settings
 from bot.server import HttpServer, health_of, wsgi_app
@@ -33,7 +34,7 @@ def usage() -> dict[str, float]:
     return {
         "cpu_s": used.ru_utime + used.ru_stime,
         "system_s": used.ru_stime,
-        "max_rss_mb": used.ru_maxrss / 1024,
+        "max_rss_mb": own_peak_mb(),
     }
 
 
