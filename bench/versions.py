@@ -9,6 +9,7 @@ same minutes, so a slow spell of the machine slows both.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -99,5 +100,6 @@ def _bench_only() -> Path:
     global _BENCH_ONLY
     if _BENCH_ONLY is None:
         _BENCH_ONLY = Path(tempfile.mkdtemp(prefix="hashtag-bot-bench-path-"))
+        atexit.register(shutil.rmtree, _BENCH_ONLY, ignore_errors=True)
         (_BENCH_ONLY / "bench").symlink_to(ROOT / "bench", target_is_directory=True)
     return _BENCH_ONLY
