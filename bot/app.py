@@ -19,9 +19,9 @@ from bot.slack.retries import SlackRetryPolicy
 log = logging.getLogger(__name__)
 
 # Answers run here after the ack. They are CPU-bound under one GIL on a 2-core host, so more
-# threads only add contention: with 16, reply p95 at 8 concurrent users was 405 ms; with 3, 198 ms
-# (bench/slack_ack.py). Three, not two, so one answer stuck in a Slack rate-limit retry can't halve
-# capacity.
+# threads only add contention: at 1M posts, reply p95 with 8 people at once was 82 ms with 16,
+# 84 ms with 8, 51 ms with 3 and 43 ms with 2 (bench/slack_ack.py). Three, not two, so one answer
+# stuck in a Slack rate-limit retry can't halve capacity.
 LISTENER_THREADS = 3
 API_TIMEOUT_S = 15
 
@@ -95,7 +95,7 @@ def create_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="hashtag-bot-answer"
         ),
     )
-    register_all(app, services, people)
+    register_all(app, services.build_all(), people)
     return app
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
+
 from bot.cli import main
 from bot.config import Settings
 
@@ -12,7 +14,7 @@ README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"
 
 
 def test_every_command_is_documented() -> None:
-    for name in main.commands:
+    for name in main.list_commands(click.Context(main)):
         assert f"hashtag-bot {name}" in README or f"`{name}" in README, name
 
 

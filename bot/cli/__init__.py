@@ -1,15 +1,7 @@
 """The `hashtag-bot` command: a thin click layer over the services, one module per group of
-commands; importing them registers their commands on `main`."""
+commands. Each module registers its commands on `main` when imported, and `main` imports a
+command's module only when that command is asked for (cli/common.py: COMMAND_MODULES)."""
 
-from bot.cli import (  # noqa: F401  (importing them registers their commands)
-    answers,
-    audit,
-    census,
-    data,
-    digests,
-    outreach,
-    running,
-)
 from bot.cli.common import main
 
 __all__ = ["main"]

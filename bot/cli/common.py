@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sqlite3
 import sys
@@ -101,7 +102,43 @@ def parse_moment(
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Which module of bot/cli registers each command. A command's module, and what it imports, loads
+# only when that command runs or help lists them all: `suggest` starts without the outreach
+# drafts, digests or the sources (tests/test_cli_imports.py keeps this table and the modules in
+# step).
+COMMAND_MODULES = {
+    "suggest": "answers",
+    "census": "census",
+    "audit": "audit",
+    "ingest": "data",
+    "compliance": "data",
+    "check": "data",
+    "import": "data",
+    "backup": "data",
+    "digest": "digests",
+    "schedule": "digests",
+    "alerts": "digests",
+    "messages": "outreach",
+    "compose": "outreach",
+    "available": "outreach",
+    "run": "running",
+    "doctor": "running",
+}
+
+
+class CommandsByModule(click.Group):
+    """A click group whose commands are imported on first use, by name (COMMAND_MODULES)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"bot.cli.{COMMAND_MODULES[cmd_name]}")  # registers it
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=CommandsByModule, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hashtag-bot")
 def main() -> None:
     """hashtag-bot: the hashtags patient communities really use, with the evidence."""

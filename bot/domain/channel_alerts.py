@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.bursts import EVIDENCE_POSTS, Alert
-from bot.domain.digest import PostView
 from bot.domain.mutes import MuteList
+
+if TYPE_CHECKING:  # only named here: the store's alert reads need no digest
+    from bot.domain.digest import PostView
 
 MAX_ALERTS_PER_DAY = 3  # per channel and local day: an alert that comes every hour is noise
 SAME_BURST = timedelta(hours=24)  # a volume or tag burst is one event this long from its alert

@@ -29,6 +29,8 @@ def singular(word: str) -> str:
 
 def fold_accents(text: str) -> str:
     """'cáncer de pulmón' -> 'cancer de pulmon': people type names with and without accents."""
+    if text.isascii():  # nothing to fold (most names and queries): skip decomposing it
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -6,20 +6,22 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.domain.calendar import day_label
-from bot.domain.digest import CONVERSATION_HOURS, EXCERPT_CHARS, Digest
 from bot.domain.suggestion import TOP, SuggestionResult, copy_tags
 from bot.domain.text import clean_text
-from bot.domain.voices import ADVOCATE_DAYS
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from bot.domain.digest import Digest
+
 
 @cache
 def _templates() -> Environment:
-    """Made when a digest is first shown: `suggest` needs no templates, and Jinja2's import is
-    a noticeable share of its start-up."""
+    """Made when a digest is first shown: `suggest` needs no templates, and Jinja2's import (like
+    the digest rules') is a noticeable share of its start-up."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    from bot.domain.digest import EXCERPT_CHARS
 
     env = Environment(
         loader=PackageLoader("bot", "templates"),
@@ -36,6 +38,9 @@ def _templates() -> Environment:
 
 def digest_text(digest: Digest) -> str:
     """The digest as the terminal shows it."""
+    from bot.domain.digest import CONVERSATION_HOURS
+    from bot.domain.voices import ADVOCATE_DAYS
+
     template = _templates().get_template("digest.txt.j2")
     return template.render(
         digest=digest, hours=CONVERSATION_HOURS, advocate_days=ADVOCATE_DAYS

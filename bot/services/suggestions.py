@@ -147,7 +147,7 @@ class Suggester:
 
     def _observe(self, plan: Plan, today: date) -> Observed:
         """Co-occurrence with the condition's seed tags, and activity of every tag in play."""
-        with_seeds = self.store.cooccurring(plan.seeds, today)
+        with_seeds = self.store.cooccurring(plan.seeds, today, most=MAX_OBSERVED)
         top = sorted(with_seeds, key=lambda k: -with_seeds[k])[:MAX_OBSERVED]
         activity = self.store.tag_activity({*plan.candidates, *plan.seeds, *top}, today)
         seed_posts = sum(activity[k].posts for k in plan.seeds if k in activity)

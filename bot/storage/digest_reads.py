@@ -1,4 +1,8 @@
-"""Reads a digest needs: a topic's recent posts, its volume and voices, posts and profiles to show."""
+"""Reads a digest needs: a topic's recent posts, its volume and voices, posts and profiles to show.
+
+The digest's values are imported when first read, not with the Store: every command opens the
+Store, and most never build a digest (`hashtag-bot suggest` starts without the digest rules).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,17 @@ import sqlite3
 from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from bot.domain.digest import VOLUME_DAYS, PostView, TaggedPost, TopicPost, Volume
-from bot.domain.voices import ADVOCATE_DAYS, Profile, Voice, VoicePost
 from bot.storage.accounts import INACTIVE_AUTHORS
 from bot.storage.connection import Connections
 from bot.storage.sql import chunks, marks, named, rows_in
 from bot.storage.stats import rows_saying
 from bot.storage.tag_ids import TagIds
+
+if TYPE_CHECKING:
+    from bot.domain.digest import PostView, TaggedPost, TopicPost, Volume
+    from bot.domain.voices import Profile, Voice, VoicePost
 
 _POST_FIELDS = (
     "p.id, p.author_id, p.day, p.created_at, p.conversation_id,"
@@ -28,6 +35,8 @@ _MENTION = re.compile(r"(?<![\w@])@([\w][\w.-]*(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 def _topic_post(row: sqlite3.Row) -> TopicPost:
     """A post from a row of `_POST_FIELDS`."""
+    from bot.domain.digest import TopicPost
+
     created = datetime.fromisoformat(row["created_at"])
     return TopicPost(
         id=row["id"],
@@ -41,6 +50,8 @@ def _topic_post(row: sqlite3.Row) -> TopicPost:
 
 
 def _profile(row: sqlite3.Row) -> Profile:
+    from bot.domain.voices import Profile
+
     return Profile(
         id=row["id"],
         source=row["source"],
@@ -96,6 +107,8 @@ class DigestReads:
         """Posts from `since` to `until` carrying any of these tags (a congress's), each with its
         text and every tag it carries, so a digest can tell which speak of its topic. Only
         read while a congress runs; none by accounts inactive at their source."""
+        from bot.domain.digest import TaggedPost
+
         conn = self.conns.db().conn
         ids = self.tag_ids.existing(conn, set(keys))
         if not ids:
@@ -125,6 +138,8 @@ class DigestReads:
     def topic_volume(self, keys: Collection[str], today: date) -> Volume:
         """Posts carrying any of these tags over the last 7 days and the 7 before, from the daily
         aggregates (a post with two of them counts once), and the accounts behind the last 7."""
+        from bot.domain.digest import VOLUME_DAYS, Volume
+
         conn = self.conns.db().conn
         ids = sorted(self.tag_ids.existing(conn, set(keys)).values())
         if not ids:
@@ -176,6 +191,8 @@ class DigestReads:
         self, keys: Collection[str], today: date, *, limit: int, min_posts: int
     ) -> list[Voice]:
         """Accounts that used these tags in the last 7 days, most posts with them first."""
+        from bot.domain.voices import ADVOCATE_DAYS, Voice
+
         conn = self.conns.db().conn
         ids = self.tag_ids.existing(conn, set(keys))
         if not ids:
@@ -218,6 +235,8 @@ class DigestReads:
         """These accounts' posts from `first` to `last` with any of these tags: on which days,
         and how often the platform says they were reposted or quoted. One read for every
         topic's candidates, by day the way posts are indexed."""
+        from bot.domain.voices import VoicePost
+
         conn = self.conns.db().conn
         ids = self.tag_ids.existing(conn, set(keys))
         wanted = set(authors)
@@ -311,6 +330,8 @@ class DigestReads:
     def post_views(self, ids: Collection[str]) -> dict[str, PostView]:
         """Posts to show, with their authors' handles; posts since deleted, and posts by accounts
         inactive at their source, are simply absent."""
+        from bot.domain.digest import PostView
+
         rows = rows_in(
             self.conns.db().conn,
             "SELECT p.id, p.url, p.text, p.created_at, a.handle, a.name, p.content_warning"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.posts import Author, Post
-from bot.storage.connection import Connections
+from bot.storage.connection import PAGE_CACHE_KIB, Connections
 from bot.storage.cooccur import CooccurWindow
 from bot.storage.recount import expire_shares, ordinal
 from bot.storage.removal import delete_posts
@@ -17,6 +17,7 @@ from bot.storage.sql import chunks, marks, named
 from bot.storage.staging import AUTHOR_COLUMNS, POST_COLUMNS, SCHEMA, stage, summarize
 
 BULK_CHECKPOINT_PAGES = 10_000  # ~40 MB of write-ahead log between copy-backs during an import
+BULK_CACHE_KIB = 64 * 1024  # the writer's page cache during an import, as its speed was measured
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,14 @@ class PostWriter(CooccurWindow):
     def bulk_writes(self) -> Iterator[None]:
         """For an import: the write-ahead log is copied back every ~40 MB instead of every 4 MB
         (each batch rewrites the aggregates' pages, and every copy-back syncs the disk), then
-        once at the end."""
+        once at the end; the writer keeps a larger page cache meanwhile."""
         conn = self.conns.db().conn
         conn.execute(f"PRAGMA wal_autocheckpoint={BULK_CHECKPOINT_PAGES}")
+        conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         try:
             yield
         finally:
+            conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
             conn.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 

@@ -44,6 +44,12 @@ def rows_saying(
     )
 
 
+def _most_shared(most: int | None) -> str:
+    """The tail of a co-occurrence read grouped by the other tag: only tags that shared a post,
+    and with `most`, the most shared first, ties by tag id, as many as asked."""
+    return " HAVING SUM(posts) > 0" + ("" if most is None else " ORDER BY 2 DESC, 1 LIMIT ?")
+
+
 class StatsReader(CooccurWindow):
     conns: Connections
     tag_ids: TagIds
@@ -103,8 +109,15 @@ class StatsReader(CooccurWindow):
             for tag_id, row in counts.items()
         }
 
-    def cooccurring(self, seed_keys: Collection[str], today: date) -> dict[str, int]:
-        """Posts each tag shared with any of the seed tags in the 30 days up to today."""
+    def cooccurring(
+        self, seed_keys: Collection[str], today: date, *, most: int | None = None
+    ) -> dict[str, int]:
+        """Posts each tag shared with any of the seed tags in the 30 days up to today; with
+        `most`, only the `most` most shared (ties by tag id), most shared first.
+
+        A busy seed shares posts with thousands of tags; an answer looks at a few dozen, so
+        `most` keeps the rest in SQLite (each row read holds the interpreter lock that other
+        answers wait for)."""
         conn = self.conns.db().conn
         seeds = sorted(self.tag_ids.existing(conn, set(seed_keys)).values())
         if not seeds:
@@ -115,8 +128,8 @@ class StatsReader(CooccurWindow):
         if self.window_day(conn) == today.toordinal():
             rows = conn.execute(
                 "SELECT other_id, SUM(posts) AS posts FROM cooccur_window"
-                f" WHERE tag_id IN ({marks(seeds)}) GROUP BY other_id",
-                seeds,
+                f" WHERE tag_id IN ({marks(seeds)}) GROUP BY other_id{_most_shared(most)}",
+                [*seeds, *([] if most is None else [most])],
             ).fetchall()
         else:  # another day than the window's (an --as-of answer): sum the days themselves
             d30, _, _, end = self._window(today)
@@ -126,8 +139,9 @@ class StatsReader(CooccurWindow):
                 " SELECT other_id AS other, posts FROM cooccur_days"
                 f" WHERE day >= ? AND day <= ? AND tag_id IN ({in_seeds}) UNION ALL"
                 " SELECT tag_id, posts FROM cooccur_days"
-                f" WHERE day >= ? AND day <= ? AND other_id IN ({in_seeds})) GROUP BY other",
-                [d30, end, *seeds, d30, end, *seeds],
+                f" WHERE day >= ? AND day <= ? AND other_id IN ({in_seeds})) GROUP BY other"
+                + _most_shared(most),
+                [d30, end, *seeds, d30, end, *seeds, *([] if most is None else [most])],
             ).fetchall()
         keys = self.tag_ids.keys(conn, [other_id for other_id, _ in rows])
         return {keys[other_id]: int(posts) for other_id, posts in rows if posts > 0}

@@ -40,6 +40,26 @@ def test_cooccurrence_counts_posts_shared_with_seed_tags(store: Store) -> None:
     assert store.seed_pair_posts(["lcsm", "lungcancer"], TODAY) == 1
 
 
+def test_an_answer_reads_only_the_most_shared_tags_and_the_same_ones_either_way(
+    store: Store,
+) -> None:
+    shared = {"TagB": 3, "TagC": 2, "TagD": 1, "TagE": 2}
+    posts = [
+        post(f"#LCSM #{tag}", at=NOW, by=n, post_id=f"x:{tag}{n}")
+        for tag, times in shared.items()
+        for n in range(times)
+    ]
+    store.save_posts(posts, [], now=NOW)
+    for rolled in (False, True):  # summed from the days, then read from the rolled window
+        if rolled:
+            store.rebuild_cooccur_window(TODAY)
+        everything = store.cooccurring(["lcsm"], TODAY)
+        assert everything == {"tagb": 3, "tagc": 2, "tagd": 1, "tage": 2}
+        top = sorted(everything, key=lambda k: -everything[k])[:2]
+        most = store.cooccurring(["lcsm"], TODAY, most=2)
+        assert list(most.items()) == [(key, everything[key]) for key in top]
+
+
 def test_opted_out_accounts_are_forgotten_and_never_stored_again(store: Store) -> None:
     store.save_posts([post("#LCSM hi", at=NOW, by=7)], [author(7)], now=NOW)
     result = store.save_posts(
