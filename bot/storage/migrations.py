@@ -465,3 +465,12 @@ def audit_log(db: Database) -> None:
         what TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL)"""
     )
     db.execute("CREATE INDEX audit_log_channel ON audit_log(channel_id, id)")
+
+
+@migrations(name="0018_cooccur_by_other")
+def cooccur_by_other(db: Database) -> None:
+    """Co-occurrence by its second tag too. Each pair and day is stored once, the lower tag id
+    first, so an answer on a day its 30-day window wasn't rolled for (an `--as-of` answer, the CLI
+    on a database no running bot keeps) found a seed's pairs where it came second only by reading
+    every pair of the 30 days. With the posts in the index, the sum never reads the table."""
+    db.execute("CREATE INDEX cooccur_days_other ON cooccur_days(other_id, day, posts)")

@@ -133,15 +133,20 @@ class StatsReader(CooccurWindow):
             ).fetchall()
         else:  # another day than the window's (an --as-of answer): sum the days themselves
             d30, _, _, end = self._window(today)
+            days = list(range(d30, end + 1))
             in_seeds = marks(seeds)
-            rows = conn.execute(  # each pair is stored once, the lower tag id first
+            # Each pair is stored once, the lower tag id first. Where a seed comes first, the
+            # days named one by one let the primary key (day, tag_id, …) seek each day's rows of
+            # the seed; a range of days would read every pair of the 30 days. Where it comes
+            # second, the index by the other tag (migration 0018) seeks them.
+            rows = conn.execute(
                 "SELECT other AS other_id, SUM(posts) AS posts FROM ("
                 " SELECT other_id AS other, posts FROM cooccur_days"
-                f" WHERE day >= ? AND day <= ? AND tag_id IN ({in_seeds}) UNION ALL"
+                f" WHERE day IN ({marks(days)}) AND tag_id IN ({in_seeds}) UNION ALL"
                 " SELECT tag_id, posts FROM cooccur_days"
-                f" WHERE day >= ? AND day <= ? AND other_id IN ({in_seeds})) GROUP BY other"
+                f" WHERE other_id IN ({in_seeds}) AND day >= ? AND day <= ?) GROUP BY other"
                 + _most_shared(most),
-                [d30, end, *seeds, d30, end, *seeds, *([] if most is None else [most])],
+                [*days, *seeds, *seeds, d30, end, *([] if most is None else [most])],
             ).fetchall()
         keys = self.tag_ids.keys(conn, [other_id for other_id, _ in rows])
         return {keys[other_id]: int(posts) for other_id, posts in rows if posts > 0}
@@ -161,11 +166,11 @@ class StatsReader(CooccurWindow):
             args: list[int] = [*seeds, *seeds]
         else:
             d30, _, _, end = self._window(today)
-            sql = (
-                "SELECT COALESCE(SUM(posts), 0) FROM cooccur_days WHERE day >= ? AND day <= ?"
-                f" AND tag_id IN ({in_seeds}) AND other_id IN ({in_seeds})"
+            sql = (  # through the index by the other tag (migration 0018)
+                f"SELECT COALESCE(SUM(posts), 0) FROM cooccur_days WHERE other_id IN ({in_seeds})"
+                f" AND day >= ? AND day <= ? AND tag_id IN ({in_seeds})"
             )
-            args = [d30, end, *seeds, *seeds]
+            args = [*seeds, d30, end, *seeds]
         return int(conn.execute(sql, args).fetchone()[0])
 
     def tags_in_text_matches(

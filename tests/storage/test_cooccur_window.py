@@ -34,3 +34,33 @@ def test_rolling_forward_drops_days_that_left_the_window(store: Store) -> None:
     assert store.cooccurring(["lcsm"], TODAY) == {"lungcancer": 2}
     store.rebuild_cooccur_window(TODAY + timedelta(days=1))
     assert store.cooccurring(["lcsm"], TODAY + timedelta(days=1)) == {"lungcancer": 1}
+
+
+def test_the_days_and_the_window_agree_whichever_tag_came_first(store: Store) -> None:
+    # Pairs are stored once, the lower tag id (the tag seen first) first: #Zeta is seen before
+    # the seeds, #Alpha after, so the seeds sit on both sides of their pairs, on days in and
+    # out of the 30-day window.
+    posts = [post("#Zeta #Other", at=NOW, by=1, days_ago=1)]
+    for n, (text, days_ago) in enumerate(
+        [
+            ("#LCSM #Zeta", 0),
+            ("#LCSM #LungCancer #Zeta", 3),
+            ("#LungCancer #Alpha", 29),
+            ("#Alpha #LCSM #Beta", 12),
+            ("#LCSM #Alpha", 30),  # a day before the window
+            ("#Beta #LungCancer", 7),
+        ]
+    ):
+        posts.append(post(text, at=NOW, by=10 + n, days_ago=days_ago))
+    store.save_posts(posts, [], now=NOW)
+    seeds = ["lcsm", "lungcancer"]
+    from_days = store.cooccurring(seeds, TODAY)
+    two_most = store.cooccurring(seeds, TODAY, most=2)
+    pairs = store.seed_pair_posts(seeds, TODAY)
+    assert from_days == {"zeta": 3, "lungcancer": 1, "lcsm": 1, "alpha": 2, "beta": 2}
+    assert pairs == 1
+    store.rebuild_cooccur_window(TODAY)
+    assert store.cooccurring(seeds, TODAY) == from_days
+    assert store.cooccurring(seeds, TODAY, most=2) == two_most
+    assert list(two_most) == ["zeta", "alpha"]  # ties go to the tag seen first
+    assert store.seed_pair_posts(seeds, TODAY) == pairs
