@@ -3,6 +3,7 @@ the tags found to have drifted off topic (kept: the demotion holds from then on)
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import date
 
@@ -76,16 +77,7 @@ class TagHealthRecords:
             "SELECT tag, topic, posts, on_topic, measured_on FROM drifted_tags"
             " ORDER BY 1.0 * on_topic / posts, tag"
         )
-        return [
-            TagHealth(
-                tag=row["tag"],
-                topic=row["topic"],
-                posts=row["posts"],
-                on_topic=row["on_topic"],
-                measured_on=date.fromisoformat(row["measured_on"]),
-            )
-            for row in rows
-        ]
+        return [_health(row) for row in rows]
 
     def drifted_keys(self) -> set[str]:
         return {row[0] for row in self.conns.db().conn.execute("SELECT tag_key FROM drifted_tags")}
@@ -108,17 +100,19 @@ class TagHealthRecords:
     def latest_samples(self) -> list[TagHealth]:
         """Each sampled tag's latest sample, the latest first."""
         rows = named(self.conns.db().conn).execute(
-            "SELECT tag, topic, posts, on_topic, sampled_on FROM tag_samples s"
+            "SELECT tag, topic, posts, on_topic, sampled_on AS measured_on FROM tag_samples s"
             " WHERE sampled_on = (SELECT MAX(sampled_on) FROM tag_samples"
-            " WHERE tag_key = s.tag_key) ORDER BY sampled_on DESC, tag"
+            " WHERE tag_key = s.tag_key) ORDER BY measured_on DESC, tag"
         )
-        return [
-            TagHealth(
-                tag=row["tag"],
-                topic=row["topic"],
-                posts=row["posts"],
-                on_topic=row["on_topic"],
-                measured_on=date.fromisoformat(row["sampled_on"]),
-            )
-            for row in rows
-        ]
+        return [_health(row) for row in rows]
+
+
+def _health(row: sqlite3.Row) -> TagHealth:
+    """A drifted tag's or a sample's counts, as read (measured_on: the day they were taken)."""
+    return TagHealth(
+        tag=row["tag"],
+        topic=row["topic"],
+        posts=row["posts"],
+        on_topic=row["on_topic"],
+        measured_on=date.fromisoformat(row["measured_on"]),
+    )
