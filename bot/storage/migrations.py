@@ -474,3 +474,18 @@ def cooccur_by_other(db: Database) -> None:
     on a database no running bot keeps) found a seed's pairs where it came second only by reading
     every pair of the 30 days. With the posts in the index, the sum never reads the table."""
     db.execute("CREATE INDEX cooccur_days_other ON cooccur_days(other_id, day, posts)")
+
+
+@migrations(name="0019_burst_keys_by_minute")
+def burst_keys_by_minute(db: Database) -> None:
+    """A volume or tag burst is one event for 24 hours from its alert, logged as `event@minute`
+    (domain/channel_alerts.logged_key); before, it was logged per UTC day (`event:YYYY-MM-DD`).
+    Restamp those with the minute they were claimed, so a burst alerted just before an upgrade
+    is known as the same event after it, not alerted again."""
+    db.execute(
+        "UPDATE OR IGNORE alert_log"
+        " SET event_key = substr(event_key, 1, length(event_key) - 11) || '@'"
+        " || strftime('%Y-%m-%dT%H:%MZ', created_at)"
+        " WHERE kind IN ('volume', 'tag') AND instr(event_key, '@') = 0"
+        " AND event_key GLOB '*:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+    )

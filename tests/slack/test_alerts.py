@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlite_utils import Database
 
 from bot.app import create_web_client
 from bot.cli import main
@@ -25,6 +26,7 @@ from bot.services import build_services
 from bot.services.alerts import alerter_for
 from bot.services.tag_health import review_listened_tags
 from bot.storage import Store
+from bot.storage.migrations import migrations
 from tests.factories import author, heard_alone
 from tests.slack.slack_messages import assert_valid_message, block_text
 from tests.slack.slack_standins import BOT_TOKEN, CHANNEL, SlackStandIn
@@ -404,3 +406,40 @@ def test_a_burst_across_midnight_utc_is_one_alert_and_leaves_the_cap_to_new_even
     headlines = [block_text(m).splitlines()[0] for m in posted(slack_api)]
     assert sum("busier than usual" in h for h in headlines) == 1
     assert sum("is taking off" in h for h in headlines) == 2
+
+
+def test_a_burst_alerted_before_an_upgrade_is_not_alerted_again_after_it(
+    tmp_path: Path, kb: KnowledgeBase, settings: Settings, slack_api: SlackStandIn
+) -> None:
+    # The version before logged a burst once per UTC day; it alerted this one 20 minutes ago.
+    path = tmp_path / "older.db"
+    older = Database(path)
+    migrations.apply(older, stop_before="0019_burst_keys_by_minute")
+    alerted = TUESDAY - timedelta(minutes=20)
+    older.execute(
+        "INSERT INTO alert_log VALUES (?,?,?,?,?,?,'posted','1700000000.000100','run-1',?,?)",
+        [
+            CHANNEL,
+            "volume:crohn's disease:2026-11-24",
+            "crohn's disease",
+            "volume",
+            "2026-11-24",
+            "Crohn's disease: 40 posts in the last hour",
+            alerted.isoformat(),
+            alerted.isoformat(),
+        ],
+    )
+    older.conn.commit()
+    older.close()
+
+    store = Store(path)  # the upgrade
+    try:
+        community = Community(store)
+        community.burst(TUESDAY)
+        assert check(store, kb, settings, TUESDAY) == 0  # the channel had it already
+        assert posted(slack_api) == []
+        assert check(store, kb, settings, TUESDAY + timedelta(hours=25)) == 0  # quiet again
+        community.burst(TUESDAY + timedelta(hours=26))  # a new burst, a day on
+        assert check(store, kb, settings, TUESDAY + timedelta(hours=26)) == 1
+    finally:
+        store.close()
