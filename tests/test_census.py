@@ -25,7 +25,7 @@ from tests.sources.source_standins import LIVE_NOW, Answer
 from tests.sources.standins_x import TOO_MANY_REQUESTS
 
 ROOT = Path(__file__).parents[1]
-LUNG_CANCER_TAGS = 24  # what `--topic "lung cancer"` measures (the answer's every candidate)
+LUNG_CANCER_TAGS = 25  # what `--topic "lung cancer"` measures (the answer's every candidate)
 
 
 @pytest.fixture
