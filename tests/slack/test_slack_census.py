@@ -85,7 +85,7 @@ def test_the_app_home_says_when_the_census_ran_what_it_measured_and_who_refused(
     published = bot.slack.wait_for(lambda: bot.slack.api_calls("views.publish"))[0].params
     shown = block_text(published["view"])
     assert (
-        "Last census 27 Nov 2026 12:00 UTC: 24 tags measured (X 0, Mastodon 23, Bluesky 24)"
+        "Last census 27 Nov 2026 12:00 UTC: 25 tags measured (X 0, Mastodon 24, Bluesky 25)"
         in shown
     )
     assert shown.count("X refused: X refused counts for this app's access (403 Forbidden") == 1
@@ -109,7 +109,7 @@ def test_doctor_says_when_the_census_ran_and_that_x_refused_once(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     [census] = [line for line in lines if line.startswith("ok    census ")]
-    assert "Last census" in census and "tags measured (X 0, Mastodon 23, Bluesky 24)" in census
+    assert "Last census" in census and "tags measured (X 0, Mastodon 24, Bluesky 25)" in census
     refused = [line for line in lines if "X refused counts" in line]
     assert len(refused) == 1 and refused[0].startswith("off   census X")
     assert "403 Forbidden" in refused[0]
