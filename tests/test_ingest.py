@@ -60,6 +60,17 @@ def test_a_condition_is_heard_through_its_unambiguous_community_and_condition_ta
     )
 
 
+def test_a_guarded_tag_is_heard_beside_the_words_posts_use_not_the_names_brackets(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    (als,) = plans_for(store, kb, [("ALS", None)], today=TODAY)
+    assert "ALS" in als.guarded
+    query = query_text(terms_for([als]))
+    assert '"amyotrophic lateral sclerosis"' in query.casefold()
+    assert "(als)" not in query.casefold()  # "Amyotrophic lateral sclerosis (ALS)" as a phrase
+    assert "Amyotrophic lateral sclerosis (ALS)" not in als.context_words
+
+
 def test_ambiguous_tags_are_left_out_and_unknown_topics_use_the_users_words(
     kb: KnowledgeBase, store: Store
 ) -> None:

@@ -7,6 +7,7 @@ burst is counted over) and tag health (which tags are measured) all read a topic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -139,11 +140,12 @@ def plan_topic(
 
 def condition_words(name: str, synonyms: Iterable[str], guarded: Iterable[str]) -> list[str]:
     """The condition's name and synonyms that don't just repeat a guarded tag (#Stroke's
-    context is "brain attack", not "stroke"), as context words."""
+    context is "brain attack", not "stroke"), as context words. A part in brackets is left out:
+    posts say "amyotrophic lateral sclerosis", not "Amyotrophic lateral sclerosis (ALS)"."""
     skip = {tag_key(g) for g in guarded}
     words = []
     for word in (name, *synonyms):
-        plain = " ".join(word.split())
+        plain = " ".join(re.sub(r"\(.*?\)", " ", word).split())
         if plain and tag_key(plain.replace(" ", "")) not in skip:
             words.append(plain)
     return words[:MAX_CONTEXT_WORDS]
