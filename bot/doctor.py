@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -23,9 +23,11 @@ from bot.services.integrity import REPAIR_HINT, quick_check
 from bot.services.outbox import maybe_sent
 from bot.services.tag_health import listening_lines
 from bot.services.topics import TopicPlanner
-from bot.services.x_spend import x_spend
+from bot.services.x_spend import Spend, x_spend
 from bot.slack.people import is_group, needed_scopes
 from bot.storage import Store, StoreError
+
+T = TypeVar("T")
 
 NEEDED_SCOPES = ("commands", "chat:write")  # /hashtag; answers and Share. Home needs no scope.
 # and slack/people.py's: users:read (who is a guest, an owner or admin), usergroups:read (groups)
@@ -169,6 +171,19 @@ def mode_check(settings: Settings) -> Check:
     )
 
 
+def _reading(settings: Settings, read: Callable[[Store], T]) -> T | None:
+    """What `read` finds in the database, or None when it can't be opened (`database_check`
+    says why, once)."""
+    try:
+        store = Store(settings.db_path)
+    except (StoreError, sqlite3.Error):
+        return None
+    try:
+        return read(store)
+    finally:
+        store.close()
+
+
 def database_check(settings: Settings) -> Check:
     try:
         store = Store(settings.db_path)
@@ -188,14 +203,9 @@ def database_check(settings: Settings) -> Check:
 
 def counts_check(settings: Settings, today: date) -> list[Check]:
     """A recount of the last days' hashtag counts; `hashtag-bot check` does all of them."""
-    try:
-        store = Store(settings.db_path)
-    except (StoreError, sqlite3.Error):
+    found = _reading(settings, lambda store: quick_check(store, today))
+    if found is None:
         return []  # the database check has said what is wrong
-    try:
-        found = quick_check(store, today)
-    finally:
-        store.close()
     if found.clean:
         return [Check("counts", "ok", f"{found.scope} add up")]
     wrong = sum(d.rows for d in found.drifts) or sum(found.negative.values())
@@ -256,18 +266,20 @@ def recorded_checks(settings: Settings, today: date) -> list[Check]:
     """What the last collection cycles recorded: each source's health, what measurement changed
     in what is heard (tags demoted as mostly off topic, tags a sample cleared), and X spend this
     month."""
-    try:
-        store = Store(settings.db_path)
-    except (StoreError, sqlite3.Error):
-        return []  # the database check has said what is wrong
-    try:
-        health = store.health()
-        spend = x_spend(store, settings, today)
+
+    def read(store: Store) -> tuple[dict[str, tuple[bool, str, str]], Spend, list[str], list[str]]:
         kb = load_knowledge()
-        drifted = listening_lines(TopicPlanner(kb, store, ConditionMatcher(kb)), today=today)
-        unconfirmed = maybe_sent(store, now=utc_now())
-    finally:
-        store.close()
+        return (
+            store.health(),
+            x_spend(store, settings, today),
+            listening_lines(TopicPlanner(kb, store, ConditionMatcher(kb)), today=today),
+            maybe_sent(store, now=utc_now()),
+        )
+
+    found = _reading(settings, read)
+    if found is None:
+        return []  # the database check has said what is wrong
+    health, spend, drifted, unconfirmed = found
     checks = []
     for source, (healthy, message, when) in sorted(health.items()):
         if healthy and source == "x compliance":  # worth seeing when all is well, too
@@ -319,14 +331,9 @@ REFUSED_FIX = {
 def census_checks(settings: Settings, today: date) -> list[Check]:
     """When the last census ran, how many tags it measured, and each network that refused it
     (said once, whatever the number of tags)."""
-    try:
-        store = Store(settings.db_path)
-    except (StoreError, sqlite3.Error):
+    state = _reading(settings, lambda store: census_state(store, today))
+    if state is None:
         return []  # the database check has said what is wrong
-    try:
-        state = census_state(store, today)
-    finally:
-        store.close()
     if state.last is None:
         return [
             Check(
