@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from bot.domain.conditions import ConditionMatcher
 from bot.domain.digest import Digest
@@ -158,19 +159,28 @@ class ChannelSettings:
     def set_region(self, channel_id: str, typed: str, *, user: str, now: datetime) -> str:
         """The channel's answers fit this country (ISO 3166-1; "global" clears it): the code
         kept, "" when cleared. ValueError says what to type instead."""
-        region = read_region(typed)
-        before = self.audience(channel_id).region
-        with self.store.transaction():
-            self.store.set_channel_audience(channel_id, region=region, by=user, now=now)
-            self._record(channel_id, "region", user, before, region, now)
-        return region
+        return self._set_audience(channel_id, "region", read_region(typed), user=user, now=now)
 
     def set_language(self, channel_id: str, typed: str, *, user: str, now: datetime) -> str:
         """The channel's answers add this language's tags (ISO 639-1; "en" clears it): the code
         kept, "" when cleared. ValueError says what to type instead."""
-        language = read_language(typed)
-        before = self.audience(channel_id).language
+        return self._set_audience(channel_id, "language", read_language(typed), user=user, now=now)
+
+    def _set_audience(
+        self,
+        channel_id: str,
+        what: Literal["region", "language"],
+        value: str,
+        *,
+        user: str,
+        now: datetime,
+    ) -> str:
+        """Keep the channel's region or language, with the change in the audit trail."""
+        before = getattr(self.audience(channel_id), what)
+        region, language = (value, None) if what == "region" else (None, value)
         with self.store.transaction():
-            self.store.set_channel_audience(channel_id, language=language, by=user, now=now)
-            self._record(channel_id, "language", user, before, language, now)
-        return language
+            self.store.set_channel_audience(
+                channel_id, region=region, language=language, by=user, now=now
+            )
+            self._record(channel_id, what, user, before, value, now)
+        return value
