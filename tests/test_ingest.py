@@ -137,13 +137,13 @@ def test_without_an_x_token_x_is_skipped_saying_why(store: Store, kb: KnowledgeB
 def test_a_post_imported_and_then_fetched_live_is_stored_once(
     store: Store, x_api: XStandIn, tmp_path: Path, kb: KnowledgeBase
 ) -> None:
-    tweets = [tweet(n, "#LCSM overlap", user=1) for n in range(1, 6)]
+    tweets = [tweet(n, "#LCSM lung cancer overlap", user=1) for n in range(1, 6)]
     archive = tmp_path / "old.jsonl"
     archive.write_text(
         json.dumps({"data": tweets, "includes": {"users": [x_user(1)]}}) + "\n", encoding="utf-8"
     )
     import_archive(store, archive, now=LIVE_NOW)
-    x_api.tweets = [*tweets, tweet(6, "#LCSM new")]
+    x_api.tweets = [*tweets, tweet(6, "#LCSM lung cancer news")]
     settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
     report = run_cycle(
         settings,
@@ -154,6 +154,24 @@ def test_a_post_imported_and_then_fetched_live_is_stored_once(
     )
     (x,) = report.sources
     assert (x.new_posts, x.updated_posts, store.counts()["posts"]) == (1, 5, 6)
+
+
+def test_a_short_acronym_not_yet_measured_is_heard_only_beside_the_conditions_words(
+    store: Store, x_api: XStandIn, kb: KnowledgeBase
+) -> None:
+    x_api.tweets = [
+        tweet(1, "#LCSM match report: Lancashire v Somerset"),
+        tweet(2, "#LCSM chat tonight on lung cancer screening"),
+        tweet(3, "New #LungCancer trial opens"),
+    ]
+    settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
+    plans = plans_for(store, kb, [("lung cancer", None)], today=TODAY)
+    run_cycle(settings, store, plans, names=("x",), clock=lambda: LIVE_NOW)
+    stored = {row[0] for row in store.conns.db().conn.execute("SELECT text FROM posts")}
+    assert stored == {  # the cricket post never came back from X
+        "#LCSM chat tonight on lung cancer screening",
+        "New #LungCancer trial opens",
+    }
 
 
 def test_the_scheduler_collects_tracked_topics_and_keeps_retention(
@@ -171,7 +189,7 @@ def test_the_scheduler_collects_tracked_topics_and_keeps_retention(
     assert set(jobs) >= {"ingest", "retention", "cooccur-window"}
     assert jobs["ingest"].trigger.interval == timedelta(minutes=15)
     store.track("C1", "lung cancer", condition_id="lung-cancer", created_by="U1", now=LIVE_NOW)
-    x_api.tweets = [tweet(1, "#LCSM tracked")]
+    x_api.tweets = [tweet(1, "#LCSM lung cancer clinic")]
     report = ingest_job(services, names=("x",))
     assert report is not None and store.counts()["posts"] == 1
 
@@ -244,7 +262,7 @@ def test_an_imported_archive_keeps_its_authors_until_an_opt_out_is_found_live(
     )
     import_archive(store, archive, now=LIVE_NOW)
     assert store.counts()["posts"] == 3  # person 2's #nobot is honoured on import
-    x_api.tweets = [tweet(7, "#LCSM live", user=1)]
+    x_api.tweets = [tweet(7, "#LCSM lung cancer live", user=1)]
     x_api.users = {"101": x_user(1, "Lung cancer nurse. Bots: #NoBot")}  # person 1 says no later
     settings = Settings(x_bearer_token=GOOD_TOKEN, x_api_url=x_api.url)
     run_cycle(

@@ -349,9 +349,28 @@ def _matches(tweet: dict[str, Any], query: str, params: dict[str, str]) -> bool:
     ):
         return False
     tags = {h["tag"].casefold() for h in tweet.get("entities", {}).get("hashtags", [])}
-    wanted = re.findall(r'#(\w+)|"([^"]+)"', query)
-    return any(
-        (tag and tag.casefold() in tags)
-        or (phrase and phrase.casefold() in tweet["text"].casefold())
-        for tag, phrase in wanted
-    )
+    text = tweet["text"].casefold()
+
+    def found(terms: str, *, bare_words: bool = False) -> bool:
+        for tag, phrase, word in re.findall(r'#(\w+)|"([^"]+)"|(?<![#\w])([^\s()"]+)', terms):
+            if tag and tag.casefold() in tags:
+                return True
+            if phrase and phrase.casefold() in text:
+                return True
+            if (
+                bare_words
+                and word
+                and word != "OR"
+                and re.search(rf"\b{re.escape(word)}\b", text, re.I)
+            ):
+                return True
+        return False
+
+    # A guarded term, "(#LCSM ("lung cancer" OR #LungCancer))", is the tag AND one of its words,
+    # as X reads it; every other term stands alone.
+    body = query.replace("-is:retweet", "")
+    guarded_term = r"\(#(\w+) \(([^()]*)\)\)"
+    for guarded in re.finditer(guarded_term, body):
+        if guarded.group(1).casefold() in tags and found(guarded.group(2), bare_words=True):
+            return True
+    return found(re.sub(guarded_term, " ", body))
