@@ -87,6 +87,7 @@ def apply_page(
             posts=page.reads.posts,
             users=page.reads.users,
             requests=page.reads.requests,
+            post_ids=page.reads.post_ids,
         )
         report.post_reads += page.reads.posts
         report.user_reads += page.reads.users
@@ -171,7 +172,11 @@ def build_sources(
 
             sources.append(
                 XSource(
-                    settings, spend=spend, fresh_profiles=store.handles_checked_since, clock=clock
+                    settings,
+                    spend=spend,
+                    fresh_profiles=store.handles_checked_since,
+                    billed_today=lambda ids, day: store.billed_posts("x", ids, day),
+                    clock=clock,
                 )
             )
         elif name == "mastodon":

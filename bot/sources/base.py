@@ -44,6 +44,9 @@ class Reads:
     posts: int = 0
     users: int = 0
     requests: int = 0
+    # The posts counted in `posts`: a platform that bills a post once a day (X) is not billed
+    # again for them that day, whichever cycle reads them next.
+    post_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -87,6 +87,8 @@ def make_client(settings: Settings, *, timeout_s: float = 30.0) -> tweepy.Client
 Spend = Callable[[], tuple[float, float]]  # (spent this month, monthly budget) in USD
 # Stored X accounts among these whose profile was read live at or after the moment: id -> handle.
 FreshProfiles = Callable[[Collection[str], datetime], dict[str, str]]
+# Of these X post ids, those already billed on the UTC day: X bills a post once a day.
+BilledToday = Callable[[Collection[str], date], set[str]]
 
 
 class XSource:
@@ -98,6 +100,7 @@ class XSource:
         *,
         spend: Spend = lambda: (0.0, float("inf")),
         fresh_profiles: FreshProfiles = lambda ids, since: {},
+        billed_today: BilledToday = lambda ids, day: set(),
         client: tweepy.Client | None = None,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
@@ -109,6 +112,7 @@ class XSource:
         self.client = client or make_client(settings)
         self.spend = spend
         self.fresh_profiles = fresh_profiles
+        self.billed_today = billed_today
         self.clock = clock
         self.sleep = sleep
         self.max_wait_s = max_wait_s
@@ -122,7 +126,7 @@ class XSource:
         self.client.session.close()
 
     def collect(self, queries: Sequence[TopicPlan], cursor: CursorLookup) -> Iterator[Page]:
-        """Owed gaps first, then every term from its since_id; reads de-duplicated within the cycle."""
+        """Owed gaps first, then every term from its since_id; a post is billed once a UTC day."""
         if not self.settings.x_bearer_token:
             raise SourceAuthError(
                 f"X is not configured: set X_BEARER_TOKEN to {HOW_TO_GET['X_BEARER_TOKEN']}"
@@ -211,7 +215,12 @@ class XSource:
         data = response.get("data") or []
         posts = {str(t.get("id")) for t in data if isinstance(t, Mapping)}
         read = {str(u.get("id")) for u in users if isinstance(u, Mapping)}
-        reads = Reads(len(posts - self._seen_posts), len(read - self._seen_users), 1 + lookups)
+        billed = posts - self._seen_posts
+        if billed:  # a post an earlier cycle read today is not billed again
+            billed -= self.billed_today(billed, self.clock().astimezone(UTC).date())
+        reads = Reads(
+            len(billed), len(read - self._seen_users), 1 + lookups, post_ids=frozenset(billed)
+        )
         self._seen_posts |= posts
         self._seen_users |= read
         return reads

@@ -489,3 +489,14 @@ def burst_keys_by_minute(db: Database) -> None:
         " WHERE kind IN ('volume', 'tag') AND instr(event_key, '@') = 0"
         " AND event_key GLOB '*:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
     )
+
+
+@migrations(name="0020_billed_posts")
+def billed_posts(db: Database) -> None:
+    """The posts X billed today, so the spend meter counts a post once a UTC day, as X bills it,
+    across cycles and restarts (before, once a cycle). Only ids, kept for the day they were read."""
+    db.execute(
+        """CREATE TABLE billed_posts (
+        source TEXT NOT NULL, day TEXT NOT NULL, post_id TEXT NOT NULL,
+        PRIMARY KEY (source, day, post_id)) WITHOUT ROWID"""
+    )

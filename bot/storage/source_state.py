@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator
 from datetime import date, datetime
 
 from bot.storage.connection import Connections
-from bot.storage.sql import named, present
+from bot.storage.sql import chunks, marks, named, present
 
 
 class SourceState:
@@ -33,8 +33,17 @@ class SourceState:
 
     # Reads and spend ------------------------------------------------------------------------
     def count_reads(
-        self, source: str, day: date, *, posts: int = 0, users: int = 0, requests: int = 0
+        self,
+        source: str,
+        day: date,
+        *,
+        posts: int = 0,
+        users: int = 0,
+        requests: int = 0,
+        post_ids: Collection[str] = (),
     ) -> None:
+        """Add a page's reads to the day's; `post_ids`, the posts billed, are kept for the day
+        (`billed_posts`), and earlier days' are let go."""
         with self.conns.write() as db:
             db.conn.execute(
                 "INSERT INTO reads VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET"
@@ -42,6 +51,30 @@ class SourceState:
                 " requests=requests+excluded.requests",
                 (source, day.isoformat(), posts, users, requests),
             )
+            if post_ids:
+                db.conn.execute(
+                    "DELETE FROM billed_posts WHERE source = ? AND day < ?",
+                    (source, day.isoformat()),
+                )
+                db.conn.executemany(
+                    "INSERT OR IGNORE INTO billed_posts VALUES (?,?,?)",
+                    [(source, day.isoformat(), post_id) for post_id in post_ids],
+                )
+
+    def billed_posts(self, source: str, post_ids: Collection[str], day: date) -> set[str]:
+        """Which of these posts the source already billed on `day`."""
+        conn = self.conns.db().conn
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(post_ids))):
+            found.update(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT post_id FROM billed_posts WHERE source = ? AND day = ?"
+                    f" AND post_id IN ({marks(chunk)})",
+                    [source, day.isoformat(), *chunk],
+                )
+            )
+        return found
 
     def reads_between(self, source: str, first: date, last: date) -> tuple[int, int, int]:
         row = (

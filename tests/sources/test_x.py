@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.config import Settings
 from bot.domain.topic_plan import TopicPlan
-from bot.services.collection import SourceReport, drain
+from bot.services.collection import SourceReport, drain, run_cycle
 from bot.services.x_spend import x_spend
 from bot.sources.x import XSource
 from bot.sources.x_plan import MAX_QUERY_CHARS, Term, TermState, plan, query_text, terms_for
@@ -269,3 +270,27 @@ def test_a_post_whose_author_x_does_not_show_is_not_stored(
     assert (report.new_posts, report.unreadable) == (1, 1)
     assert store.known_authors({"x:101", "x:102"}) == {"x:101"}
     assert store.counts()["posts"] == 1
+
+
+def test_a_post_x_returns_again_the_same_utc_day_is_billed_once(
+    store: Store, x_api: XStandIn, x_settings: Settings
+) -> None:
+    x_api.tweets = [tweet(n, "#LCSM #LungCancer #NSCLC clinic", user=1) for n in range(1, 4)]
+
+    def cycle(at: Any, *topics: TopicPlan) -> int:
+        report = run_cycle(x_settings, store, list(topics), names=("x",), clock=lambda: at)
+        (x,) = report.sources
+        assert not x.error
+        return x.post_reads
+
+    first = cycle(LIVE_NOW, TopicPlan("lcsm", tags=("LCSM",)))
+    # Another channel starts tracking #LungCancer later that day: its new term reads the three
+    # posts again, which X does not bill twice in a UTC day, and neither does the meter.
+    later = LIVE_NOW + timedelta(hours=1)
+    again = cycle(later, TopicPlan("lcsm", tags=("LCSM",)), TopicPlan("lc", tags=("LungCancer",)))
+    assert (first, again) == (3, 0)
+    assert x_spend(store, x_settings, LIVE_NOW.date()).post_reads == 3
+    assert "#LungCancer -is:retweet" in [s["query"] for s in x_api.searches]  # and sent them
+    # A day on, a third term reads them once more: a new UTC day, billed again.
+    tomorrow = LIVE_NOW + timedelta(days=1)
+    assert cycle(tomorrow, TopicPlan("nsclc", tags=("NSCLC",))) == 3
