@@ -237,3 +237,21 @@ def test_a_tag_that_means_something_else_is_flagged_and_never_copied(suggester: 
     assert "Toronto" in ttc.warning
     assert "TTC" not in copy_tags(result.suggestions)
     assert ttc.as_json()["warning"] == ttc.warning
+
+
+def test_a_calendar_tag_months_off_is_shown_but_not_copied_until_its_month_nears(
+    suggester: Suggester,
+) -> None:
+    def answer(day: date) -> tuple[dict[str, str], list[str]]:
+        result = suggester.suggest("celiac disease", today=day, limit=25)
+        shown = {s.tag: s.evidence for s in result.suggestions if s.event}
+        return shown, copy_tags(result.suggestions, count=25)
+
+    shown, copied = answer(TODAY)  # late November: the congress and the day are in May
+    assert shown["DDW2027"] == "usually May–Jun 2027; check the meeting's own dates"
+    assert shown["ClinicalTrialsDay"] == "next 20 May 2027"
+    assert "CeliacDisease" in copied
+    assert not {"DDW2027", "ClinicalTrialsDay"} & set(copied)
+
+    shown, copied = answer(date(2027, 5, 10))  # ten days before Clinical Trials Day
+    assert {"DDW2027", "ClinicalTrialsDay"} <= set(copied)

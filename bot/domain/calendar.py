@@ -21,6 +21,7 @@ def day_label(day: date, *, year: bool = True) -> str:
 class Window:
     start: date
     end: date
+    usual: bool = False  # only the usual months are known (a congress without its own dates)
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -35,6 +36,11 @@ class Window:
         if (self.start.year, self.start.month) == (self.end.year, self.end.month):
             return f"{self.start.day}–{self.end.day} {self.end:%b %Y}"
         return f"{self.start.day} {self.start:%b} – {self.end.day} {self.end:%b %Y}"
+
+    def months(self) -> str:
+        """'May–Jun 2027', or 'Nov 2026' for one month: what a window of usual months says."""
+        first, last = f"{self.start:%b}", f"{self.end:%b %Y}"
+        return last if first == last[:3] else f"{first}–{last}"
 
 
 @dataclass(frozen=True)

@@ -129,11 +129,6 @@ def link_weight(
     return AREA_FACTOR if area in areas or "all" in areas else 0.0
 
 
-def _months(window: Window) -> str:
-    first, last = f"{window.start:%b}", f"{window.end:%b %Y}"
-    return last if first == last[:3] else f"{first}–{last}"
-
-
 def _other_meaning(kb: KnowledgeBase, key: str) -> tuple[str, float, list[str]]:
     """What else a tag means, what that does to its standing, and the reason that warns of it."""
     also_means = kb.also_means.get(key, "")
@@ -298,7 +293,7 @@ def _add_conference_tags(
         else:  # only the usual months are known: never claim it is on now
             timing, _, when = timing_of(window, today)
             timing, now = min(timing, SOON), False
-            when = f"usually {_months(window)}" + ("" if timing < SOON else ", around now")
+            when = f"usually {window.months()}" + ("" if timing < SOON else ", around now")
             caveat = " (check the meeting's own dates)"
         plan.add(
             _calendar_candidate(

@@ -169,7 +169,9 @@ class Conference:
             return Window(known.start, known.end)
         first, last = min(self.months), max(self.months)
         return Window(
-            AnnualRule(month=first).window(year).start, AnnualRule(month=last).window(year).end
+            AnnualRule(month=first).window(year).start,
+            AnnualRule(month=last).window(year).end,
+            usual=True,
         )
 
     def current_or_next(self, today: date) -> tuple[int, Window]:

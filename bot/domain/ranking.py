@@ -12,7 +12,7 @@ from datetime import date
 from bot.domain.activity import WINDOW_DAYS, Observed, TagActivity
 from bot.domain.answer_order import BELOW, answer_order
 from bot.domain.audience import LOCAL, Audience
-from bot.domain.candidates import Candidate, Plan
+from bot.domain.candidates import SOON, Candidate, Plan
 from bot.domain.hashtags import display_form, tag_key
 from bot.domain.reach import (
     NOT_GRADED,
@@ -242,6 +242,7 @@ def rank(
                 relevance=relevance,
                 window=candidate.window,
                 happening_now=candidate.happening_now,
+                in_season=candidate.timing >= SOON,
                 summary=candidate.summary,
                 source=candidate.source,
                 event=candidate.event,

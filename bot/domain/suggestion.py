@@ -43,6 +43,7 @@ class Suggestion:
     fit: str = FITS  # how it fits the team (domain/audience.py)
     elsewhere: str = ""  # where it belongs, when that isn't the team: "GB", "in Italian"
     on_top: bool = False  # among the (at most five) tags that lead the answer
+    in_season: bool = True  # False: a calendar tag whose event is more than 30 days off
 
     @property
     def evidence(self) -> str:
@@ -56,6 +57,8 @@ class Suggestion:
             return text
         if self.reach is not None and self.graded_window:
             return use_line(self.reach)
+        if self.window is not None and self.window.usual and not self.happening_now:
+            return f"usually {self.window.months()}; check the meeting's own dates"
         if self.window is not None:
             when = self.window.describe()
             return f"happening now ({when})" if self.happening_now else f"next {when}"
@@ -82,9 +85,9 @@ class Suggestion:
 
     @property
     def copyable(self) -> bool:
-        """Worth pasting: no warning, not graded unused, and the team's own country's and
-        language's or everyone's."""
-        return not self.warning and self.grade != "unused" and not self.held
+        """Worth pasting today: no warning, not graded unused, the team's own country's and
+        language's or everyone's, and no awareness or congress tag whose event is months off."""
+        return not self.warning and self.grade != "unused" and not self.held and self.in_season
 
     def stats_json(self) -> dict[str, Any] | None:
         if self.activity is None or not self.activity.posts:
@@ -168,7 +171,7 @@ class SuggestionResult:
 
 def copy_tags(suggestions: Iterable[Suggestion], count: int = 5) -> list[str]:
     """The tags worth pasting: best first, one per event, no near-twins, one cross-cutting tag
-    at most, none with a warning, graded unused or belonging elsewhere."""
+    at most, none with a warning, graded unused, belonging elsewhere or for an event months off."""
     chosen: list[Suggestion] = []
     for suggestion in suggestions:
         if not suggestion.copyable:
