@@ -255,3 +255,5 @@ def test_a_calendar_tag_months_off_is_shown_but_not_copied_until_its_month_nears
 
     shown, copied = answer(date(2027, 5, 10))  # ten days before Clinical Trials Day
     assert {"DDW2027", "ClinicalTrialsDay"} <= set(copied)
+    as_json = suggester.suggest("celiac disease", today=date(2027, 5, 10), limit=25).as_json()
+    assert as_json["copy"] == copied[:5]  # --json carries the Copy line too

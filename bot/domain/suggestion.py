@@ -138,6 +138,11 @@ class SuggestionResult:
         return leading or min(TOP, len(self.suggestions))
 
     @property
+    def copy(self) -> list[str]:
+        """The Copy line every surface shows (`copy_tags`), best first."""
+        return copy_tags(self.suggestions)
+
+    @property
     def asks_region(self) -> bool:
         """No region set for the team: each surface asks for one in a line under the answer."""
         return not self.audience.region and bool(self.suggestions)
@@ -166,6 +171,7 @@ class SuggestionResult:
                 "languages": list(self.audience.langs),
             },
             "suggestions": [s.as_json() for s in self.suggestions],
+            "copy": self.copy,
         }
 
 

@@ -6,7 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.domain.calendar import day_label
-from bot.domain.suggestion import TOP, SuggestionResult, copy_tags
+from bot.domain.suggestion import TOP, SuggestionResult
 from bot.domain.text import clean_text
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def suggestion_text(
         if explain:
             lines += [f"      - {reason}" for reason in suggestion.reasons]
     if result.suggestions:
-        lines += ["", "Copy: " + " ".join(f"#{tag}" for tag in copy_tags(result.suggestions))]
+        lines += ["", "Copy: " + " ".join(f"#{tag}" for tag in result.copy)]
     if result.notes:
         lines += [""] + [f"Note: {note}" for note in result.notes]
     if asks_region and result.asks_region:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.domain.activity import WINDOW_DAYS
 from bot.domain.calendar import day_label
-from bot.domain.suggestion import Suggestion, SuggestionResult, copy_tags
+from bot.domain.suggestion import Suggestion, SuggestionResult
 from bot.domain.text import clean_text
 
 # Slack's limits (docs.slack.dev/reference/block-kit): a message, a text, a button, a header.
@@ -186,7 +186,7 @@ def suggestion_block(n: int, suggestion: Suggestion, ref: AnswerRef | None) -> B
 
 
 def copy_line(result: SuggestionResult) -> str:
-    return " ".join(f"#{tag}" for tag in copy_tags(result.suggestions))
+    return " ".join(f"#{tag}" for tag in result.copy)
 
 
 def explanation(result: SuggestionResult, tag: str) -> Message:
