@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator
 from datetime import date, datetime
 
 from bot.storage.connection import Connections
-from bot.storage.sql import chunks, marks, named, present
+from bot.storage.sql import named, present, rows_in
 
 
 class SourceState:
@@ -63,18 +63,14 @@ class SourceState:
 
     def billed_posts(self, source: str, post_ids: Collection[str], day: date) -> set[str]:
         """Which of these posts the source already billed on `day`."""
-        conn = self.conns.db().conn
-        found: set[str] = set()
-        for chunk in chunks(sorted(set(post_ids))):
-            found.update(
-                row[0]
-                for row in conn.execute(
-                    f"SELECT post_id FROM billed_posts WHERE source = ? AND day = ?"
-                    f" AND post_id IN ({marks(chunk)})",
-                    [source, day.isoformat(), *chunk],
-                )
-            )
-        return found
+        rows = rows_in(
+            self.conns.db().conn,
+            "SELECT post_id FROM billed_posts WHERE post_id IN ({in_list}) AND source = ?"
+            " AND day = ?",
+            post_ids,
+            then=(source, day.isoformat()),
+        )
+        return {row["post_id"] for row in rows}
 
     def reads_between(self, source: str, first: date, last: date) -> tuple[int, int, int]:
         row = (

@@ -31,12 +31,12 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 def rows_in(
-    conn: sqlite3.Connection, sql: str, values: Collection[object]
+    conn: sqlite3.Connection, sql: str, values: Collection[object], *, then: Sequence[object] = ()
 ) -> Iterator[sqlite3.Row]:
     """Rows of `sql` by column name for every value, its `{in_list}` an IN list filled a chunk at
-    a time."""
+    a time; `then`, the values of the placeholders after the list."""
     for chunk in chunks(sorted(set(values))):  # type: ignore[type-var]
-        yield from named(conn).execute(sql.format(in_list=marks(chunk)), chunk)
+        yield from named(conn).execute(sql.format(in_list=marks(chunk)), [*chunk, *then])
 
 
 def present(conn: sqlite3.Connection, table: str, column: str, values: Collection[str]) -> set[str]:
