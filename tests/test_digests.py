@@ -162,6 +162,19 @@ def test_coming_up_shows_awareness_windows_for_the_condition(
     assert lcam.source  # every calendar fact says where it comes from
 
 
+def test_a_meeting_known_by_its_usual_months_says_so_in_both_digests(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    digest = Digester(kb, store).for_topics(
+        [TopicSpec("Celiac disease", "celiac-disease")], now=as_of_moment(date(2027, 4, 15))
+    )
+    ddw = next(u for u in digest.topics[0].upcoming if "DDW2027" in u.tags)
+    assert not ddw.dates_confirmed and not ddw.happening_now
+    said = "usually May–Jun 2027; check the meeting's own dates"
+    assert said in digest_text(digest)
+    assert said in json.dumps(digest_messages(digest), ensure_ascii=False)
+
+
 def test_a_topic_no_condition_matches_is_read_from_the_words(
     kb: KnowledgeBase, store: Store
 ) -> None:

@@ -42,6 +42,10 @@ class Window:
         first, last = f"{self.start:%b}", f"{self.end:%b %Y}"
         return last if first == last[:3] else f"{first}–{last}"
 
+    def usually(self) -> str:
+        """What answers and digests say of a meeting known only by its usual months."""
+        return f"usually {self.months()}; check the meeting's own dates"
+
 
 @dataclass(frozen=True)
 class AnnualRule:

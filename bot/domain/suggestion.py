@@ -58,7 +58,7 @@ class Suggestion:
         if self.reach is not None and self.graded_window:
             return use_line(self.reach)
         if self.window is not None and self.window.usual and not self.happening_now:
-            return f"usually {self.window.months()}; check the meeting's own dates"
+            return self.window.usually()
         if self.window is not None:
             when = self.window.describe()
             return f"happening now ({when})" if self.happening_now else f"next {when}"

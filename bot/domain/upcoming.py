@@ -21,8 +21,12 @@ class Upcoming:
     tags: tuple[str, ...]
     window: Window
     happening_now: bool
-    dates_confirmed: bool
     source: str
+
+    @property
+    def dates_confirmed(self) -> bool:
+        """False for a meeting known only by its usual months."""
+        return not self.window.usual
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -55,14 +59,12 @@ def upcoming_for(kb: KnowledgeBase, condition: Condition | None, today: date) ->
                         event.tags,
                         window,
                         window.contains(today),
-                        True,
                         event.source,
                     )
                 )
     for meeting in kb.conferences:
         if link_weight(meeting.conditions, meeting.areas, lineage, condition.area):
             year, window = meeting.current_or_next(today)
-            confirmed = year in meeting.dates
             if window.start <= horizon:
                 found.append(
                     Upcoming(
@@ -70,8 +72,7 @@ def upcoming_for(kb: KnowledgeBase, condition: Condition | None, today: date) ->
                         "conference",
                         (meeting.tag(year),),
                         window,
-                        confirmed and window.contains(today),
-                        confirmed,
+                        not window.usual and window.contains(today),
                         meeting.source,
                     )
                 )

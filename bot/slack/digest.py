@@ -69,7 +69,12 @@ def summary_line(topic: TopicDigest) -> str:
         line = f"• *{escape(topic.title)}* · quiet: {count}, nothing taking off"
         if topic.upcoming:  # the one thing worth knowing about a quiet topic
             event = topic.upcoming[0]
-            when = "on now" if event.happening_now else f"from {day_label(event.window.start)}"
+            if event.happening_now:
+                when = "on now"
+            elif event.dates_confirmed:
+                when = f"from {day_label(event.window.start)}"
+            else:
+                when = event.window.usually()
             tags = " ".join(f"#{t}" for t in event.tags[:2])
             line += f" · coming up: {escape(event.name)}, {when}" + (
                 f" {escape(tags)}" if tags else ""
@@ -213,6 +218,6 @@ def upcoming_line(event: Upcoming) -> str:
     if event.happening_now:
         when = f"on now ({when})"
     elif not event.dates_confirmed:
-        when = f"usually {when}; check the meeting's own dates"
+        when = event.window.usually()
     tags = " ".join(f"#{t}" for t in event.tags) or "no hashtag verified for it yet"
     return f"• {escape(event.name)} — {when} · {escape(tags)}"
